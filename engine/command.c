@@ -1,0 +1,164 @@
+/* Decoding and validating BookingCommand messages. */
+#include <string.h>
+
+#include "rumbook/command.h"
+#include "rumbook/uuid.h"
+#include "rumbook/v1/booking.pb-c.h"
+
+#define MAX_ID_LEN 200
+#define MAX_NOTE_LEN 4000
+#define MAX_PUPILS 1000
+
+static const char *or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+const char *rb_command_kind_name(enum rb_command_kind kind)
+{
+    switch (kind) {
+    case RB_CMD_BOOK: return "book";
+    case RB_CMD_CANCEL: return "cancel";
+    case RB_CMD_RESCHEDULE: return "reschedule";
+    case RB_CMD_INVALID: break;
+    }
+    return "invalid";
+}
+
+static int utf8_tail(const unsigned char *p, int n)
+{
+    int i;
+
+    for (i = 1; i <= n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    return n + 1;
+}
+
+bool rb_text_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    int step;
+
+    while (*p) {
+        if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+            return false;
+        if (*p < 0x80)
+            step = 1;
+        else if (*p >= 0xc2 && *p <= 0xdf)
+            step = utf8_tail(p, 1);
+        else if (*p >= 0xe0 && *p <= 0xef)
+            step = utf8_tail(p, 2);
+        else if (*p >= 0xf0 && *p <= 0xf4)
+            step = utf8_tail(p, 3);
+        else
+            step = 0;
+        if (step == 0)
+            return false;
+        p += step;
+    }
+    return true;
+}
+
+static void check_id(rb_verdict *v, const char *field, const char *id)
+{
+    if (!id || !*id)
+        rb_verdict_add(v, "missing_field", "%s is required", field);
+    else if (strlen(id) > MAX_ID_LEN || !rb_text_valid(id))
+        rb_verdict_add(v, "invalid_field", "%s is not a valid identifier", field);
+}
+
+static void check_uuid(rb_verdict *v, const char *field, const char *id)
+{
+    if (!id || !*id)
+        rb_verdict_add(v, "missing_field", "%s is required", field);
+    else if (!rb_uuid_valid(id))
+        rb_verdict_add(v, "invalid_field", "%s is not a UUID", field);
+}
+
+static void take_book(rb_command *cmd, const Rumbook__V1__BookRequest *b)
+{
+    cmd->kind = RB_CMD_BOOK;
+    cmd->session_id = b->session_id;
+    cmd->class_id = b->class_id;
+    cmd->note = or_empty(b->note);
+    cmd->pupils = b->has_pupils && b->pupils <= MAX_PUPILS ? (int)b->pupils : 0;
+    check_id(&cmd->problems, "book.session_id", b->session_id);
+    check_id(&cmd->problems, "book.class_id", b->class_id);
+    if (!b->has_pupils)
+        rb_verdict_add(&cmd->problems, "missing_field", "book.pupils is required");
+    else if (b->pupils < 1 || b->pupils > MAX_PUPILS)
+        rb_verdict_add(&cmd->problems, "invalid_field", "book.pupils must be 1-%d, not %u",
+                       MAX_PUPILS, b->pupils);
+    if (!rb_text_valid(cmd->note))
+        rb_verdict_add(&cmd->problems, "invalid_field", "book.note is not valid UTF-8 text");
+    else if (strlen(cmd->note) > MAX_NOTE_LEN)
+        rb_verdict_add(&cmd->problems, "invalid_field", "book.note is longer than %d bytes",
+                       MAX_NOTE_LEN);
+}
+
+static void take_action(rb_command *cmd, const Rumbook__V1__BookingCommand *m)
+{
+    switch (m->action_case) {
+    case RUMBOOK__V1__BOOKING_COMMAND__ACTION_BOOK:
+        take_book(cmd, m->book);
+        break;
+    case RUMBOOK__V1__BOOKING_COMMAND__ACTION_CANCEL:
+        cmd->kind = RB_CMD_CANCEL;
+        cmd->booking_id = m->cancel->booking_id;
+        check_uuid(&cmd->problems, "cancel.booking_id", cmd->booking_id);
+        break;
+    case RUMBOOK__V1__BOOKING_COMMAND__ACTION_RESCHEDULE:
+        cmd->kind = RB_CMD_RESCHEDULE;
+        cmd->booking_id = m->reschedule->booking_id;
+        cmd->session_id = m->reschedule->session_id;
+        check_uuid(&cmd->problems, "reschedule.booking_id", cmd->booking_id);
+        check_id(&cmd->problems, "reschedule.session_id", cmd->session_id);
+        break;
+    default:
+        rb_verdict_add(&cmd->problems, "missing_action",
+                       "the command has none of book, cancel, reschedule");
+    }
+}
+
+static void take_actor(rb_command *cmd, const Rumbook__V1__Actor *a)
+{
+    cmd->actor_email = a ? or_empty(a->email) : "";
+    cmd->actor_name = a ? or_empty(a->name) : "";
+    if (!rb_text_valid(cmd->actor_email) || !rb_text_valid(cmd->actor_name) ||
+        (a && !rb_text_valid(or_empty(a->school_id))))
+        rb_verdict_add(&cmd->problems, "invalid_field", "actor holds text that is not UTF-8");
+    else if (*cmd->actor_email && !strchr(cmd->actor_email, '@'))
+        rb_verdict_add(&cmd->problems, "invalid_field", "actor.email is not an e-mail address");
+}
+
+int rb_command_decode(rb_command *cmd, const void *payload, size_t len, rb_error *err)
+{
+    Rumbook__V1__BookingCommand *m;
+
+    memset(cmd, 0, sizeof(*cmd));
+    m = rumbook__v1__booking_command__unpack(NULL, len, payload);
+    if (!m)
+        return rb_error_set(err, RB_EDECODE, "payload is not a rumbook.v1.BookingCommand");
+    cmd->msg = m;
+    if (!m->command_id || !rb_uuid_valid(m->command_id)) {
+        rb_command_fini(cmd);
+        return rb_error_set(err, RB_EDECODE, "command_id is missing or not a UUID");
+    }
+    cmd->command_id = m->command_id;
+    cmd->issued_at_ms = m->has_issued_at_unix_ms ? m->issued_at_unix_ms : 0;
+    cmd->note = "";
+    rb_verdict_init(&cmd->problems);
+    take_actor(cmd, m->actor);
+    take_action(cmd, m);
+    if (!rb_verdict_ok(&cmd->problems))
+        cmd->kind = RB_CMD_INVALID;
+    return 0;
+}
+
+void rb_command_fini(rb_command *cmd)
+{
+    if (cmd->msg)
+        rumbook__v1__booking_command__free_unpacked(cmd->msg, NULL);
+    memset(cmd, 0, sizeof(*cmd));
+}

@@ -1,0 +1,154 @@
+/* Encoding and decoding of the emitted events. */
+#include <stdlib.h>
+
+#include "rumbook/events.h"
+#include "rumbook/json.h"
+#include "rumbook/v1/booking.pb-c.h"
+
+const char *rb_status_name(enum rb_status status)
+{
+    switch (status) {
+    case RB_STATUS_CONFIRMED: return "confirmed";
+    case RB_STATUS_WAITLISTED: return "waitlisted";
+    case RB_STATUS_REJECTED: return "rejected";
+    case RB_STATUS_CANCELLED: return "cancelled";
+    }
+    return "unspecified";
+}
+
+static int pack(const ProtobufCMessage *m, uint8_t **out, size_t *len)
+{
+    *len = protobuf_c_message_get_packed_size(m);
+    *out = malloc(*len ? *len : 1);
+    if (!*out)
+        return RB_ENOMEM;
+    protobuf_c_message_pack(m, *out);
+    return 0;
+}
+
+static void set_time(protobuf_c_boolean *has, int64_t *field, int64_t ms)
+{
+    *has = ms != 0;
+    *field = ms;
+}
+
+int rb_decision_encode(const rb_decision *d, uint8_t **out, size_t *len)
+{
+    Rumbook__V1__BookingDecision m = RUMBOOK__V1__BOOKING_DECISION__INIT;
+    Rumbook__V1__Reason reasons[RB_MAX_REASONS], *rp[RB_MAX_REASONS];
+    int i, n = d->reasons ? d->reasons->nreasons : 0;
+
+    m.command_id = (char *)d->command_id;
+    m.booking_id = (char *)d->booking_id;
+    m.has_status = 1;
+    m.status = (Rumbook__V1__DecisionStatus)d->status;
+    for (i = 0; i < n; i++) {
+        rumbook__v1__reason__init(&reasons[i]);
+        reasons[i].code = (char *)d->reasons->reasons[i].code;
+        reasons[i].message = (char *)d->reasons->reasons[i].message;
+        rp[i] = &reasons[i];
+    }
+    m.n_reasons = (size_t)n;
+    m.reasons = rp;
+    set_time(&m.has_decided_at_unix_ms, &m.decided_at_unix_ms, d->decided_at_ms);
+    m.session_id = (char *)d->session_id;
+    m.class_id = (char *)d->class_id;
+    m.has_pupils = d->pupils > 0;
+    m.pupils = (uint32_t)d->pupils;
+    set_time(&m.has_starts_at_unix_ms, &m.starts_at_unix_ms, d->starts_at_ms);
+    set_time(&m.has_ends_at_unix_ms, &m.ends_at_unix_ms, d->ends_at_ms);
+    return pack(&m.base, out, len);
+}
+
+int rb_invitation_encode(const rb_invitation_event *e, uint8_t **out, size_t *len)
+{
+    Rumbook__V1__Invitation m = RUMBOOK__V1__INVITATION__INIT;
+    char *recipients[1] = {(char *)e->recipient};
+
+    m.booking_id = (char *)e->booking_id;
+    m.command_id = (char *)e->command_id;
+    m.has_method = 1;
+    m.method = e->method == RB_ITIP_CANCEL ? RUMBOOK__V1__INVITATION_METHOD__CANCEL
+                                           : RUMBOOK__V1__INVITATION_METHOD__REQUEST;
+    m.n_recipients = 1;
+    m.recipients = recipients;
+    m.organizer = (char *)e->organizer;
+    m.uid = (char *)e->uid;
+    m.has_sequence = 1;
+    m.sequence = (uint32_t)e->sequence;
+    m.icalendar = (char *)e->icalendar;
+    return pack(&m.base, out, len);
+}
+
+static void field_str(rb_buf *b, const char *key, const char *v)
+{
+    if (!v)
+        return;
+    rb_buf_printf(b, ",\"%s\":", key);
+    rb_json_string(b, v);
+}
+
+static void field_int(rb_buf *b, const char *key, protobuf_c_boolean has, int64_t v)
+{
+    if (has)
+        rb_buf_printf(b, ",\"%s\":%lld", key, (long long)v);
+}
+
+int rb_decision_to_json(const void *payload, size_t len, rb_buf *out)
+{
+    Rumbook__V1__BookingDecision *m =
+        rumbook__v1__booking_decision__unpack(NULL, len, payload);
+    size_t i;
+
+    if (!m)
+        return RB_EDECODE;
+    rb_buf_puts(out, "{\"type\":\"decision\"");
+    field_str(out, "command_id", m->command_id);
+    field_str(out, "booking_id", m->booking_id);
+    field_str(out, "status", rb_status_name((enum rb_status)m->status));
+    field_str(out, "session_id", m->session_id);
+    field_str(out, "class_id", m->class_id);
+    field_int(out, "pupils", m->has_pupils, m->pupils);
+    field_int(out, "decided_at_unix_ms", m->has_decided_at_unix_ms, m->decided_at_unix_ms);
+    field_int(out, "starts_at_unix_ms", m->has_starts_at_unix_ms, m->starts_at_unix_ms);
+    field_int(out, "ends_at_unix_ms", m->has_ends_at_unix_ms, m->ends_at_unix_ms);
+    rb_buf_puts(out, ",\"reasons\":[");
+    for (i = 0; i < m->n_reasons; i++) {
+        rb_buf_puts(out, i ? ",{\"code\":" : "{\"code\":");
+        rb_json_string(out, m->reasons[i]->code);
+        rb_buf_puts(out, ",\"message\":");
+        rb_json_string(out, m->reasons[i]->message);
+        rb_buf_putc(out, '}');
+    }
+    rb_buf_puts(out, "]}");
+    rumbook__v1__booking_decision__free_unpacked(m, NULL);
+    return 0;
+}
+
+int rb_invitation_to_json(const void *payload, size_t len, rb_buf *out)
+{
+    Rumbook__V1__Invitation *m = rumbook__v1__invitation__unpack(NULL, len, payload);
+    size_t i;
+
+    if (!m)
+        return RB_EDECODE;
+    rb_buf_puts(out, "{\"type\":\"invitation\"");
+    field_str(out, "booking_id", m->booking_id);
+    field_str(out, "command_id", m->command_id);
+    field_str(out, "method", m->method == RUMBOOK__V1__INVITATION_METHOD__CANCEL ? "CANCEL"
+                                                                                  : "REQUEST");
+    field_str(out, "uid", m->uid);
+    field_int(out, "sequence", m->has_sequence, m->sequence);
+    field_str(out, "organizer", m->organizer);
+    rb_buf_puts(out, ",\"recipients\":[");
+    for (i = 0; i < m->n_recipients; i++) {
+        if (i)
+            rb_buf_putc(out, ',');
+        rb_json_string(out, m->recipients[i]);
+    }
+    rb_buf_putc(out, ']');
+    field_str(out, "icalendar", m->icalendar);
+    rb_buf_putc(out, '}');
+    rumbook__v1__invitation__free_unpacked(m, NULL);
+    return 0;
+}

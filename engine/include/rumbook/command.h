@@ -1,0 +1,51 @@
+/* Booking commands off the wire: decoding and validation, no I/O.
+ *
+ * rb_command_decode() fills a caller-owned rb_command; release it with
+ * rb_command_fini(). The string pointers in it point into the decoded
+ * message and live until then. */
+#ifndef RUMBOOK_COMMAND_H
+#define RUMBOOK_COMMAND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rumbook/decision.h"
+#include "rumbook/error.h"
+
+enum rb_command_kind {
+    RB_CMD_INVALID = 0, /* decoded, id readable, but not a valid command */
+    RB_CMD_BOOK,
+    RB_CMD_CANCEL,
+    RB_CMD_RESCHEDULE,
+};
+
+typedef struct rb_command {
+    void *msg; /* the decoded Rumbook__V1__BookingCommand */
+    enum rb_command_kind kind;
+    const char *command_id;
+    const char *session_id;  /* book, reschedule */
+    const char *class_id;    /* book */
+    const char *booking_id;  /* cancel, reschedule */
+    const char *note;        /* book: teacher's note, "" when none */
+    const char *actor_email; /* "" when none */
+    const char *actor_name;
+    int pupils;
+    int64_t issued_at_ms;
+    rb_verdict problems; /* why kind is RB_CMD_INVALID */
+} rb_command;
+
+/* Decodes and validates one message.
+ * Returns 0 with cmd->kind set (RB_CMD_INVALID plus cmd->problems when the
+ * command has a readable id but breaks a rule), or RB_EDECODE with err
+ * naming the cause when the bytes are not a command with a usable id. */
+int rb_command_decode(rb_command *cmd, const void *payload, size_t len, rb_error *err)
+    RB_MUSTCHECK;
+void rb_command_fini(rb_command *cmd);
+
+const char *rb_command_kind_name(enum rb_command_kind kind);
+
+/* True when s is well-formed UTF-8 without NUL or other C0 controls but
+ * tab and line breaks. */
+bool rb_text_valid(const char *s);
+
+#endif

@@ -1,0 +1,26 @@
+/* PostgreSQL connections and the operations rumbookctl runs: migrations
+ * and catalogue import. The caller owns the PGconn (PQfinish()). */
+#ifndef RUMBOOK_PG_H
+#define RUMBOOK_PG_H
+
+#include <libpq-fe.h>
+
+#include "rumbook/error.h"
+
+int rb_pg_connect(const char *dsn, PGconn **out, rb_error *err) RB_MUSTCHECK;
+
+/* Applies every numbered NNN_name.sql in dir not yet recorded in
+ * schema_migrations, each in its own transaction, under an advisory lock.
+ * *applied counts the files applied now (0: already up to date). */
+int rb_migrate(PGconn *conn, const char *dir, int *applied, rb_error *err) RB_MUSTCHECK;
+
+/* Directory of the migrations: $RUMBOOK_MIGRATIONS or the source tree's. */
+const char *rb_migrations_dir(void);
+
+/* Imports a catalogue document (docs/catalog.md) in one transaction; on
+ * error nothing is kept and err names the bad field by its JSON path.
+ * summary receives "providers=10 venues=12 ..." (size bytes). */
+int rb_catalog_import(PGconn *conn, const char *json, char *summary, size_t size,
+                      rb_error *err) RB_MUSTCHECK;
+
+#endif

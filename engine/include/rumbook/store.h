@@ -1,0 +1,63 @@
+/* The worker's PostgreSQL edge: decides a batch of consumed commands and
+ * writes, in one transaction, the bookings, the session counters, one
+ * decision per command, the outbox events (decisions, invitations, dead
+ * letters) and the next offsets of the partitions the batch came from.
+ *
+ * rb_store_new() opens its own connection; rb_store_free() closes it. The
+ * calendar passed in is borrowed and must outlive the store. */
+#ifndef RUMBOOK_STORE_H
+#define RUMBOOK_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rumbook/calendar.h"
+#include "rumbook/error.h"
+
+typedef struct rb_store rb_store;
+
+typedef struct rb_store_options {
+    const char *dsn;
+    const char *group;             /* consumer group the offsets belong to */
+    const char *topic_decisions;
+    const char *topic_invitations;
+    const char *topic_dlq;
+} rb_store_options;
+
+/* One consumed message; everything borrowed for the call. */
+typedef struct rb_message {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    const void *key;
+    size_t key_len;
+    const void *payload;
+    size_t len;
+} rb_message;
+
+typedef struct rb_batch_stats {
+    int confirmed;
+    int rejected;
+    int cancelled;
+    int duplicates;
+    int dead_letters;
+    int retries;
+} rb_batch_stats;
+
+int rb_store_new(const rb_store_options *opt, const rb_calendar *cal, rb_store **out,
+                 rb_error *err) RB_MUSTCHECK;
+void rb_store_free(rb_store *st);
+
+/* Decides and commits msgs (in order) atomically with their offsets.
+ * Transient conflicts are retried inside; a batch that keeps failing is
+ * split, and a single command that cannot be written gets a rejection
+ * (or a dead letter). Returns 0, or an error when the database cannot be
+ * reached: nothing was committed and the caller retries the same batch. */
+int rb_store_process(rb_store *st, const rb_message *msgs, size_t n, rb_batch_stats *stats,
+                     rb_error *err) RB_MUSTCHECK;
+
+/* Stored next offsets for topic's partitions; -1 where none is stored. */
+int rb_store_offsets(rb_store *st, const char *topic, const int32_t *partitions, int64_t *next,
+                     size_t n, rb_error *err) RB_MUSTCHECK;
+
+#endif

@@ -1,0 +1,68 @@
+/* libpq helpers: result checking and SQLSTATE classification. */
+#include <string.h>
+
+#include "pg_internal.h"
+#include "rumbook/pg.h"
+
+static bool sqlstate_is_transient(const char *state)
+{
+    return state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+                     strcmp(state, "23505") == 0 || strncmp(state, "08", 2) == 0 ||
+                     strcmp(state, "57P01") == 0);
+}
+
+int rb__pg_fail(PGconn *conn, PGresult *res, const char *what, rb_error *err)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    bool lost = PQstatus(conn) != CONNECTION_OK;
+    int code = lost || sqlstate_is_transient(state) ? RB_ERETRY : RB_EDB;
+
+    if (!msg)
+        msg = PQerrorMessage(conn);
+    rb_error_set(err, code, "%s: %s (sqlstate=%s)", what, msg, state ? state : "none");
+    return code;
+}
+
+PGresult *rb__pg_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                      ExecStatusType want, const char *what, rb_error *err)
+{
+    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+
+    if (PQresultStatus(res) != want) {
+        rb__pg_fail(conn, res, what, err);
+        PQclear(res);
+        return NULL;
+    }
+    return res;
+}
+
+int rb__pg_command(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                   const char *what, rb_error *err)
+{
+    PGresult *res = rb__pg_exec(conn, sql, nparams, params, PGRES_COMMAND_OK, what, err);
+
+    if (!res)
+        return err ? err->code : RB_EDB;
+    PQclear(res);
+    return 0;
+}
+
+int rb_pg_connect(const char *dsn, PGconn **out, rb_error *err)
+{
+    PGconn *conn = PQconnectdb(dsn);
+
+    *out = NULL;
+    if (PQstatus(conn) != CONNECTION_OK) {
+        rb_error_set(err, RB_EDB, "cannot connect to PostgreSQL: %s", PQerrorMessage(conn));
+        PQfinish(conn);
+        return RB_EDB;
+    }
+    /* Decisions compare instants; keep the session in UTC so text forms agree. */
+    if (rb__pg_command(conn, "SET TIME ZONE 'UTC'", 0, NULL, "set time zone", err) < 0) {
+        PQfinish(conn);
+        return RB_EDB;
+    }
+    *out = conn;
+    return 0;
+}

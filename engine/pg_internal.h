@@ -1,0 +1,23 @@
+/* libpq helpers shared by the engine's PostgreSQL modules. */
+#ifndef RUMBOOK_PG_INTERNAL_H
+#define RUMBOOK_PG_INTERNAL_H
+
+#include <libpq-fe.h>
+
+#include "rumbook/error.h"
+
+/* Fills err from a failed result (NULL result: from the connection).
+ * Serialization failures, deadlocks, unique violations and a lost
+ * connection are RB_ERETRY; everything else RB_EDB. Returns the code. */
+int rb__pg_fail(PGconn *conn, PGresult *res, const char *what, rb_error *err);
+
+/* Runs a statement with text parameters; on failure clears the result,
+ * fills err and returns NULL. */
+PGresult *rb__pg_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                      ExecStatusType want, const char *what, rb_error *err);
+
+/* Runs a statement that returns no rows. */
+int rb__pg_command(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                   const char *what, rb_error *err);
+
+#endif

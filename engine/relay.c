@@ -1,0 +1,285 @@
+/* Outbox relay: PostgreSQL rows to Kafka, in order, at least once. */
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "pg_internal.h"
+#include "rumbook/events.h"
+#include "rumbook/log.h"
+#include "rumbook/pg.h"
+#include "rumbook/pgarray.h"
+#include "rumbook/relay.h"
+
+#define RELAY_LOCK "7351903"
+#define RELAY_ROWS "5000"
+#define FLUSH_TIMEOUT_MS 30000
+
+static const char SQL_PENDING[] =
+    "SELECT id::text, event_id::text, topic, key, payload, message_type, cause, source_topic,"
+    " source_partition::text, source_offset::text"
+    " FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT " RELAY_ROWS;
+
+struct rb_relay {
+    PGconn *conn;
+    rd_kafka_t *producer;
+    bool leader;
+    atomic_llong sent;
+    atomic_llong failed;
+    rb_buf ids;
+};
+
+/* Set by the delivery callback: row index -> delivered. */
+typedef struct delivery {
+    bool *ok;
+} delivery;
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    (void)opaque;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        *(bool *)m->_private = true;
+        return;
+    }
+    rb_log_error("relay delivery failed topic=%s error=\"%s\"", rd_kafka_topic_name(m->rkt),
+                 rd_kafka_err2str(m->err));
+}
+
+static int producer_new(const char *brokers, rd_kafka_t **out, rb_error *err)
+{
+    char errstr[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, errstr, sizeof(errstr)) ||
+        rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr, sizeof(errstr)) ||
+        rd_kafka_conf_set(conf, "linger.ms", "5", errstr, sizeof(errstr)) ||
+        rd_kafka_conf_set(conf, "compression.type", "lz4", errstr, sizeof(errstr)) ||
+        rd_kafka_conf_set(conf, "client.id", "rumbook-relay", errstr, sizeof(errstr))) {
+        rd_kafka_conf_destroy(conf);
+        return rb_error_set(err, RB_EKAFKA, "relay producer config: %s", errstr);
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    /* rd_kafka_new() takes ownership of conf on success. */
+    *out = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+    if (!*out) {
+        rd_kafka_conf_destroy(conf);
+        return rb_error_set(err, RB_EKAFKA, "relay producer: %s", errstr);
+    }
+    return 0;
+}
+
+int rb_relay_new(const char *dsn, const char *brokers, rb_relay **out, rb_error *err)
+{
+    rb_relay *r = calloc(1, sizeof(*r));
+    PGresult *res;
+    int rc;
+
+    *out = NULL;
+    if (!r)
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    rb_buf_init(&r->ids);
+    if ((rc = rb_pg_connect(dsn, &r->conn, err)) < 0 ||
+        (rc = producer_new(brokers, &r->producer, err)) < 0) {
+        rb_relay_free(r);
+        return rc;
+    }
+    res = PQexec(r->conn, "LISTEN rumbook_outbox");
+    PQclear(res);
+    *out = r;
+    return 0;
+}
+
+void rb_relay_free(rb_relay *r)
+{
+    if (!r)
+        return;
+    if (r->producer) {
+        rd_kafka_flush(r->producer, FLUSH_TIMEOUT_MS);
+        rd_kafka_destroy(r->producer);
+    }
+    PQfinish(r->conn);
+    rb_buf_fini(&r->ids);
+    free(r);
+}
+
+static const char *cell(PGresult *res, int row, int col, size_t *len)
+{
+    if (PQgetisnull(res, row, col))
+        return NULL;
+    if (len)
+        *len = (size_t)PQgetlength(res, row, col);
+    return PQgetvalue(res, row, col);
+}
+
+static rd_kafka_headers_t *headers_for(PGresult *res, int row)
+{
+    rd_kafka_headers_t *h = rd_kafka_headers_new(8);
+    static const char *const dlq_names[] = {"rumbook-dlq-cause", "rumbook-dlq-topic",
+                                            "rumbook-dlq-partition", "rumbook-dlq-offset"};
+    int i;
+
+    rd_kafka_header_add(h, "rumbook-event-id", -1, cell(res, row, 1, NULL), -1);
+    rd_kafka_header_add(h, "content-type", -1, "application/x-protobuf", -1);
+    rd_kafka_header_add(h, "rumbook-message-type", -1, cell(res, row, 5, NULL), -1);
+    rd_kafka_header_add(h, "rumbook-schema-version", -1, RB_SCHEMA_VERSION, -1);
+    for (i = 0; i < 4; i++)
+        if (!PQgetisnull(res, row, 6 + i))
+            rd_kafka_header_add(h, dlq_names[i], -1, cell(res, row, 6 + i, NULL), -1);
+    return h;
+}
+
+static int produce_row(rb_relay *r, PGresult *res, int row, bool *ok)
+{
+    size_t klen = 0, plen = 0;
+    const char *key = cell(res, row, 3, &klen), *payload = cell(res, row, 4, &plen);
+    rd_kafka_headers_t *h = headers_for(res, row);
+    rd_kafka_resp_err_t e;
+
+    for (;;) {
+        e = rd_kafka_producev(r->producer, RD_KAFKA_V_TOPIC(cell(res, row, 2, NULL)),
+                              RD_KAFKA_V_KEY(key, klen), RD_KAFKA_V_VALUE((void *)payload, plen),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h),
+                              RD_KAFKA_V_OPAQUE(ok), RD_KAFKA_V_END);
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            break;
+        rd_kafka_poll(r->producer, 100);
+    }
+    if (e) {
+        rd_kafka_headers_destroy(h); /* owned by librdkafka only on success */
+        rb_log_error("relay produce failed topic=%s error=\"%s\"", cell(res, row, 2, NULL),
+                     rd_kafka_err2str(e));
+        return -1;
+    }
+    return 0;
+}
+
+static int mark_sent(rb_relay *r, PGresult *res, const bool *ok, rb_error *err)
+{
+    const char *params[1];
+    int i, n = 0;
+
+    rb_pgarray_begin(&r->ids);
+    for (i = 0; i < PQntuples(res); i++)
+        if (ok[i]) {
+            rb_pgarray_text(&r->ids, PQgetvalue(res, i, 0));
+            n++;
+        }
+    rb_pgarray_end(&r->ids);
+    if (n == 0)
+        return 0;
+    params[0] = r->ids.data;
+    if (rb__pg_command(r->conn, "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])",
+                       1, params, "mark outbox sent", err) < 0)
+        return err->code;
+    return n;
+}
+
+/* Sends one chunk of pending rows; returns rows sent (0: none pending). */
+static int send_pending(rb_relay *r, rb_error *err)
+{
+    PGresult *res = PQexecParams(r->conn, SQL_PENDING, 0, NULL, NULL, NULL, NULL, 1);
+    int i, n, sent;
+    bool *ok;
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        rb__pg_fail(r->conn, res, "read outbox", err);
+        PQclear(res);
+        return err->code;
+    }
+    n = PQntuples(res);
+    ok = calloc((size_t)n + 1, sizeof(bool));
+    for (i = 0; ok && i < n; i++)
+        if (produce_row(r, res, i, &ok[i]) < 0)
+            break;
+    if (ok)
+        rd_kafka_flush(r->producer, FLUSH_TIMEOUT_MS);
+    sent = ok ? mark_sent(r, res, ok, err) : rb_error_set(err, RB_ENOMEM, "out of memory");
+    if (sent >= 0) {
+        atomic_fetch_add(&r->sent, sent);
+        atomic_fetch_add(&r->failed, n - sent);
+    }
+    if (sent >= 0 && sent < n)
+        sent = rb_error_set(err, RB_EKAFKA, "%d of %d outbox rows were not delivered", n - sent, n);
+    free(ok);
+    PQclear(res);
+    return sent;
+}
+
+int rb_relay_drain(rb_relay *r, rb_error *err)
+{
+    int total = 0, n;
+
+    while ((n = send_pending(r, err)) > 0)
+        total += n;
+    return n < 0 ? n : total;
+}
+
+static bool try_lead(rb_relay *r)
+{
+    PGresult *res;
+
+    if (r->leader)
+        return true;
+    res = PQexec(r->conn, "SELECT pg_try_advisory_lock(" RELAY_LOCK ")");
+    r->leader = PQresultStatus(res) == PGRES_TUPLES_OK && PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    if (r->leader)
+        rb_log_info("relay is the active publisher");
+    return r->leader;
+}
+
+/* Waits for a NOTIFY from a committing worker, at most timeout_ms. */
+static void wait_for_work(rb_relay *r, int timeout_ms)
+{
+    struct pollfd pfd = {.fd = PQsocket(r->conn), .events = POLLIN};
+    PGnotify *n;
+
+    if (pfd.fd >= 0 && poll(&pfd, 1, timeout_ms) > 0)
+        PQconsumeInput(r->conn);
+    while ((n = PQnotifies(r->conn)))
+        PQfreemem(n);
+}
+
+static void reconnect(rb_relay *r)
+{
+    r->leader = false;
+    PQreset(r->conn);
+    if (PQstatus(r->conn) == CONNECTION_OK)
+        PQclear(PQexec(r->conn, "LISTEN rumbook_outbox"));
+}
+
+int rb_relay_run(rb_relay *r, volatile sig_atomic_t *stop, rb_error *err)
+{
+    int n;
+
+    while (!*stop) {
+        rd_kafka_poll(r->producer, 0);
+        if (PQstatus(r->conn) != CONNECTION_OK) {
+            wait_for_work(r, 1000);
+            reconnect(r);
+            continue;
+        }
+        if (!try_lead(r)) {
+            wait_for_work(r, 1000);
+            continue;
+        }
+        n = send_pending(r, err);
+        if (n < 0) {
+            rb_log_error("relay: %s", err->message);
+            wait_for_work(r, 1000);
+        } else if (n == 0) {
+            wait_for_work(r, 250);
+        }
+    }
+    return 0;
+}
+
+void rb_relay_get_stats(rb_relay *r, rb_relay_stats *out)
+{
+    out->sent = atomic_load(&r->sent);
+    out->failed = atomic_load(&r->failed);
+}

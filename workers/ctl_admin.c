@@ -1,0 +1,205 @@
+/* rumbookctl migrate, catalog import, topics create. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "ctl_internal.h"
+#include "rumbook/pg.h"
+
+static int only_common_flags(rb_config *cfg, int argc, char **argv, int first, const char *help)
+{
+    int i;
+
+    for (i = first; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            printf("%s", help);
+            return 1;
+        }
+        if (!ctl_common_flag(cfg, argc, argv, &i)) {
+            fprintf(stderr, "rumbookctl: unknown argument \"%s\"\n%s", argv[i], help);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int ctl_migrate(rb_config *cfg, int argc, char **argv)
+{
+    PGconn *conn;
+    rb_error err;
+    int applied, rc = only_common_flags(cfg, argc, argv, 1,
+                                        "usage: rumbookctl migrate [--dsn URL]\n"
+                                        "Applies migrations/NNN_*.sql not yet applied "
+                                        "(RUMBOOK_MIGRATIONS overrides the folder).\n");
+
+    if (rc)
+        return rc < 0 ? 2 : 0;
+    if (rb_pg_connect(cfg->dsn, &conn, &err) < 0) {
+        fprintf(stderr, "rumbookctl migrate: %s\n", err.message);
+        return 1;
+    }
+    rc = rb_migrate(conn, rb_migrations_dir(), &applied, &err);
+    PQfinish(conn);
+    if (rc < 0) {
+        fprintf(stderr, "rumbookctl migrate: %s\n", err.message);
+        return 1;
+    }
+    printf("migrations applied=%d\n", applied);
+    return 0;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    size_t len = 0, cap = 65536, n;
+    char *buf;
+
+    if (!f)
+        return NULL;
+    buf = malloc(cap);
+    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (cap - len < 2) {
+            char *p = realloc(buf, cap * 2);
+            if (!p) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = p;
+            cap *= 2;
+        }
+    }
+    if (buf)
+        buf[len] = '\0';
+    if (f != stdin)
+        fclose(f);
+    return buf;
+}
+
+int ctl_catalog(rb_config *cfg, int argc, char **argv)
+{
+    static const char help[] = "usage: rumbookctl catalog import FILE [--dsn URL]\n"
+                               "Validates and upserts a catalogue in one transaction; a bad "
+                               "file changes nothing.\n";
+    char summary[512], *json;
+    PGconn *conn;
+    rb_error err;
+    int rc;
+
+    if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
+        printf("%s", help);
+        return 0;
+    }
+    if (argc < 3 || strcmp(argv[1], "import") != 0) {
+        fprintf(stderr, "%s", help);
+        return 2;
+    }
+    if ((rc = only_common_flags(cfg, argc, argv, 3, help)))
+        return rc < 0 ? 2 : 0;
+    if (!(json = slurp(argv[2]))) {
+        fprintf(stderr, "rumbookctl catalog import: cannot read %s\n", argv[2]);
+        return 1;
+    }
+    if (rb_pg_connect(cfg->dsn, &conn, &err) < 0) {
+        fprintf(stderr, "rumbookctl catalog import: %s\n", err.message);
+        free(json);
+        return 1;
+    }
+    rc = rb_catalog_import(conn, json, summary, sizeof(summary), &err);
+    PQfinish(conn);
+    free(json);
+    if (rc < 0) {
+        fprintf(stderr, "rumbookctl catalog import: %s: %s\n", argv[2], err.message);
+        return 1;
+    }
+    printf("imported %s\n", summary);
+    return 0;
+}
+
+static int create_topics(rd_kafka_t *rk, const char *const *names, int partitions)
+{
+    rd_kafka_NewTopic_t *topics[4];
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_event_t *ev;
+    const rd_kafka_topic_result_t **res;
+    size_t i, n;
+    char errstr[256];
+    int failed = 0;
+
+    for (i = 0; i < 4; i++)
+        topics[i] = rd_kafka_NewTopic_new(names[i], partitions, 1, errstr, sizeof(errstr));
+    rd_kafka_CreateTopics(rk, topics, 4, NULL, q);
+    ev = rd_kafka_queue_poll(q, 30000);
+    res = ev ? rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n)
+             : NULL;
+    if (!res) {
+        fprintf(stderr, "rumbookctl topics create: %s\n",
+                ev ? rd_kafka_event_error_string(ev) : "no answer from the broker");
+        failed = 1;
+    }
+    for (i = 0; res && i < n; i++) {
+        rd_kafka_resp_err_t e = rd_kafka_topic_result_error(res[i]);
+        const char *name = rd_kafka_topic_result_name(res[i]);
+        if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+            printf("topic %s exists\n", name);
+        else if (e)
+            failed = fprintf(stderr, "topic %s: %s\n", name, rd_kafka_topic_result_error_string(res[i]));
+        else
+            printf("topic %s created partitions=%d\n", name, partitions);
+    }
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_NewTopic_destroy_array(topics, 4);
+    rd_kafka_queue_destroy(q);
+    return failed ? 1 : 0;
+}
+
+int ctl_topics(rb_config *cfg, int argc, char **argv)
+{
+    static const char help[] = "usage: rumbookctl topics create [--partitions N] [--brokers HOSTS]\n"
+                               "Creates the commands (N partitions, default 6), decisions, "
+                               "invitations and dead-letter topics.\n";
+    const char *names[4] = {cfg->topic_commands, cfg->topic_decisions, cfg->topic_invitations,
+                            cfg->topic_dlq};
+    char errstr[256];
+    rd_kafka_conf_t *conf;
+    rd_kafka_t *rk;
+    int i, partitions = 6, rc;
+    const char *v;
+
+    if (argc < 2 || strcmp(argv[1], "create") != 0) {
+        fprintf(argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr, "%s", help);
+        return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
+    }
+    for (i = 2; i < argc; i++) {
+        if ((v = rb_flag(argc, argv, &i, "partitions"))) {
+            partitions = atoi(v);
+            if (partitions < 1 || partitions > 1000) {
+                fprintf(stderr, "rumbookctl topics create: --partitions must be 1-1000\n");
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--help") == 0) {
+            printf("%s", help);
+            return 0;
+        } else if (!ctl_common_flag(cfg, argc, argv, &i)) {
+            fprintf(stderr, "rumbookctl: unknown argument \"%s\"\n%s", argv[i], help);
+            return 2;
+        }
+    }
+    names[0] = cfg->topic_commands;
+    names[1] = cfg->topic_decisions;
+    names[2] = cfg->topic_invitations;
+    names[3] = cfg->topic_dlq;
+    conf = rd_kafka_conf_new();
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, errstr, sizeof(errstr)) ||
+        !(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)))) {
+        rd_kafka_conf_destroy(conf);
+        fprintf(stderr, "rumbookctl topics create: %s\n", errstr);
+        return 1;
+    }
+    rc = create_topics(rk, names, partitions);
+    rd_kafka_destroy(rk);
+    return rc;
+}

@@ -1,0 +1,408 @@
+/* rumbookctl submit: one command from flags, or many as JSON lines. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "ctl_internal.h"
+#include "rumbook/buf.h"
+#include "rumbook/events.h"
+#include "rumbook/json.h"
+#include "rumbook/uuid.h"
+#include "rumbook/v1/booking.pb-c.h"
+
+static const char help[] =
+    "usage: rumbookctl submit book --session ID --class ID --pupils N [--note TEXT]\n"
+    "       rumbookctl submit cancel --booking UUID [--reason TEXT]\n"
+    "       rumbookctl submit reschedule --booking UUID --session ID\n"
+    "       rumbookctl submit --json FILE|-   (one JSON object per line)\n"
+    "options for all: --command-id UUID (default: a new one), --offering ID (the key),\n"
+    "  --key KEY, --email ADDR, --name NAME, --school ID, --brokers HOSTS\n"
+    "JSON fields: action (book|cancel|reschedule), session, class, pupils, note,\n"
+    "  booking, reason, offering, key, command_id, email, name, school\n"
+    "Prints each command back as JSON with its command_id, partition and offset.\n";
+
+/* A command as the user gave it; strings borrowed. */
+typedef struct spec {
+    const char *action, *session, *klass, *note, *booking, *reason, *offering, *key;
+    const char *command_id, *email, *name, *school;
+    long long pupils;
+} spec;
+
+typedef struct delivery {
+    int done;
+    int32_t partition;
+    int64_t offset;
+    rd_kafka_resp_err_t err;
+} delivery;
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    delivery *d = m->_private;
+
+    (void)rk;
+    (void)opaque;
+    d->done = 1;
+    d->err = m->err;
+    d->partition = m->partition;
+    d->offset = m->offset;
+}
+
+static char *cstr(const char *s)
+{
+    return (char *)s;
+}
+
+/* Packs spec into a BookingCommand; returns a malloc()ed buffer. */
+static uint8_t *pack_command(const spec *s, const char *command_id, size_t *len)
+{
+    Rumbook__V1__BookingCommand cmd = RUMBOOK__V1__BOOKING_COMMAND__INIT;
+    Rumbook__V1__Actor actor = RUMBOOK__V1__ACTOR__INIT;
+    Rumbook__V1__BookRequest book = RUMBOOK__V1__BOOK_REQUEST__INIT;
+    Rumbook__V1__CancelRequest cancel = RUMBOOK__V1__CANCEL_REQUEST__INIT;
+    Rumbook__V1__RescheduleRequest move = RUMBOOK__V1__RESCHEDULE_REQUEST__INIT;
+    struct timeval tv;
+    uint8_t *out;
+
+    gettimeofday(&tv, NULL);
+    cmd.command_id = cstr(command_id);
+    cmd.has_issued_at_unix_ms = 1;
+    cmd.issued_at_unix_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+    actor.email = cstr(s->email);
+    actor.name = cstr(s->name);
+    actor.school_id = cstr(s->school);
+    cmd.actor = &actor;
+    if (strcmp(s->action, "book") == 0) {
+        book.session_id = cstr(s->session);
+        book.class_id = cstr(s->klass);
+        book.has_pupils = s->pupils >= 0;
+        book.pupils = (uint32_t)(s->pupils >= 0 ? s->pupils : 0);
+        book.note = cstr(s->note);
+        book.offering_id = cstr(s->offering);
+        cmd.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_BOOK;
+        cmd.book = &book;
+    } else if (strcmp(s->action, "cancel") == 0) {
+        cancel.booking_id = cstr(s->booking);
+        cancel.reason = cstr(s->reason);
+        cmd.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_CANCEL;
+        cmd.cancel = &cancel;
+    } else {
+        move.booking_id = cstr(s->booking);
+        move.session_id = cstr(s->session);
+        cmd.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_RESCHEDULE;
+        cmd.reschedule = &move;
+    }
+    *len = rumbook__v1__booking_command__get_packed_size(&cmd);
+    out = malloc(*len + 1);
+    if (out)
+        rumbook__v1__booking_command__pack(&cmd, out);
+    return out;
+}
+
+/* Names the first required field that is missing, or NULL. */
+static const char *missing(const spec *s)
+{
+    if (!s->action)
+        return "the action (book, cancel or reschedule)";
+    if (strcmp(s->action, "book") == 0) {
+        if (!s->session)
+            return "--session";
+        if (!s->klass)
+            return "--class";
+        if (s->pupils < 0)
+            return "--pupils";
+        return NULL;
+    }
+    if (strcmp(s->action, "cancel") != 0 && strcmp(s->action, "reschedule") != 0)
+        return "a known action (book, cancel or reschedule)";
+    if (!s->booking)
+        return "--booking";
+    if (strcmp(s->action, "reschedule") == 0 && !s->session)
+        return "--session";
+    return NULL;
+}
+
+static const char *default_key(const spec *s)
+{
+    if (s->key)
+        return s->key;
+    if (s->offering)
+        return s->offering;
+    return s->session ? s->session : s->booking;
+}
+
+static int produce(rd_kafka_t *rk, const rb_config *cfg, const spec *s, delivery *d,
+                   char command_id[RB_UUID_LEN])
+{
+    const char *why = missing(s), *key = default_key(s);
+    rd_kafka_resp_err_t e;
+    uint8_t *payload;
+    size_t len;
+
+    if (why) {
+        fprintf(stderr, "rumbookctl submit: missing %s\n", why);
+        return -1;
+    }
+    if (s->command_id)
+        snprintf(command_id, RB_UUID_LEN, "%s", s->command_id);
+    else if (rb_uuid_new(command_id) < 0)
+        return -1;
+    if (!(payload = pack_command(s, command_id, &len)))
+        return -1;
+    e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(cfg->topic_commands),
+                          RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(payload, len),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_OPAQUE(d),
+                          RD_KAFKA_V_HEADER("content-type", "application/x-protobuf", -1),
+                          RD_KAFKA_V_HEADER("rumbook-message-type", RB_MSG_COMMAND, -1),
+                          RD_KAFKA_V_HEADER("rumbook-schema-version", RB_SCHEMA_VERSION, -1),
+                          RD_KAFKA_V_END);
+    if (e) {
+        free(payload);
+        fprintf(stderr, "rumbookctl submit: %s\n", rd_kafka_err2str(e));
+        return -1;
+    }
+    return 0;
+}
+
+static void print_result(const spec *s, const char *command_id, const delivery *d,
+                         const char *topic)
+{
+    rb_buf out;
+
+    rb_buf_init(&out);
+    rb_buf_puts(&out, "{\"command_id\":");
+    rb_json_string(&out, command_id);
+    rb_buf_puts(&out, ",\"action\":");
+    rb_json_string(&out, s->action);
+    rb_buf_puts(&out, ",\"topic\":");
+    rb_json_string(&out, topic);
+    rb_buf_printf(&out, ",\"partition\":%d,\"offset\":%lld}", (int)d->partition,
+                  (long long)d->offset);
+    puts(out.data ? out.data : "");
+    rb_buf_fini(&out);
+}
+
+static rd_kafka_t *producer_new(const rb_config *cfg)
+{
+    char errstr[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_t *rk;
+
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, errstr, sizeof(errstr)) ||
+        rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr, sizeof(errstr)) ||
+        rd_kafka_conf_set(conf, "linger.ms", "2", errstr, sizeof(errstr))) {
+        rd_kafka_conf_destroy(conf);
+        fprintf(stderr, "rumbookctl submit: %s\n", errstr);
+        return NULL;
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)))) {
+        rd_kafka_conf_destroy(conf);
+        fprintf(stderr, "rumbookctl submit: %s\n", errstr);
+    }
+    return rk;
+}
+
+/* Waits for every delivery report and prints the results in order. */
+static int finish(rd_kafka_t *rk, const rb_config *cfg, spec *specs, delivery *ds,
+                  char (*ids)[RB_UUID_LEN], size_t n)
+{
+    size_t i;
+    int failed = 0;
+
+    rd_kafka_flush(rk, 30000);
+    for (i = 0; i < n; i++) {
+        if (!ds[i].done || ds[i].err) {
+            fprintf(stderr, "rumbookctl submit: command %s not delivered: %s\n", ids[i],
+                    ds[i].done ? rd_kafka_err2str(ds[i].err) : "timed out");
+            failed = 1;
+            continue;
+        }
+        print_result(&specs[i], ids[i], &ds[i], cfg->topic_commands);
+    }
+    return failed;
+}
+
+static int spec_flag(spec *s, int argc, char **argv, int *i)
+{
+    static const char *const names[] = {"session", "class", "note", "booking", "reason",
+                                        "offering", "key", "command-id", "email", "name",
+                                        "school"};
+    const char **fields[] = {&s->session, &s->klass, &s->note, &s->booking, &s->reason,
+                             &s->offering, &s->key, &s->command_id, &s->email, &s->name,
+                             &s->school};
+    const char *v;
+    char *end;
+    size_t k;
+
+    if ((v = rb_flag(argc, argv, i, "pupils"))) {
+        s->pupils = strtoll(v, &end, 10);
+        if (*v == '\0' || *end || s->pupils < 0 || s->pupils > 100000) {
+            fprintf(stderr, "rumbookctl submit: --pupils must be a whole number, not \"%s\"\n", v);
+            return -1;
+        }
+        return 1;
+    }
+    for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+        if ((v = rb_flag(argc, argv, i, names[k]))) {
+            *fields[k] = v;
+            return 1;
+        }
+    return 0;
+}
+
+static int spec_from_json(const rb_json_object *o, spec *s, long line)
+{
+    static const char *const known[] = {"action", "session", "class", "pupils", "note",
+                                        "booking", "reason", "offering", "key", "command_id",
+                                        "email", "name", "school", NULL};
+    const char **fields[] = {&s->action, &s->session, &s->klass, NULL, &s->note, &s->booking,
+                             &s->reason, &s->offering, &s->key, &s->command_id, &s->email,
+                             &s->name, &s->school};
+    const char *bad = rb_json_unknown_key(o, known);
+    int64_t pupils;
+    int rc, k;
+
+    if (bad) {
+        fprintf(stderr, "rumbookctl submit: line %ld: unknown field \"%s\"\n", line, bad);
+        return -1;
+    }
+    for (k = 0; known[k]; k++) {
+        if (!fields[k])
+            continue;
+        *fields[k] = rb_json_get_string(o, known[k], &rc);
+        if (rc < 0) {
+            fprintf(stderr, "rumbookctl submit: line %ld: %s must be a string\n", line, known[k]);
+            return -1;
+        }
+    }
+    rc = rb_json_get_int(o, "pupils", &pupils);
+    if (rc == RB_EINVAL || (rc == 0 && (pupils < 0 || pupils > 100000))) {
+        fprintf(stderr, "rumbookctl submit: line %ld: pupils must be a whole number\n", line);
+        return -1;
+    }
+    s->pupils = rc == 0 ? pupils : -1;
+    return 0;
+}
+
+/* Reads JSON lines; returns the number of specs, or -1. */
+static long read_json_lines(FILE *in, spec **specs, rb_json_object ***objs)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    long n = 0, lineno = 0, room = 0;
+    ssize_t got;
+    rb_error err;
+
+    while ((got = getline(&line, &cap, in)) > 0) {
+        lineno++;
+        if (strspn(line, " \t\r\n") == (size_t)got)
+            continue;
+        if (n == room) {
+            room = room ? room * 2 : 256;
+            *specs = realloc(*specs, (size_t)room * sizeof(**specs));
+            *objs = realloc(*objs, (size_t)room * sizeof(**objs));
+        }
+        memset(&(*specs)[n], 0, sizeof(spec));
+        if (rb_json_object_parse(line, &(*objs)[n], &err) < 0) {
+            fprintf(stderr, "rumbookctl submit: line %ld: %s\n", lineno, err.message);
+            n = -1 - n;
+            break;
+        }
+        n++;
+        if (spec_from_json((*objs)[n - 1], &(*specs)[n - 1], lineno) < 0) {
+            n = -1 - n;
+            break;
+        }
+    }
+    free(line);
+    return n;
+}
+
+static int submit_all(const rb_config *cfg, spec *specs, size_t n)
+{
+    rd_kafka_t *rk = producer_new(cfg);
+    delivery *ds = calloc(n + 1, sizeof(*ds));
+    char (*ids)[RB_UUID_LEN] = calloc(n + 1, sizeof(*ids));
+    size_t i;
+    int rc = rk && ds && ids ? 0 : 1;
+
+    for (i = 0; rc == 0 && i < n; i++) {
+        while (produce(rk, cfg, &specs[i], &ds[i], ids[i]) < 0) {
+            if (rd_kafka_outq_len(rk) < 100000) {
+                rc = 1;
+                break;
+            }
+            rd_kafka_poll(rk, 100);
+        }
+        rd_kafka_poll(rk, 0);
+    }
+    if (rc == 0)
+        rc = finish(rk, cfg, specs, ds, ids, n);
+    if (rk)
+        rd_kafka_destroy(rk);
+    free(ds);
+    free(ids);
+    return rc;
+}
+
+static int submit_json(rb_config *cfg, const char *path)
+{
+    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    spec *specs = NULL;
+    rb_json_object **objs = NULL;
+    long n, i, nobjs;
+    int rc;
+
+    if (!in) {
+        fprintf(stderr, "rumbookctl submit: cannot open %s\n", path);
+        return 1;
+    }
+    n = read_json_lines(in, &specs, &objs);
+    if (in != stdin)
+        fclose(in);
+    nobjs = n < 0 ? -1 - n : n;
+    rc = n < 0 ? 2 : submit_all(cfg, specs, (size_t)n);
+    for (i = 0; i < nobjs; i++)
+        rb_json_object_free(objs[i]);
+    free(objs);
+    free(specs);
+    return rc;
+}
+
+int ctl_submit(rb_config *cfg, int argc, char **argv)
+{
+    spec s = {.pupils = -1};
+    const char *json = NULL;
+    int i = 1, r;
+
+    if (argc > 1 && argv[1][0] != '-')
+        s.action = argv[i++];
+    for (; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            printf("%s", help);
+            return 0;
+        }
+        if ((json = rb_flag(argc, argv, &i, "json")))
+            continue;
+        if ((r = spec_flag(&s, argc, argv, &i)) < 0)
+            return 2;
+        if (r == 0 && !ctl_common_flag(cfg, argc, argv, &i)) {
+            fprintf(stderr, "rumbookctl submit: unknown argument \"%s\"\n%s", argv[i], help);
+            return 2;
+        }
+    }
+    if (json)
+        return submit_json(cfg, json);
+    if (!s.action) {
+        fprintf(stderr, "%s", help);
+        return 2;
+    }
+    if (missing(&s)) {
+        fprintf(stderr, "rumbookctl submit: missing %s\n%s", missing(&s), help);
+        return 2;
+    }
+    return submit_all(cfg, &s, 1);
+}

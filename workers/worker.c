@@ -1,0 +1,364 @@
+/* rumbook-worker: consumes booking commands, decides them in batches
+ * against PostgreSQL, and (unless --no-relay) publishes the outbox.
+ *
+ * Offsets live in PostgreSQL, written in the batch's transaction; on
+ * assignment the consumer starts from them. Offsets are also committed to
+ * Kafka after each batch, only so that operators' lag tools see progress. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "rumbook/calendar.h"
+#include "rumbook/config.h"
+#include "rumbook/log.h"
+#include "rumbook/relay.h"
+#include "rumbook/store.h"
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (stopping)
+        _exit(130); /* a second signal: leave at once */
+    stopping = 1;
+}
+
+typedef struct worker {
+    rb_config cfg;
+    bool relay_enabled;
+    bool relay_running;
+    rd_kafka_t *consumer;
+    rb_store *store;
+    rd_kafka_message_t **pending;
+    size_t npending;
+    rb_batch_stats totals;
+    long long batches;
+} worker;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: rumbook-worker [options]\n"
+            "  --brokers HOSTS        Kafka bootstrap servers (RUMBOOK_BROKERS)\n"
+            "  --dsn URL              PostgreSQL connection (RUMBOOK_DSN)\n"
+            "  --group NAME           consumer group (RUMBOOK_GROUP, rumbook-workers)\n"
+            "  --batch-size N         commands per transaction (RUMBOOK_BATCH_SIZE, 500)\n"
+            "  --linger-ms N          longest wait to fill a batch (RUMBOOK_LINGER_MS, 20)\n"
+            "  --topic-commands T     (rumbook.booking.commands)\n"
+            "  --topic-decisions T    (rumbook.booking.decisions)\n"
+            "  --topic-invitations T  (rumbook.booking.invitations)\n"
+            "  --topic-dlq T          (rumbook.booking.dlq)\n"
+            "  --no-relay             do not publish the outbox from this process\n"
+            "  --log-level LEVEL      error, warning, info (default) or debug\n");
+}
+
+static int parse_level(const char *s)
+{
+    static const char *const names[] = {"fatal", "error", "warning", "info", "debug"};
+    int i;
+
+    for (i = 0; i < 5; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+static int parse_int_flag(const char *name, const char *v, int lo, int hi, int *out)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+
+    if (*v == '\0' || *end != '\0' || n < lo || n > hi) {
+        fprintf(stderr, "rumbook-worker: --%s must be a number from %d to %d, not \"%s\"\n", name,
+                lo, hi, v);
+        return -1;
+    }
+    *out = (int)n;
+    return 0;
+}
+
+static int parse_args(worker *w, int argc, char **argv)
+{
+    int i, level = RB_LOG_INFO;
+    const char *v;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 1;
+        } else if (strcmp(argv[i], "--no-relay") == 0) {
+            w->relay_enabled = false;
+        } else if ((v = rb_flag(argc, argv, &i, "brokers"))) {
+            w->cfg.brokers = v;
+        } else if ((v = rb_flag(argc, argv, &i, "dsn"))) {
+            w->cfg.dsn = v;
+        } else if ((v = rb_flag(argc, argv, &i, "group"))) {
+            w->cfg.group = v;
+        } else if ((v = rb_flag(argc, argv, &i, "batch-size"))) {
+            if (parse_int_flag("batch-size", v, 1, 100000, &w->cfg.batch_size) < 0)
+                return -1;
+        } else if ((v = rb_flag(argc, argv, &i, "linger-ms"))) {
+            if (parse_int_flag("linger-ms", v, 0, 60000, &w->cfg.linger_ms) < 0)
+                return -1;
+        } else if ((v = rb_flag(argc, argv, &i, "topic-commands"))) {
+            w->cfg.topic_commands = v;
+        } else if ((v = rb_flag(argc, argv, &i, "topic-decisions"))) {
+            w->cfg.topic_decisions = v;
+        } else if ((v = rb_flag(argc, argv, &i, "topic-invitations"))) {
+            w->cfg.topic_invitations = v;
+        } else if ((v = rb_flag(argc, argv, &i, "topic-dlq"))) {
+            w->cfg.topic_dlq = v;
+        } else if ((v = rb_flag(argc, argv, &i, "log-level"))) {
+            if ((level = parse_level(v)) < 0) {
+                fprintf(stderr, "rumbook-worker: unknown --log-level \"%s\"\n", v);
+                return -1;
+            }
+        } else {
+            fprintf(stderr, "rumbook-worker: unknown argument \"%s\" (see --help)\n", argv[i]);
+            return -1;
+        }
+    }
+    rb_log_init("rumbook-worker", (enum rb_log_level)level);
+    return 0;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void release_pending(worker *w)
+{
+    size_t i;
+
+    for (i = 0; i < w->npending; i++)
+        rd_kafka_message_destroy(w->pending[i]);
+    w->npending = 0;
+}
+
+/* Commits the pending batch to PostgreSQL, retrying while the database
+ * is unreachable: the messages are never dropped. */
+static void flush_batch(worker *w)
+{
+    rb_message *msgs;
+    rb_error err;
+    size_t i;
+
+    if (w->npending == 0)
+        return;
+    msgs = calloc(w->npending, sizeof(*msgs));
+    for (i = 0; msgs && i < w->npending; i++) {
+        const rd_kafka_message_t *m = w->pending[i];
+        msgs[i] = (rb_message){rd_kafka_topic_name(m->rkt), m->partition, m->offset,
+                               m->key, m->key_len, m->payload, m->len};
+    }
+    while (msgs && rb_store_process(w->store, msgs, w->npending, &w->totals, &err) < 0) {
+        rb_log_error("batch not committed, retrying size=%zu cause=\"%s\"", w->npending,
+                     err.message);
+        sleep(1);
+    }
+    free(msgs);
+    w->batches++;
+    /* For lag monitoring only; PostgreSQL holds the offsets that count. */
+    rd_kafka_commit_message(w->consumer, w->pending[w->npending - 1], 1);
+    release_pending(w);
+}
+
+static void assign_from_db(worker *w, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts)
+{
+    int32_t *ids = calloc((size_t)parts->cnt + 1, sizeof(*ids));
+    int64_t *next = calloc((size_t)parts->cnt + 1, sizeof(*next));
+    rb_error err;
+    int i;
+
+    for (i = 0; i < parts->cnt; i++)
+        ids[i] = parts->elems[i].partition;
+    while (rb_store_offsets(w->store, w->cfg.topic_commands, ids, next, (size_t)parts->cnt,
+                            &err) < 0) {
+        rb_log_error("cannot read stored offsets, retrying cause=\"%s\"", err.message);
+        sleep(1);
+    }
+    for (i = 0; i < parts->cnt; i++) {
+        parts->elems[i].offset = next[i] >= 0 ? next[i] : RD_KAFKA_OFFSET_BEGINNING;
+        rb_log_info("assigned topic=%s partition=%d offset=%lld", parts->elems[i].topic,
+                    (int)ids[i], (long long)next[i]);
+    }
+    rd_kafka_assign(rk, parts);
+    free(ids);
+    free(next);
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    worker *w = opaque;
+
+    if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        assign_from_db(w, rk, parts);
+        return;
+    }
+    /* Finish what we hold before the partitions go to another worker. */
+    flush_batch(w);
+    rb_log_info("partitions revoked count=%d", parts->cnt);
+    rd_kafka_assign(rk, NULL);
+}
+
+static int consumer_new(worker *w, rb_error *err)
+{
+    char errstr[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_topic_partition_list_t *topics;
+    const char *const settings[][2] = {
+        {"bootstrap.servers", w->cfg.brokers}, {"group.id", w->cfg.group},
+        {"enable.auto.commit", "false"}, {"enable.auto.offset.store", "false"},
+        {"auto.offset.reset", "earliest"}, {"partition.assignment.strategy", "range"},
+        {"client.id", "rumbook-worker"}, {"enable.partition.eof", "false"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+        if (rd_kafka_conf_set(conf, settings[i][0], settings[i][1], errstr, sizeof(errstr))) {
+            rd_kafka_conf_destroy(conf);
+            return rb_error_set(err, RB_EKAFKA, "consumer config: %s", errstr);
+        }
+    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    rd_kafka_conf_set_opaque(conf, w);
+    if (!(w->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr)))) {
+        rd_kafka_conf_destroy(conf);
+        return rb_error_set(err, RB_EKAFKA, "consumer: %s", errstr);
+    }
+    conf = NULL; /* owned by the consumer now */
+    rd_kafka_poll_set_consumer(w->consumer);
+    topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, w->cfg.topic_commands, RD_KAFKA_PARTITION_UA);
+    if (rd_kafka_subscribe(w->consumer, topics)) {
+        rd_kafka_topic_partition_list_destroy(topics);
+        return rb_error_set(err, RB_EKAFKA, "cannot subscribe to %s", w->cfg.topic_commands);
+    }
+    rd_kafka_topic_partition_list_destroy(topics);
+    return 0;
+}
+
+static void take_message(worker *w, rd_kafka_message_t *m)
+{
+    if (m->err) {
+        rb_log_warning("consumer: %s", rd_kafka_message_errstr(m));
+        rd_kafka_message_destroy(m);
+        return;
+    }
+    w->pending[w->npending++] = m;
+}
+
+static void report(worker *w, int64_t *last)
+{
+    int64_t now = mono_ms();
+    const rb_batch_stats *t = &w->totals;
+
+    if (now - *last < 10000)
+        return;
+    *last = now;
+    rb_log_info("progress batches=%lld confirmed=%d rejected=%d cancelled=%d duplicates=%d "
+                "dead_letters=%d retries=%d", w->batches, t->confirmed, t->rejected,
+                t->cancelled, t->duplicates, t->dead_letters, t->retries);
+}
+
+/* Fills a batch up to batch_size or until linger_ms after its first message. */
+static void consume_loop(worker *w)
+{
+    int64_t first = 0, last_report = mono_ms();
+
+    while (!stopping) {
+        int wait = w->npending ? (int)(first + w->cfg.linger_ms - mono_ms()) : 200;
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(w->consumer, wait > 0 ? wait : 0);
+        if (m) {
+            if (w->npending == 0)
+                first = mono_ms();
+            take_message(w, m);
+        }
+        if (w->npending && (w->npending >= (size_t)w->cfg.batch_size ||
+                            mono_ms() - first >= w->cfg.linger_ms))
+            flush_batch(w);
+        report(w, &last_report);
+    }
+    flush_batch(w);
+}
+
+static void *relay_thread(void *arg)
+{
+    rb_relay *relay = arg;
+    rb_error err;
+
+    if (rb_relay_run(relay, &stopping, &err) < 0)
+        rb_log_error("relay stopped: %s", err.message);
+    return NULL;
+}
+
+static int start(worker *w, rb_calendar **cal, rb_relay **relay, pthread_t *tid, rb_error *err)
+{
+    rb_store_options so = {w->cfg.dsn, w->cfg.group, w->cfg.topic_decisions,
+                           w->cfg.topic_invitations, w->cfg.topic_dlq};
+    int rc;
+
+    if ((rc = rb_calendar_new(cal, err)) < 0 || (rc = rb_store_new(&so, *cal, &w->store, err)) < 0)
+        return rc;
+    if (w->relay_enabled) {
+        if ((rc = rb_relay_new(w->cfg.dsn, w->cfg.brokers, relay, err)) < 0)
+            return rc;
+        if (pthread_create(tid, NULL, relay_thread, *relay) != 0)
+            return rb_error_set(err, RB_ENOMEM, "cannot start the relay thread");
+        w->relay_running = true;
+    }
+    w->pending = calloc((size_t)w->cfg.batch_size, sizeof(*w->pending));
+    if (!w->pending)
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    return consumer_new(w, err);
+}
+
+int main(int argc, char **argv)
+{
+    worker w = {.relay_enabled = true};
+    rb_calendar *cal = NULL;
+    rb_relay *relay = NULL;
+    pthread_t tid;
+    rb_error err = {0};
+    int rc;
+
+    rb_config_init(&w.cfg);
+    rb_log_init("rumbook-worker", RB_LOG_INFO);
+    if ((rc = parse_args(&w, argc, argv)) != 0)
+        return rc < 0 ? 2 : 0;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    rc = start(&w, &cal, &relay, &tid, &err);
+    if (rc == 0) {
+        rb_log_info("started group=%s topic=%s batch_size=%d linger_ms=%d relay=%s",
+                    w.cfg.group, w.cfg.topic_commands, w.cfg.batch_size, w.cfg.linger_ms,
+                    relay ? "on" : "off");
+        consume_loop(&w);
+        rb_log_info("stopping: batch committed, closing consumer");
+    } else {
+        rb_log(RB_LOG_FATAL, "cannot start: %s", err.message);
+        stopping = 1;
+    }
+    if (w.consumer) {
+        rd_kafka_consumer_close(w.consumer);
+        rd_kafka_destroy(w.consumer);
+    }
+    if (w.relay_running)
+        pthread_join(tid, NULL);
+    rb_relay_free(relay);
+    rb_store_free(w.store);
+    rb_calendar_free(cal);
+    free(w.pending);
+    return rc == 0 ? 0 : 1;
+}
