@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what rumbook needs to build, run and test, if missing: Debian's
+# packages, and the Kafka broker's jars from Maven Central (deploy/kafka/pom.xml).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+
+pkgs=(build-essential cmake pkg-config librdkafka-dev libpq-dev libical-dev tzdata
+      libprotobuf-c-dev protobuf-c-compiler postgresql-15 postgresql-client-15
+      openjdk-17-jre-headless maven kcat python3 python3-icalendar valgrind)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ ! -f "$here/kafka/libs/.complete" ]; then
+  echo "resolving the Kafka broker from Maven Central"
+  (cd "$here/kafka" && mvn -q -B dependency:copy-dependencies -DoutputDirectory=libs \
+      -DincludeScope=runtime)
+  touch "$here/kafka/libs/.complete"
+fi

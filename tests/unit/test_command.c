@@ -1,0 +1,144 @@
+/* Decoding and validating commands off the wire. */
+#include <stdlib.h>
+
+#include "check.h"
+#include "rumbook/command.h"
+#include "rumbook/v1/booking.pb-c.h"
+
+#define ID "6756086c-2638-443b-97fb-93f9dc194dc6"
+
+static uint8_t *pack(Rumbook__V1__BookingCommand *m, size_t *len)
+{
+    uint8_t *out;
+
+    *len = rumbook__v1__booking_command__get_packed_size(m);
+    out = malloc(*len + 1);
+    rumbook__v1__booking_command__pack(m, out);
+    return out;
+}
+
+static int decode_book(const char *id, const char *session, int pupils, const char *note,
+                       rb_command *cmd)
+{
+    Rumbook__V1__BookingCommand m = RUMBOOK__V1__BOOKING_COMMAND__INIT;
+    Rumbook__V1__BookRequest b = RUMBOOK__V1__BOOK_REQUEST__INIT;
+    rb_error err;
+    uint8_t *buf;
+    size_t len;
+    int rc;
+
+    m.command_id = (char *)id;
+    b.session_id = (char *)session;
+    b.class_id = "c1";
+    b.has_pupils = pupils >= 0;
+    b.pupils = (uint32_t)(pupils >= 0 ? pupils : 0);
+    b.note = (char *)note;
+    m.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_BOOK;
+    m.book = &b;
+    buf = pack(&m, &len);
+    rc = rb_command_decode(cmd, buf, len, &err);
+    free(buf);
+    return rc;
+}
+
+static void test_valid_book(void)
+{
+    rb_command cmd;
+
+    CHECK(decode_book(ID, "s1", 20, "Hej\nmed dig", &cmd) == 0);
+    CHECK(cmd.kind == RB_CMD_BOOK);
+    CHECK_STR(cmd.command_id, ID);
+    CHECK_STR(cmd.session_id, "s1");
+    CHECK(cmd.pupils == 20);
+    rb_command_fini(&cmd);
+}
+
+static void test_invalid_book_keeps_its_id(void)
+{
+    rb_command cmd;
+
+    CHECK(decode_book(ID, "", -1, "bad \x01 byte", &cmd) == 0);
+    CHECK(cmd.kind == RB_CMD_INVALID);
+    CHECK_STR(cmd.command_id, ID);
+    CHECK(cmd.problems.nreasons == 3);
+    CHECK(rb_verdict_has(&cmd.problems, "missing_field"));
+    CHECK(rb_verdict_has(&cmd.problems, "invalid_field"));
+    rb_command_fini(&cmd);
+}
+
+static void test_unreadable_id_is_a_dead_letter(void)
+{
+    rb_command cmd;
+
+    CHECK(decode_book("not-a-uuid", "s1", 20, NULL, &cmd) == RB_EDECODE);
+    CHECK(decode_book(NULL, "s1", 20, NULL, &cmd) == RB_EDECODE);
+}
+
+static void test_garbage(void)
+{
+    static const uint8_t junk[] = {0x0a, 0xff, 0xff, 0xff, 0x01, 0x02};
+    rb_command cmd;
+    rb_error err;
+
+    CHECK(rb_command_decode(&cmd, junk, sizeof(junk), &err) == RB_EDECODE);
+    CHECK(strstr(err.message, "BookingCommand") != NULL);
+    CHECK(rb_command_decode(&cmd, "", 0, &err) == RB_EDECODE);
+}
+
+static void test_no_action(void)
+{
+    Rumbook__V1__BookingCommand m = RUMBOOK__V1__BOOKING_COMMAND__INIT;
+    rb_command cmd;
+    rb_error err;
+    uint8_t *buf;
+    size_t len;
+
+    m.command_id = ID;
+    buf = pack(&m, &len);
+    CHECK(rb_command_decode(&cmd, buf, len, &err) == 0);
+    CHECK(cmd.kind == RB_CMD_INVALID);
+    CHECK(rb_verdict_has(&cmd.problems, "missing_action"));
+    rb_command_fini(&cmd);
+    free(buf);
+}
+
+static void test_cancel_needs_uuid(void)
+{
+    Rumbook__V1__BookingCommand m = RUMBOOK__V1__BOOKING_COMMAND__INIT;
+    Rumbook__V1__CancelRequest c = RUMBOOK__V1__CANCEL_REQUEST__INIT;
+    rb_command cmd;
+    rb_error err;
+    uint8_t *buf;
+    size_t len;
+
+    m.command_id = ID;
+    c.booking_id = "42";
+    m.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_CANCEL;
+    m.cancel = &c;
+    buf = pack(&m, &len);
+    CHECK(rb_command_decode(&cmd, buf, len, &err) == 0);
+    CHECK(cmd.kind == RB_CMD_INVALID);
+    CHECK(strstr(cmd.problems.reasons[0].message, "cancel.booking_id") != NULL);
+    rb_command_fini(&cmd);
+    free(buf);
+}
+
+static void test_text_validation(void)
+{
+    CHECK(rb_text_valid("Åbent hus på skolen\n"));
+    CHECK(!rb_text_valid("\xc3"));
+    CHECK(!rb_text_valid("a\x1b[31m"));
+    CHECK(!rb_text_valid("\xed\xa0"));
+}
+
+int main(void)
+{
+    test_valid_book();
+    test_invalid_book_keeps_its_id();
+    test_unreadable_id_is_a_dead_letter();
+    test_garbage();
+    test_no_action();
+    test_cancel_needs_uuid();
+    test_text_validation();
+    return check_done("test_command");
+}
