@@ -216,7 +216,7 @@ BEGIN
         t1 := rb__timestamptz(e, p, 'ends_at');
         IF t1 <= t0 THEN PERFORM rb__bad(p || '.ends_at', 'must be after starts_at'); END IF;
         pc := rb__int(e, p, 'pupil_capacity', 0, 100000);
-        cc := rb__int(e, p, 'class_capacity', 0, 1000);
+        cc := rb__int(e, p, 'class_capacity', 0, 100000);
         SELECT pupils_booked, classes_booked INTO booked FROM sessions WHERE id = sid;
         IF FOUND AND pc < booked.pupils_booked THEN
             PERFORM rb__bad(p || '.pupil_capacity',

@@ -223,6 +223,8 @@ static int consumer_new(worker *w, rb_error *err)
         {"enable.auto.commit", "false"}, {"enable.auto.offset.store", "false"},
         {"auto.offset.reset", "earliest"}, {"partition.assignment.strategy", "range"},
         {"client.id", "rumbook-worker"}, {"enable.partition.eof", "false"},
+        /* A crashed worker's partitions move on after 10 s rather than 45. */
+        {"session.timeout.ms", "10000"}, {"heartbeat.interval.ms", "1000"},
     };
     size_t i;
 

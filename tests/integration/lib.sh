@@ -1,0 +1,101 @@
+# Shared set-up for integration tests: a fresh database and fresh topics
+# per test on the PostgreSQL server and Kafka broker tests/run.sh started.
+# Needs RUMBOOK_TEST_PG (server URL without database), RUMBOOK_BROKERS, RB_BIN.
+set -euo pipefail
+
+: "${RUMBOOK_TEST_PG:?run through tests/run.sh (RUMBOOK_TEST_PG unset)}"
+: "${RUMBOOK_BROKERS:?run through tests/run.sh (RUMBOOK_BROKERS unset)}"
+: "${RB_BIN:?RB_BIN unset}"
+
+test_name=$(basename "$0" .sh)
+uniq="${test_name}_$$_${RANDOM}"
+work=$(mktemp -d "/tmp/rumbook-${test_name}.XXXXXX")
+ctl="$RB_BIN/rumbookctl"
+worker_bin="$RB_BIN/rumbook-worker"
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+py=/usr/bin/python3   # Debian's, which has python3-icalendar
+
+export RUMBOOK_DSN="$RUMBOOK_TEST_PG/rb_$uniq"
+export RUMBOOK_GROUP="g.$uniq"
+export RUMBOOK_TOPIC_COMMANDS="t.$uniq.commands"
+export RUMBOOK_TOPIC_DECISIONS="t.$uniq.decisions"
+export RUMBOOK_TOPIC_INVITATIONS="t.$uniq.invitations"
+export RUMBOOK_TOPIC_DLQ="t.$uniq.dlq"
+
+worker_pids=()
+
+cleanup() {
+  local pid
+  for pid in "${worker_pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  if [ "${keep_work:-0}" = 0 ]; then rm -rf "$work"; fi
+  psql "$RUMBOOK_TEST_PG/postgres" -qc "DROP DATABASE IF EXISTS \"rb_$uniq\" WITH (FORCE)" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL $test_name: $*" >&2
+  local f
+  for f in "$work"/worker*.log; do
+    [ -f "$f" ] && { echo "--- $f (tail)" >&2; tail -n 30 "$f" >&2; }
+  done
+  keep_work=1
+  exit 1
+}
+
+sql() { psql "$RUMBOOK_DSN" -qAtX -c "$1"; }
+
+# Catalogue: one offering with a "race" session (100 pupils, 10 classes) and a
+# "big" one (100,000 pupils, 5,000 classes), and $1 classes of 25 pupils.
+make_catalog() {
+  local nclasses=${1:-10} i
+  {
+    printf '{"providers":[{"id":"p1","name":"Naturskolen","email":"booking@naturskolen.example"}],'
+    printf '"venues":[{"id":"v1","provider":"p1","name":"Naturskolen","address":"Skovvej 1, 8000 Aarhus","lat":56.15,"lon":10.2}],'
+    printf '"offerings":[{"id":"o1","provider":"p1","venue":"v1","title":"Livet i skovbunden","grade_min":0,"grade_max":10,"duration_min":120}],'
+    printf '"sessions":['
+    printf '{"id":"race","offering":"o1","starts_at":"2027-03-30T09:00:00+02:00","ends_at":"2027-03-30T11:00:00+02:00","pupil_capacity":100,"class_capacity":10},'
+    printf '{"id":"later","offering":"o1","starts_at":"2027-04-06T09:00:00+02:00","ends_at":"2027-04-06T11:00:00+02:00","pupil_capacity":100,"class_capacity":10},'
+    printf '{"id":"big","offering":"o1","starts_at":"2027-05-04T09:00:00+02:00","ends_at":"2027-05-04T11:00:00+02:00","pupil_capacity":100000,"class_capacity":5000}],'
+    printf '"schools":[{"id":"s1","name":"Skovvangskolen","lat":56.17,"lon":10.19}],'
+    printf '"classes":['
+    for ((i = 1; i <= nclasses; i++)); do
+      [ "$i" = 1 ] || printf ','
+      printf '{"id":"c%d","school":"s1","name":"%d.A","grade":%d,"size":25,"teacher_email":"teacher%d@skovvang.example"}' "$i" "$i" $((i % 10)) "$i"
+    done
+    printf ']}\n'
+  } >"$work/catalog.json"
+}
+
+# Database, migrations, catalogue and topics for this test.
+setup() {
+  make_catalog "${1:-10}"
+  psql "$RUMBOOK_TEST_PG/postgres" -qc "CREATE DATABASE \"rb_$uniq\"" >/dev/null
+  "$ctl" migrate >/dev/null || fail "migrate"
+  "$ctl" catalog import "$work/catalog.json" >/dev/null || fail "catalog import"
+  "$ctl" topics create --partitions "${2:-6}" >/dev/null || fail "topics create"
+}
+
+# start_worker NAME [flags...]: runs a worker in the background.
+start_worker() {
+  local name=$1
+  shift
+  "$worker_bin" "$@" >>"$work/worker-$name.log" 2>&1 &
+  worker_pids+=($!)
+  eval "pid_$name=$!"
+}
+
+# wait_until SECONDS SQL EXPECTED: polls until the query returns EXPECTED.
+wait_until() {
+  local deadline=$((SECONDS + $1)) got
+  while :; do
+    got=$(sql "$2")
+    [ "$got" = "$3" ] && return 0
+    [ $SECONDS -ge $deadline ] && fail "waited $1 s for [$2] = $3, last saw $got"
+    sleep 0.3
+  done
+}
+
+# watch_all FILE COUNT: collects COUNT events (all topics) from the beginning.
+watch_all() {
+  "$ctl" watch --from-beginning --count "$2" --timeout-ms 30000 >"$1"
+}
