@@ -12,11 +12,13 @@
 #include "rumbook/buf.h"
 #include "rumbook/events.h"
 #include "rumbook/json.h"
+#include "rumbook/v1/booking.pb-c.h"
 
 static const char help[] =
-    "usage: rumbookctl watch [--from-beginning] [--count N] [--timeout-ms MS] [--brokers HOSTS]\n"
+    "usage: rumbookctl watch [--from-beginning] [--summary] [--count N] [--timeout-ms MS]\n"
     "Prints every decision, invitation and dead letter as one JSON line, with the\n"
     "event id header. Without --from-beginning it starts at the end of each topic.\n"
+    "--summary prints one readable line per event instead of JSON.\n"
     "Stops after N events (--count), after MS without any (--timeout-ms), or on Ctrl-C.\n";
 
 static volatile sig_atomic_t stop;
@@ -86,6 +88,40 @@ static void print_message(const rb_config *cfg, const rd_kafka_message_t *m, rb_
     fflush(stdout);
 }
 
+/* One line for a person: what was decided, and where the invitation went. */
+static void print_summary(const rb_config *cfg, const rd_kafka_message_t *m)
+{
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    char cause[512];
+
+    if (strcmp(topic, cfg->topic_decisions) == 0) {
+        Rumbook__V1__BookingDecision *d =
+            rumbook__v1__booking_decision__unpack(NULL, m->len, m->payload);
+        size_t i;
+        if (!d)
+            return;
+        printf("decision   %-10s class=%s session=%s", rb_status_name((enum rb_status)d->status),
+               d->class_id ? d->class_id : "-", d->session_id ? d->session_id : "-");
+        for (i = 0; i < d->n_reasons; i++)
+            printf("%s%s", i ? "; " : "  reasons: ", d->reasons[i]->message);
+        printf("\n");
+        rumbook__v1__booking_decision__free_unpacked(d, NULL);
+    } else if (strcmp(topic, cfg->topic_invitations) == 0) {
+        Rumbook__V1__Invitation *inv = rumbook__v1__invitation__unpack(NULL, m->len, m->payload);
+        if (!inv)
+            return;
+        printf("invitation %-10s to=%s uid=%s sequence=%u (%zu bytes of iCalendar)\n",
+               inv->method == RUMBOOK__V1__INVITATION_METHOD__CANCEL ? "CANCEL" : "REQUEST",
+               inv->n_recipients ? inv->recipients[0] : "-", inv->uid, inv->sequence,
+               inv->icalendar ? strlen(inv->icalendar) : 0);
+        rumbook__v1__invitation__free_unpacked(inv, NULL);
+    } else {
+        printf("dead letter cause=\"%s\"\n",
+               header(m, "rumbook-dlq-cause", cause, sizeof(cause)) ? cause : "?");
+    }
+    fflush(stdout);
+}
+
 static rd_kafka_t *consumer_new(const rb_config *cfg, bool from_beginning)
 {
     const char *topics[3] = {cfg->topic_decisions, cfg->topic_invitations, cfg->topic_dlq};
@@ -119,7 +155,7 @@ static rd_kafka_t *consumer_new(const rb_config *cfg, bool from_beginning)
 
 int ctl_watch(rb_config *cfg, int argc, char **argv)
 {
-    bool from_beginning = false;
+    bool from_beginning = false, summary = false;
     long count = -1, timeout_ms = -1, seen = 0, idle = 0;
     rd_kafka_t *rk;
     rb_buf out;
@@ -132,6 +168,8 @@ int ctl_watch(rb_config *cfg, int argc, char **argv)
             return 0;
         } else if (strcmp(argv[i], "--from-beginning") == 0) {
             from_beginning = true;
+        } else if (strcmp(argv[i], "--summary") == 0) {
+            summary = true;
         } else if ((v = rb_flag(argc, argv, &i, "count"))) {
             count = atol(v);
         } else if ((v = rb_flag(argc, argv, &i, "timeout-ms"))) {
@@ -154,7 +192,10 @@ int ctl_watch(rb_config *cfg, int argc, char **argv)
             continue;
         }
         if (!m->err) {
-            print_message(cfg, m, &out);
+            if (summary)
+                print_summary(cfg, m);
+            else
+                print_message(cfg, m, &out);
             seen++;
             idle = 0;
         }

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The main job: installs what is missing, builds, starts a local PostgreSQL 15
+# and Kafka broker under .run/, migrates, loads the demo catalogue, starts two
+# workers, submits a demo batch of booking commands and shows the decisions and
+# invitations as they arrive. Ctrl-C stops everything cleanly.
+#   RUMBOOK_PG_PORT (55432) and RUMBOOK_KAFKA_PORT (19092) move the services.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+pg_port=${RUMBOOK_PG_PORT:-55432}
+kafka_port=${RUMBOOK_KAFKA_PORT:-19092}
+run="$root/.run"
+
+deploy/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$(nproc)" >/dev/null
+ctl=build/workers/rumbookctl
+
+mkdir -p "$run"
+chmod 755 "$run"
+export RUMBOOK_DSN
+RUMBOOK_DSN=$(deploy/pg.sh start "$run/pg" "$pg_port")
+export RUMBOOK_BROKERS
+RUMBOOK_BROKERS=$(deploy/kafka.sh start "$run/kafka" "$kafka_port")
+echo "postgresql: $RUMBOOK_DSN"
+echo "kafka:      $RUMBOOK_BROKERS"
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  echo
+  echo "stopping workers, Kafka and PostgreSQL"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  deploy/kafka.sh stop "$run/kafka"
+  deploy/pg.sh stop "$run/pg"
+  exit 0
+}
+trap stop_all INT TERM EXIT
+
+$ctl migrate
+$ctl topics create --partitions 6
+$ctl catalog import deploy/demo-catalog.json
+for n in 1 2; do
+  build/workers/rumbook-worker >"$run/worker-$n.log" 2>&1 &
+  pids+=($!)
+done
+echo "workers started; logs in .run/worker-1.log and .run/worker-2.log"
+
+$ctl watch --summary &
+pids+=($!)
+sleep 2
+echo "submitting deploy/demo-commands.jsonl"
+$ctl submit --json deploy/demo-commands.jsonl >"$run/submitted.jsonl"
+echo "submitted $(wc -l <"$run/submitted.jsonl") commands; decisions follow (Ctrl-C to stop)"
+wait
