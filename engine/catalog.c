@@ -17,11 +17,8 @@ int rb_catalog_import(PGconn *conn, const char *json, char *summary, size_t size
     summary[0] = '\0';
     res = rb__pg_exec(conn, "SELECT kind, upserted FROM rb_catalog_import($1::jsonb)", 1, params,
                       PGRES_TUPLES_OK, "catalogue import", err);
-    if (!res) {
-        /* The server's message already names the field ("sessions[3].starts_at: ..."). */
-        err->code = RB_EINVAL;
-        return RB_EINVAL;
-    }
+    if (!res) /* the server's message names the field: "sessions[3].starts_at: ..." */
+        return err->code;
     for (i = 0; i < PQntuples(res) && used < size; i++) {
         int n = snprintf(summary + used, size - used, "%s%s=%s", i ? " " : "",
                          PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));

@@ -48,6 +48,13 @@ int rb__pg_command(PGconn *conn, const char *sql, int nparams, const char *const
     return 0;
 }
 
+/* Server notices ("relation already exists, skipping") are not errors. */
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 int rb_pg_connect(const char *dsn, PGconn **out, rb_error *err)
 {
     PGconn *conn = PQconnectdb(dsn);
@@ -58,6 +65,7 @@ int rb_pg_connect(const char *dsn, PGconn **out, rb_error *err)
         PQfinish(conn);
         return RB_EDB;
     }
+    PQsetNoticeProcessor(conn, ignore_notice, NULL);
     /* Decisions compare instants; keep the session in UTC so text forms agree. */
     if (rb__pg_command(conn, "SET TIME ZONE 'UTC'", 0, NULL, "set time zone", err) < 0) {
         PQfinish(conn);

@@ -367,6 +367,7 @@ static int write_events(rb_store *st, batch *b, rb_batch_stats *stats, rb_error 
 /* The next offset of every partition the batch came from. */
 static int write_offsets(rb_store *st, batch *b, rb_error *err)
 {
+    PGresult *res;
     size_t i, j;
 
     begin_columns(st, 3);
@@ -387,15 +388,12 @@ static int write_offsets(rb_store *st, batch *b, rb_error *err)
     rb_pgarray_end(&st->col[0]);
     rb_pgarray_end(&st->col[1]);
     rb_pgarray_end(&st->col[2]);
-    rb_buf_reset(&st->col[3]);
+    rb_buf_reset(&st->col[3]); /* the group: a plain text parameter */
     rb_buf_puts(&st->col[3], st->group);
-    {
-        PGresult *res = rb__store_run(st, SQL_OFFSETS, st->col, 4, PGRES_COMMAND_OK,
-                                      "store offsets", err);
-        if (!res)
-            return err->code;
-        PQclear(res);
-    }
+    res = rb__store_run(st, SQL_OFFSETS, st->col, 4, PGRES_COMMAND_OK, "store offsets", err);
+    if (!res)
+        return err->code;
+    PQclear(res);
     return 0;
 }
 
