@@ -1,4 +1,5 @@
 /* Decoding and validating BookingCommand messages. */
+#include <ctype.h>
 #include <string.h>
 
 #include "rumbook/command.h"
@@ -68,6 +69,13 @@ static void check_id(rb_verdict *v, const char *field, const char *id)
         rb_verdict_add(v, "invalid_field", "%s is not a valid identifier", field);
 }
 
+/* UUIDs compare as text downstream: use the canonical lowercase form. */
+static void lowercase(char *s)
+{
+    for (; s && *s; s++)
+        *s = (char)tolower((unsigned char)*s);
+}
+
 static void check_uuid(rb_verdict *v, const char *field, const char *id)
 {
     if (!id || !*id)
@@ -105,11 +113,13 @@ static void take_action(rb_command *cmd, const Rumbook__V1__BookingCommand *m)
         break;
     case RUMBOOK__V1__BOOKING_COMMAND__ACTION_CANCEL:
         cmd->kind = RB_CMD_CANCEL;
+        lowercase(m->cancel->booking_id);
         cmd->booking_id = m->cancel->booking_id;
         check_uuid(&cmd->problems, "cancel.booking_id", cmd->booking_id);
         break;
     case RUMBOOK__V1__BOOKING_COMMAND__ACTION_RESCHEDULE:
         cmd->kind = RB_CMD_RESCHEDULE;
+        lowercase(m->reschedule->booking_id);
         cmd->booking_id = m->reschedule->booking_id;
         cmd->session_id = m->reschedule->session_id;
         check_uuid(&cmd->problems, "reschedule.booking_id", cmd->booking_id);
@@ -145,6 +155,7 @@ int rb_command_decode(rb_command *cmd, const void *payload, size_t len, rb_error
         rb_command_fini(cmd);
         return rb_error_set(err, RB_EDECODE, "command_id is missing or not a UUID");
     }
+    lowercase(m->command_id);
     cmd->command_id = m->command_id;
     cmd->issued_at_ms = m->has_issued_at_unix_ms ? m->issued_at_unix_ms : 0;
     cmd->note = "";

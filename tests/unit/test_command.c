@@ -123,6 +123,15 @@ static void test_cancel_needs_uuid(void)
     free(buf);
 }
 
+static void test_ids_are_lowercased(void)
+{
+    rb_command cmd;
+
+    CHECK(decode_book("6756086C-2638-443B-97FB-93F9DC194DC6", "s1", 20, NULL, &cmd) == 0);
+    CHECK_STR(cmd.command_id, ID);
+    rb_command_fini(&cmd);
+}
+
 static void test_text_validation(void)
 {
     CHECK(rb_text_valid("Åbent hus på skolen\n"));
@@ -139,6 +148,7 @@ int main(void)
     test_garbage();
     test_no_action();
     test_cancel_needs_uuid();
+    test_ids_are_lowercased();
     test_text_validation();
     return check_done("test_command");
 }
