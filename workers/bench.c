@@ -1,0 +1,660 @@
+/* rumbook-bench: end-to-end throughput and latency of the booking pipeline.
+ *
+ * Against a running PostgreSQL server and Kafka broker it creates a fresh
+ * database, loads a generated catalogue, starts worker processes, produces
+ * booking commands (book / cancel / reschedule, with a share aimed at a few
+ * hot sessions), reads the decisions topic, and prints decisions per
+ * second and command-to-decision latency. It runs once with batching and
+ * once with one command per transaction, then checks that every command
+ * has exactly one decision and no session is over capacity. */
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "rumbook/buf.h"
+#include "rumbook/config.h"
+#include "rumbook/events.h"
+#include "rumbook/log.h"
+#include "rumbook/pg.h"
+#include "rumbook/v1/booking.pb-c.h"
+
+typedef struct options {
+    const char *server;   /* PostgreSQL URL without database */
+    const char *brokers;
+    int providers, offerings, sessions, schools, classes;
+    long commands, unbatched_commands;
+    double rate;          /* commands/s offered; 0: as fast as possible */
+    double hot_share;     /* share of book commands aimed at hot sessions */
+    int hot_sessions;
+    int mix_cancel, mix_reschedule; /* percent */
+    int workers, batch_size, linger_ms;
+    const char *json_path;
+} options;
+
+typedef struct round_result {
+    const char *mode;
+    int batch_size;
+    long commands, decided;
+    double seconds, per_second;
+    double p50, p95, p99, max;
+    long confirmed, rejected, cancelled;
+    bool verified;
+} round_result;
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void usage(void)
+{
+    printf("usage: rumbook-bench [options]\n"
+           "  --pg URL               PostgreSQL server (default postgresql://postgres@127.0.0.1:55432)\n"
+           "  --brokers HOSTS        Kafka (default RUMBOOK_BROKERS or 127.0.0.1:19092)\n"
+           "  --providers N --offerings N --sessions N --schools N --classes N\n"
+           "                         catalogue size (200, 2000, 40000, 500, 10000)\n"
+           "  --commands N           commands in the batched round (200000)\n"
+           "  --unbatched-commands N commands in the one-per-transaction round (10000; 0 skips it)\n"
+           "  --rate R               commands/s offered (0: as fast as possible)\n"
+           "  --hot-share F          share of bookings aimed at hot sessions (0.2)\n"
+           "  --hot-sessions N       number of hot sessions (20)\n"
+           "  --mix C,R              percent cancels and reschedules (5,5)\n"
+           "  --workers N            worker processes (2)\n"
+           "  --batch-size N --linger-ms N   batched round settings (500, 20)\n"
+           "  --json FILE            also write the figures as JSON\n");
+}
+
+static int parse(options *o, int argc, char **argv)
+{
+    const char *v;
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            usage();
+            return 1;
+        }
+#define INT_FLAG(name, field) else if ((v = rb_flag(argc, argv, &i, name))) o->field = atoi(v);
+#define LONG_FLAG(name, field) else if ((v = rb_flag(argc, argv, &i, name))) o->field = atol(v);
+        INT_FLAG("providers", providers)
+        INT_FLAG("offerings", offerings)
+        INT_FLAG("sessions", sessions)
+        INT_FLAG("schools", schools)
+        INT_FLAG("classes", classes)
+        LONG_FLAG("commands", commands)
+        LONG_FLAG("unbatched-commands", unbatched_commands)
+        INT_FLAG("hot-sessions", hot_sessions)
+        INT_FLAG("workers", workers)
+        INT_FLAG("batch-size", batch_size)
+        INT_FLAG("linger-ms", linger_ms)
+        else if ((v = rb_flag(argc, argv, &i, "pg"))) o->server = v;
+        else if ((v = rb_flag(argc, argv, &i, "brokers"))) o->brokers = v;
+        else if ((v = rb_flag(argc, argv, &i, "rate"))) o->rate = atof(v);
+        else if ((v = rb_flag(argc, argv, &i, "hot-share"))) o->hot_share = atof(v);
+        else if ((v = rb_flag(argc, argv, &i, "json"))) o->json_path = v;
+        else if ((v = rb_flag(argc, argv, &i, "mix"))) {
+            if (sscanf(v, "%d,%d", &o->mix_cancel, &o->mix_reschedule) != 2) {
+                fprintf(stderr, "rumbook-bench: --mix wants C,R percentages\n");
+                return -1;
+            }
+        } else {
+            fprintf(stderr, "rumbook-bench: unknown argument \"%s\" (see --help)\n", argv[i]);
+            return -1;
+        }
+#undef INT_FLAG
+#undef LONG_FLAG
+    }
+    if (o->providers < 1 || o->offerings < o->providers || o->sessions < o->offerings ||
+        o->schools < 1 || o->classes < o->schools || o->commands < 1 || o->workers < 1 ||
+        o->batch_size < 1 || o->hot_sessions < 1 || o->hot_sessions > o->sessions) {
+        fprintf(stderr, "rumbook-bench: sizes out of range (see --help)\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* The generated catalogue: offering k % offerings owns session k. */
+static char *catalogue(const options *o)
+{
+    rb_buf b;
+    int k;
+
+    rb_buf_init(&b);
+    rb_buf_puts(&b, "{\"providers\":[");
+    for (k = 0; k < o->providers; k++)
+        rb_buf_printf(&b, "%s{\"id\":\"p%d\",\"name\":\"Provider %d\",\"email\":\"booking@p%d.example\"}",
+                      k ? "," : "", k, k, k);
+    rb_buf_puts(&b, "],\"venues\":[");
+    for (k = 0; k < o->providers; k++)
+        rb_buf_printf(&b, "%s{\"id\":\"v%d\",\"provider\":\"p%d\",\"name\":\"Venue %d\","
+                      "\"lat\":56.%04d,\"lon\":10.%04d}", k ? "," : "", k, k, k, k % 9999, k % 9999);
+    rb_buf_puts(&b, "],\"offerings\":[");
+    for (k = 0; k < o->offerings; k++)
+        rb_buf_printf(&b, "%s{\"id\":\"o%d\",\"provider\":\"p%d\",\"venue\":\"v%d\",\"title\":"
+                      "\"Offering %d\",\"grade_min\":0,\"grade_max\":10,\"duration_min\":120}",
+                      k ? "," : "", k, k % o->providers, k % o->providers, k);
+    rb_buf_puts(&b, "],\"sessions\":[");
+    for (k = 0; k < o->sessions; k++) {
+        int day = (k / o->offerings) % 300, hour = 8 + k % 4;
+        struct tm tm = {.tm_year = 127, .tm_mon = 0, .tm_mday = 4 + day, .tm_hour = hour};
+        char t0[32], t1[32];
+        time_t t = timegm(&tm);
+        strftime(t0, sizeof(t0), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+        t += 7200;
+        strftime(t1, sizeof(t1), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+        rb_buf_printf(&b, "%s{\"id\":\"s%d\",\"offering\":\"o%d\",\"starts_at\":\"%s\",\"ends_at\":"
+                      "\"%s\",\"pupil_capacity\":60,\"class_capacity\":3}",
+                      k ? "," : "", k, k % o->offerings, t0, t1);
+    }
+    rb_buf_puts(&b, "],\"schools\":[");
+    for (k = 0; k < o->schools; k++)
+        rb_buf_printf(&b, "%s{\"id\":\"sc%d\",\"name\":\"School %d\"}", k ? "," : "", k, k);
+    rb_buf_puts(&b, "],\"classes\":[");
+    for (k = 0; k < o->classes; k++)
+        rb_buf_printf(&b, "%s{\"id\":\"c%d\",\"school\":\"sc%d\",\"name\":\"%d.A\",\"grade\":%d,"
+                      "\"size\":%d,\"teacher_email\":\"t%d@sc%d.example\"}", k ? "," : "", k,
+                      k % o->schools, k % 10, k % 10, 20 + k % 9, k, k % o->schools);
+    rb_buf_puts(&b, "]}");
+    if (b.failed) {
+        rb_buf_fini(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+static int sql_on(const char *server, const char *db, const char *sql)
+{
+    char url[512];
+    PGconn *conn;
+    PGresult *res;
+    rb_error err;
+    int ok;
+
+    snprintf(url, sizeof(url), "%s/%s", server, db);
+    if (rb_pg_connect(url, &conn, &err) < 0) {
+        fprintf(stderr, "rumbook-bench: %s\n", err.message);
+        return -1;
+    }
+    res = PQexec(conn, sql);
+    ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
+    if (!ok)
+        fprintf(stderr, "rumbook-bench: %s: %s", sql, PQerrorMessage(conn));
+    PQclear(res);
+    PQfinish(conn);
+    return ok ? 0 : -1;
+}
+
+/* Builds the template database once: migrated, catalogue loaded. */
+static int prepare_template(const options *o)
+{
+    char url[512], summary[512], *json;
+    PGconn *conn;
+    rb_error err;
+    int applied, rc;
+    int64_t t0 = now_us();
+
+    if (sql_on(o->server, "postgres", "DROP DATABASE IF EXISTS rumbook_bench_template WITH (FORCE)") < 0 ||
+        sql_on(o->server, "postgres", "CREATE DATABASE rumbook_bench_template") < 0)
+        return -1;
+    snprintf(url, sizeof(url), "%s/rumbook_bench_template", o->server);
+    if (rb_pg_connect(url, &conn, &err) < 0 || rb_migrate(conn, rb_migrations_dir(), &applied, &err) < 0) {
+        fprintf(stderr, "rumbook-bench: %s\n", err.message);
+        return -1;
+    }
+    if (!(json = catalogue(o))) {
+        PQfinish(conn);
+        fprintf(stderr, "rumbook-bench: out of memory building the catalogue\n");
+        return -1;
+    }
+    rc = rb_catalog_import(conn, json, summary, sizeof(summary), &err);
+    free(json);
+    PQfinish(conn);
+    if (rc < 0) {
+        fprintf(stderr, "rumbook-bench: catalogue: %s\n", err.message);
+        return -1;
+    }
+    printf("catalogue %s seconds=%.1f\n", summary, (double)(now_us() - t0) / 1e6);
+    return 0;
+}
+
+#define BENCH_PARTITIONS 6
+
+static char bindir[PATH_MAX]; /* where rumbook-worker and rumbookctl live */
+
+typedef struct round {
+    const options *o;
+    long n;
+    int batch_size;
+    unsigned tag;
+    char topics[4][96];
+    char dsn[512];
+    pid_t workers[64];
+    int64_t *produced_at;  /* per command index, us */
+    double *latency_ms;    /* per command index; < 0 until decided */
+    char (*held)[40];      /* confirmed booking ids, for cancels and reschedules */
+    int *held_session;
+    long nheld;
+    round_result r;
+} round;
+
+static int create_topics(round *rd)
+{
+    char cmd[PATH_MAX + 1024];
+
+    snprintf(cmd, sizeof(cmd),
+             "RUMBOOK_TOPIC_COMMANDS=%s RUMBOOK_TOPIC_DECISIONS=%s RUMBOOK_TOPIC_INVITATIONS=%s "
+             "RUMBOOK_TOPIC_DLQ=%s %s/rumbookctl topics create --partitions %d --brokers %s >/dev/null",
+             rd->topics[0], rd->topics[1], rd->topics[2], rd->topics[3], bindir, BENCH_PARTITIONS,
+             rd->o->brokers);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static pid_t spawn_worker(round *rd, int i)
+{
+    char batch[16], log[PATH_MAX + 64], exe[PATH_MAX + 32];
+    pid_t pid = fork();
+
+    if (pid != 0)
+        return pid;
+    snprintf(batch, sizeof(batch), "%d", rd->batch_size);
+    snprintf(exe, sizeof(exe), "%s/rumbook-worker", bindir);
+    snprintf(log, sizeof(log), "/tmp/rumbook-bench-worker-%d.log", i);
+    if (!freopen(log, "w", stderr))
+        _exit(127);
+    setenv("RUMBOOK_TOPIC_COMMANDS", rd->topics[0], 1);
+    setenv("RUMBOOK_TOPIC_DECISIONS", rd->topics[1], 1);
+    setenv("RUMBOOK_TOPIC_INVITATIONS", rd->topics[2], 1);
+    setenv("RUMBOOK_TOPIC_DLQ", rd->topics[3], 1);
+    execl(exe, exe, "--dsn", rd->dsn, "--brokers", rd->o->brokers, "--group", rd->topics[0],
+          "--batch-size", batch, "--linger-ms", rd->batch_size > 1 ? "20" : "0",
+          "--log-level", "warning", (char *)NULL);
+    _exit(127);
+}
+
+static void stop_workers(round *rd)
+{
+    int i;
+
+    for (i = 0; i < rd->o->workers; i++)
+        kill(rd->workers[i], SIGTERM);
+    for (i = 0; i < rd->o->workers; i++)
+        waitpid(rd->workers[i], NULL, 0);
+}
+
+static rd_kafka_t *kafka_client(const options *o, rd_kafka_type_t type, const char *group)
+{
+    char errstr[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_t *rk;
+
+    rd_kafka_conf_set(conf, "bootstrap.servers", o->brokers, errstr, sizeof(errstr));
+    if (type == RD_KAFKA_PRODUCER) {
+        rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr, sizeof(errstr));
+        rd_kafka_conf_set(conf, "linger.ms", "5", errstr, sizeof(errstr));
+    } else {
+        rd_kafka_conf_set(conf, "group.id", group, errstr, sizeof(errstr));
+        rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr, sizeof(errstr));
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, sizeof(errstr));
+    }
+    if (!(rk = rd_kafka_new(type, conf, errstr, sizeof(errstr)))) {
+        rd_kafka_conf_destroy(conf);
+        fprintf(stderr, "rumbook-bench: %s\n", errstr);
+    }
+    return rk;
+}
+
+/* Command ids carry the round tag and the command's index. */
+static void command_id(const round *rd, long i, char out[40])
+{
+    snprintf(out, 40, "%08x-0000-4000-8000-%012lx", rd->tag, (unsigned long)i);
+}
+
+static long command_index(const round *rd, const char *id)
+{
+    unsigned tag;
+    unsigned long i;
+
+    if (!id || sscanf(id, "%8x-0000-4000-8000-%12lx", &tag, &i) != 2 || tag != rd->tag ||
+        (long)i >= rd->n)
+        return -1;
+    return (long)i;
+}
+
+static int pick_session(const options *o)
+{
+    if ((double)rand() / RAND_MAX < o->hot_share)
+        return rand() % o->hot_sessions;
+    return rand() % o->sessions;
+}
+
+static int other_session(const options *o, int k)
+{
+    return k + o->offerings < o->sessions ? k + o->offerings : k % o->offerings;
+}
+
+static void produce_one(round *rd, rd_kafka_t *p, long i)
+{
+    Rumbook__V1__BookingCommand cmd = RUMBOOK__V1__BOOKING_COMMAND__INIT;
+    Rumbook__V1__BookRequest book = RUMBOOK__V1__BOOK_REQUEST__INIT;
+    Rumbook__V1__CancelRequest cancel = RUMBOOK__V1__CANCEL_REQUEST__INIT;
+    Rumbook__V1__RescheduleRequest move = RUMBOOK__V1__RESCHEDULE_REQUEST__INIT;
+    const options *o = rd->o;
+    char id[40], session[24], klass[24], key[24];
+    int roll = rand() % 100, k, c;
+    uint8_t buf[512];
+    size_t len;
+
+    command_id(rd, i, id);
+    cmd.command_id = id;
+    if (rd->nheld > 0 && roll < o->mix_cancel + o->mix_reschedule) {
+        long h = rand() % rd->nheld;
+        k = rd->held_session[h];
+        if (roll < o->mix_cancel) {
+            cancel.booking_id = rd->held[h];
+            cmd.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_CANCEL;
+            cmd.cancel = &cancel;
+        } else {
+            snprintf(session, sizeof(session), "s%d", other_session(o, k));
+            move.booking_id = rd->held[h];
+            move.session_id = session;
+            cmd.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_RESCHEDULE;
+            cmd.reschedule = &move;
+        }
+        rd->held_session[h] = rd->held_session[rd->nheld - 1];
+        memcpy(rd->held[h], rd->held[rd->nheld - 1], 40);
+        rd->nheld--;
+    } else {
+        k = pick_session(o);
+        c = rand() % o->classes;
+        snprintf(session, sizeof(session), "s%d", k);
+        snprintf(klass, sizeof(klass), "c%d", c);
+        book.session_id = session;
+        book.class_id = klass;
+        book.has_pupils = 1;
+        book.pupils = (uint32_t)(20 + c % 9);
+        cmd.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_BOOK;
+        cmd.book = &book;
+    }
+    snprintf(key, sizeof(key), "o%d", k % o->offerings);
+    len = rumbook__v1__booking_command__pack(&cmd, buf);
+    rd->produced_at[i] = now_us();
+    while (rd_kafka_producev(p, RD_KAFKA_V_TOPIC(rd->topics[0]), RD_KAFKA_V_KEY(key, strlen(key)),
+                             RD_KAFKA_V_VALUE(buf, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                             RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        rd_kafka_poll(p, 10);
+}
+
+static void take_decision(round *rd, const rd_kafka_message_t *m, int64_t t)
+{
+    Rumbook__V1__BookingDecision *d = rumbook__v1__booking_decision__unpack(NULL, m->len, m->payload);
+    long i = d ? command_index(rd, d->command_id) : -1;
+
+    if (i >= 0 && rd->latency_ms[i] < 0) {
+        rd->latency_ms[i] = (double)(t - rd->produced_at[i]) / 1000.0;
+        rd->r.decided++;
+        if (d->status == RUMBOOK__V1__DECISION_STATUS__CONFIRMED) {
+            rd->r.confirmed++;
+            if (d->booking_id && d->session_id && rd->nheld < rd->n) {
+                snprintf(rd->held[rd->nheld], 40, "%s", d->booking_id);
+                rd->held_session[rd->nheld++] = atoi(d->session_id + 1);
+            }
+        } else if (d->status == RUMBOOK__V1__DECISION_STATUS__CANCELLED) {
+            rd->r.cancelled++;
+        } else {
+            rd->r.rejected++;
+        }
+    }
+    if (d)
+        rumbook__v1__booking_decision__free_unpacked(d, NULL);
+}
+
+static rd_kafka_t *decisions_consumer(round *rd)
+{
+    rd_kafka_t *c = kafka_client(rd->o, RD_KAFKA_CONSUMER, rd->topics[1]);
+    rd_kafka_topic_partition_list_t *l;
+
+    if (!c)
+        return NULL;
+    rd_kafka_poll_set_consumer(c);
+    /* Assigned, not subscribed: no group join delays the first decision. */
+    l = rd_kafka_topic_partition_list_new(BENCH_PARTITIONS);
+    for (int i = 0; i < BENCH_PARTITIONS; i++)
+        rd_kafka_topic_partition_list_add(l, rd->topics[1], i)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_assign(c, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    return c;
+}
+
+/* Waits until every worker has joined the group and holds partitions, so
+ * start-up is not counted as latency. */
+static int wait_for_workers(round *rd, rd_kafka_t *p)
+{
+    int64_t deadline = now_us() + 60 * 1000000LL;
+
+    while (now_us() < deadline) {
+        const struct rd_kafka_group_list *groups = NULL;
+        bool stable = false;
+        if (rd_kafka_list_groups(p, rd->topics[0], &groups, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+            groups->group_cnt == 1)
+            stable = strcmp(groups->groups[0].state, "Stable") == 0 &&
+                     groups->groups[0].member_cnt == rd->o->workers;
+        if (groups)
+            rd_kafka_group_list_destroy(groups);
+        if (stable)
+            return 0;
+        usleep(200000);
+    }
+    fprintf(stderr, "rumbook-bench: workers did not join group %s within 60 s\n", rd->topics[0]);
+    return -1;
+}
+
+/* Produces at the offered rate and reads decisions until all arrived. */
+static int drive(round *rd, rd_kafka_t *p, rd_kafka_t *c)
+{
+    int64_t start = now_us(), last_progress = start, t;
+    long next = 0;
+
+    while (rd->r.decided < rd->n) {
+        t = now_us();
+        while (next < rd->n && (rd->o->rate <= 0 || next < (t - start) * rd->o->rate / 1e6) &&
+               (next - rd->r.decided) < 50000)
+            produce_one(rd, p, next++);
+        rd_kafka_poll(p, 0);
+        for (int k = 0; k < 1000; k++) {
+            rd_kafka_message_t *m = rd_kafka_consumer_poll(c, k ? 0 : 1);
+            long before = rd->r.decided;
+            if (!m)
+                break;
+            if (!m->err)
+                take_decision(rd, m, now_us());
+            rd_kafka_message_destroy(m);
+            if (rd->r.decided > before)
+                last_progress = now_us();
+        }
+        if (now_us() - last_progress > 120 * 1000000LL) {
+            fprintf(stderr, "rumbook-bench: no decision for 120 s (%ld of %ld decided)\n",
+                    rd->r.decided, rd->n);
+            return -1;
+        }
+    }
+    rd->r.seconds = (double)(now_us() - start) / 1e6;
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void percentiles(round *rd)
+{
+    qsort(rd->latency_ms, (size_t)rd->n, sizeof(double), cmp_double);
+    rd->r.p50 = rd->latency_ms[(long)(rd->n * 0.50)];
+    rd->r.p95 = rd->latency_ms[(long)(rd->n * 0.95)];
+    rd->r.p99 = rd->latency_ms[(long)(rd->n * 0.99)];
+    rd->r.max = rd->latency_ms[rd->n - 1];
+    rd->r.per_second = (double)rd->n / rd->r.seconds;
+}
+
+/* Every command decided once in the database; no session over capacity
+ * or out of step with its bookings. */
+static bool verify(round *rd)
+{
+    PGconn *conn;
+    PGresult *res;
+    rb_error err;
+    bool ok;
+
+    if (rb_pg_connect(rd->dsn, &conn, &err) < 0)
+        return false;
+    res = PQexec(conn,
+                 "SELECT (SELECT count(*) FROM commands),"
+                 " (SELECT count(*) FROM sessions s WHERE s.pupils_booked > s.pupil_capacity"
+                 "  OR s.classes_booked > s.class_capacity"
+                 "  OR (s.pupils_booked, s.classes_booked) <> (SELECT coalesce(sum(pupils), 0),"
+                 "   count(*) FROM bookings b WHERE b.session_id = s.id AND b.status = 'confirmed'))");
+    ok = PQresultStatus(res) == PGRES_TUPLES_OK && atol(PQgetvalue(res, 0, 0)) == rd->n &&
+         atol(PQgetvalue(res, 0, 1)) == 0;
+    if (!ok)
+        fprintf(stderr, "rumbook-bench: VERIFY FAILED commands=%s (expected %ld) bad_sessions=%s\n",
+                PQresultStatus(res) == PGRES_TUPLES_OK ? PQgetvalue(res, 0, 0) : "?", rd->n,
+                PQresultStatus(res) == PGRES_TUPLES_OK ? PQgetvalue(res, 0, 1) : "?");
+    PQclear(res);
+    PQfinish(conn);
+    return ok;
+}
+
+static void print_result(const round_result *r, const options *o)
+{
+    printf("rumbook-bench mode=%s batch_size=%d workers=%d commands=%ld decided=%ld seconds=%.2f "
+           "decisions_per_s=%.0f p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f max_ms=%.1f confirmed=%ld "
+           "rejected=%ld cancelled=%ld verified=%s\n",
+           r->mode, r->batch_size, o->workers, r->commands, r->decided, r->seconds, r->per_second,
+           r->p50, r->p95, r->p99, r->max, r->confirmed, r->rejected, r->cancelled,
+           r->verified ? "yes" : "NO");
+    fflush(stdout);
+}
+
+static int run_round(const options *o, const char *mode, long n, int batch_size, round_result *out)
+{
+    round rd = {.o = o, .n = n, .batch_size = batch_size};
+    rd_kafka_t *p = NULL, *c = NULL;
+    char sql[256];
+    int i, rc = -1;
+
+    rd.tag = (unsigned)now_us() ^ (unsigned)getpid();
+    for (i = 0; i < 4; i++)
+        snprintf(rd.topics[i], sizeof(rd.topics[i]), "bench.%08x.%s", rd.tag,
+                 (const char *[]){"commands", "decisions", "invitations", "dlq"}[i]);
+    snprintf(rd.dsn, sizeof(rd.dsn), "%s/rumbook_bench", o->server);
+    snprintf(sql, sizeof(sql), "CREATE DATABASE rumbook_bench TEMPLATE rumbook_bench_template");
+    rd.produced_at = calloc((size_t)n, sizeof(int64_t));
+    rd.latency_ms = malloc((size_t)n * sizeof(double));
+    rd.held = calloc((size_t)n, sizeof(*rd.held));
+    rd.held_session = calloc((size_t)n, sizeof(int));
+    if (!rd.produced_at || !rd.latency_ms || !rd.held || !rd.held_session)
+        goto out;
+    for (long k = 0; k < n; k++)
+        rd.latency_ms[k] = -1;
+    if (sql_on(o->server, "postgres", "DROP DATABASE IF EXISTS rumbook_bench WITH (FORCE)") < 0 ||
+        sql_on(o->server, "postgres", sql) < 0 || create_topics(&rd) < 0)
+        goto out;
+    for (i = 0; i < o->workers && i < 64; i++)
+        rd.workers[i] = spawn_worker(&rd, i);
+    if (!(p = kafka_client(o, RD_KAFKA_PRODUCER, NULL)) || !(c = decisions_consumer(&rd)))
+        goto stop;
+    if ((rc = wait_for_workers(&rd, p)) == 0)
+        rc = drive(&rd, p, c);
+stop:
+    stop_workers(&rd);
+    if (rc == 0) {
+        percentiles(&rd);
+        rd.r.verified = verify(&rd);
+        rc = rd.r.verified ? 0 : -1;
+    }
+    rd.r.mode = mode;
+    rd.r.batch_size = batch_size;
+    rd.r.commands = n;
+    *out = rd.r;
+    print_result(out, o);
+out:
+    if (c) {
+        rd_kafka_consumer_close(c);
+        rd_kafka_destroy(c);
+    }
+    if (p)
+        rd_kafka_destroy(p);
+    free(rd.produced_at);
+    free(rd.latency_ms);
+    free(rd.held);
+    free(rd.held_session);
+    return rc;
+}
+
+static void write_json(const options *o, const round_result *r, int nrounds)
+{
+    FILE *f = fopen(o->json_path, "w");
+    int i;
+
+    if (!f) {
+        fprintf(stderr, "rumbook-bench: cannot write %s\n", o->json_path);
+        return;
+    }
+    fprintf(f, "{\"workers\":%d,\"sessions\":%d,\"classes\":%d,\"rate\":%.0f,\"hot_share\":%.2f,"
+            "\"rounds\":[", o->workers, o->sessions, o->classes, o->rate, o->hot_share);
+    for (i = 0; i < nrounds; i++)
+        fprintf(f, "%s{\"mode\":\"%s\",\"batch_size\":%d,\"commands\":%ld,\"seconds\":%.3f,"
+                "\"decisions_per_s\":%.1f,\"p50_ms\":%.2f,\"p95_ms\":%.2f,\"p99_ms\":%.2f,"
+                "\"max_ms\":%.2f,\"confirmed\":%ld,\"rejected\":%ld,\"cancelled\":%ld,"
+                "\"verified\":%s}", i ? "," : "", r[i].mode, r[i].batch_size, r[i].commands,
+                r[i].seconds, r[i].per_second, r[i].p50, r[i].p95, r[i].p99, r[i].max,
+                r[i].confirmed, r[i].rejected, r[i].cancelled, r[i].verified ? "true" : "false");
+    fprintf(f, "]}\n");
+    fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+    options o = {.server = "postgresql://postgres@127.0.0.1:55432", .providers = 200,
+                 .offerings = 2000, .sessions = 40000, .schools = 500, .classes = 10000,
+                 .commands = 200000, .unbatched_commands = 10000, .hot_share = 0.2,
+                 .hot_sessions = 20, .mix_cancel = 5, .mix_reschedule = 5, .workers = 2,
+                 .batch_size = 500};
+    round_result r[2];
+    char exe[PATH_MAX];
+    ssize_t len;
+    int rc, nrounds = 0;
+    rb_config cfg;
+
+    rb_config_init(&cfg);
+    o.brokers = cfg.brokers;
+    if ((rc = parse(&o, argc, argv)) != 0)
+        return rc < 0 ? 2 : 0;
+    rb_log_init("rumbook-bench", RB_LOG_WARNING);
+    len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    exe[len > 0 ? len : 0] = '\0';
+    snprintf(bindir, sizeof(bindir), "%s", dirname(exe));
+    srand((unsigned)time(NULL));
+    if (prepare_template(&o) < 0)
+        return 1;
+    rc = run_round(&o, "batched", o.commands, o.batch_size, &r[nrounds++]);
+    if (rc == 0 && o.unbatched_commands > 0)
+        rc = run_round(&o, "unbatched", o.unbatched_commands, 1, &r[nrounds++]);
+    if (rc == 0 && nrounds == 2)
+        printf("rumbook-bench batched/unbatched=%.1fx\n", r[0].per_second / r[1].per_second);
+    if (o.json_path)
+        write_json(&o, r, nrounds);
+    return rc == 0 ? 0 : 1;
+}
