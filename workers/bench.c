@@ -36,15 +36,17 @@ typedef struct options {
     int hot_sessions;
     int mix_cancel, mix_reschedule; /* percent */
     int workers, batch_size, linger_ms;
+    double warmup_s;      /* latencies of commands produced earlier are not counted */
     const char *json_path;
 } options;
 
 typedef struct round_result {
     const char *mode;
     int batch_size;
-    long commands, decided;
+    long commands, decided, measured;
     double seconds, per_second;
     double p50, p95, p99, max;
+    double decide_p50, decide_p99; /* to the worker's commit, before the relay */
     long confirmed, rejected, cancelled;
     bool verified;
 } round_result;
@@ -72,6 +74,7 @@ static void usage(void)
            "  --mix C,R              percent cancels and reschedules (5,5)\n"
            "  --workers N            worker processes (2)\n"
            "  --batch-size N --linger-ms N   batched round settings (500, 20)\n"
+           "  --warmup-s S           leave commands of the first S seconds out of latency (3)\n"
            "  --json FILE            also write the figures as JSON\n");
 }
 
@@ -98,6 +101,7 @@ static int parse(options *o, int argc, char **argv)
         INT_FLAG("workers", workers)
         INT_FLAG("batch-size", batch_size)
         INT_FLAG("linger-ms", linger_ms)
+        else if ((v = rb_flag(argc, argv, &i, "warmup-s"))) o->warmup_s = atof(v);
         else if ((v = rb_flag(argc, argv, &i, "pg"))) o->server = v;
         else if ((v = rb_flag(argc, argv, &i, "brokers"))) o->brokers = v;
         else if ((v = rb_flag(argc, argv, &i, "rate"))) o->rate = atof(v);
@@ -242,9 +246,11 @@ typedef struct round {
     pid_t workers[64];
     int64_t *produced_at;  /* per command index, us */
     double *latency_ms;    /* per command index; < 0 until decided */
+    double *decide_ms;     /* produce to the worker's decided_at, per index */
     char (*held)[40];      /* confirmed booking ids, for cancels and reschedules */
     int *held_session;
     long nheld;
+    int64_t started_us;
     round_result r;
 } round;
 
@@ -262,12 +268,13 @@ static int create_topics(round *rd)
 
 static pid_t spawn_worker(round *rd, int i)
 {
-    char batch[16], log[PATH_MAX + 64], exe[PATH_MAX + 32];
+    char batch[16], linger[16], log[PATH_MAX + 64], exe[PATH_MAX + 32];
     pid_t pid = fork();
 
     if (pid != 0)
         return pid;
     snprintf(batch, sizeof(batch), "%d", rd->batch_size);
+    snprintf(linger, sizeof(linger), "%d", rd->batch_size > 1 ? rd->o->linger_ms : 0);
     snprintf(exe, sizeof(exe), "%s/rumbook-worker", bindir);
     snprintf(log, sizeof(log), "/tmp/rumbook-bench-worker-%d.log", i);
     if (!freopen(log, "w", stderr))
@@ -277,7 +284,7 @@ static pid_t spawn_worker(round *rd, int i)
     setenv("RUMBOOK_TOPIC_INVITATIONS", rd->topics[2], 1);
     setenv("RUMBOOK_TOPIC_DLQ", rd->topics[3], 1);
     execl(exe, exe, "--dsn", rd->dsn, "--brokers", rd->o->brokers, "--group", rd->topics[0],
-          "--batch-size", batch, "--linger-ms", rd->batch_size > 1 ? "20" : "0",
+          "--batch-size", batch, "--linger-ms", linger,
           "--log-level", "warning", (char *)NULL);
     _exit(127);
 }
@@ -402,6 +409,7 @@ static void take_decision(round *rd, const rd_kafka_message_t *m, int64_t t)
 
     if (i >= 0 && rd->latency_ms[i] < 0) {
         rd->latency_ms[i] = (double)(t - rd->produced_at[i]) / 1000.0;
+        rd->decide_ms[i] = (double)d->decided_at_unix_ms - (double)rd->produced_at[i] / 1000.0;
         rd->r.decided++;
         if (d->status == RUMBOOK__V1__DECISION_STATUS__CONFIRMED) {
             rd->r.confirmed++;
@@ -463,6 +471,8 @@ static int wait_for_workers(round *rd, rd_kafka_t *p)
 static int drive(round *rd, rd_kafka_t *p, rd_kafka_t *c)
 {
     int64_t start = now_us(), last_progress = start, t;
+
+    rd->started_us = start;
     long next = 0;
 
     while (rd->r.decided < rd->n) {
@@ -498,13 +508,30 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Latency percentiles over the commands produced after the warm-up
+ * (start-up of fetchers and producers is not steady state); all of them
+ * when the run is shorter than that. */
 static void percentiles(round *rd)
 {
-    qsort(rd->latency_ms, (size_t)rd->n, sizeof(double), cmp_double);
-    rd->r.p50 = rd->latency_ms[(long)(rd->n * 0.50)];
-    rd->r.p95 = rd->latency_ms[(long)(rd->n * 0.95)];
-    rd->r.p99 = rd->latency_ms[(long)(rd->n * 0.99)];
-    rd->r.max = rd->latency_ms[rd->n - 1];
+    int64_t from = rd->started_us + (int64_t)(rd->o->warmup_s * 1e6);
+    long i, m = 0;
+
+    for (i = 0; i < rd->n; i++)
+        if (rd->produced_at[i] >= from) {
+            rd->latency_ms[m] = rd->latency_ms[i];
+            rd->decide_ms[m++] = rd->decide_ms[i];
+        }
+    if (m < 100)
+        m = rd->n; /* too short to leave anything out */
+    rd->r.measured = m;
+    qsort(rd->latency_ms, (size_t)m, sizeof(double), cmp_double);
+    rd->r.p50 = rd->latency_ms[(long)(m * 0.50)];
+    rd->r.p95 = rd->latency_ms[(long)(m * 0.95)];
+    rd->r.p99 = rd->latency_ms[(long)(m * 0.99)];
+    rd->r.max = rd->latency_ms[m - 1];
+    qsort(rd->decide_ms, (size_t)m, sizeof(double), cmp_double);
+    rd->r.decide_p50 = rd->decide_ms[(long)(m * 0.50)];
+    rd->r.decide_p99 = rd->decide_ms[(long)(m * 0.99)];
     rd->r.per_second = (double)rd->n / rd->r.seconds;
 }
 
@@ -539,10 +566,11 @@ static bool verify(round *rd)
 static void print_result(const round_result *r, const options *o)
 {
     printf("rumbook-bench mode=%s batch_size=%d workers=%d commands=%ld decided=%ld seconds=%.2f "
-           "decisions_per_s=%.0f p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f max_ms=%.1f confirmed=%ld "
+           "decisions_per_s=%.0f latency_over=%ld p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f max_ms=%.1f "
+           "decided_p50_ms=%.1f decided_p99_ms=%.1f confirmed=%ld "
            "rejected=%ld cancelled=%ld verified=%s\n",
            r->mode, r->batch_size, o->workers, r->commands, r->decided, r->seconds, r->per_second,
-           r->p50, r->p95, r->p99, r->max, r->confirmed, r->rejected, r->cancelled,
+           r->measured, r->p50, r->p95, r->p99, r->max, r->decide_p50, r->decide_p99, r->confirmed, r->rejected, r->cancelled,
            r->verified ? "yes" : "NO");
     fflush(stdout);
 }
@@ -562,9 +590,10 @@ static int run_round(const options *o, const char *mode, long n, int batch_size,
     snprintf(sql, sizeof(sql), "CREATE DATABASE rumbook_bench TEMPLATE rumbook_bench_template");
     rd.produced_at = calloc((size_t)n, sizeof(int64_t));
     rd.latency_ms = malloc((size_t)n * sizeof(double));
+    rd.decide_ms = calloc((size_t)n, sizeof(double));
     rd.held = calloc((size_t)n, sizeof(*rd.held));
     rd.held_session = calloc((size_t)n, sizeof(int));
-    if (!rd.produced_at || !rd.latency_ms || !rd.held || !rd.held_session)
+    if (!rd.produced_at || !rd.latency_ms || !rd.decide_ms || !rd.held || !rd.held_session)
         goto out;
     for (long k = 0; k < n; k++)
         rd.latency_ms[k] = -1;
@@ -598,6 +627,7 @@ out:
         rd_kafka_destroy(p);
     free(rd.produced_at);
     free(rd.latency_ms);
+    free(rd.decide_ms);
     free(rd.held);
     free(rd.held_session);
     return rc;
@@ -617,10 +647,10 @@ static void write_json(const options *o, const round_result *r, int nrounds)
     for (i = 0; i < nrounds; i++)
         fprintf(f, "%s{\"mode\":\"%s\",\"batch_size\":%d,\"commands\":%ld,\"seconds\":%.3f,"
                 "\"decisions_per_s\":%.1f,\"p50_ms\":%.2f,\"p95_ms\":%.2f,\"p99_ms\":%.2f,"
-                "\"max_ms\":%.2f,\"confirmed\":%ld,\"rejected\":%ld,\"cancelled\":%ld,"
+                "\"max_ms\":%.2f,\"decided_p50_ms\":%.2f,\"decided_p99_ms\":%.2f,\"confirmed\":%ld,\"rejected\":%ld,\"cancelled\":%ld,"
                 "\"verified\":%s}", i ? "," : "", r[i].mode, r[i].batch_size, r[i].commands,
                 r[i].seconds, r[i].per_second, r[i].p50, r[i].p95, r[i].p99, r[i].max,
-                r[i].confirmed, r[i].rejected, r[i].cancelled, r[i].verified ? "true" : "false");
+                r[i].decide_p50, r[i].decide_p99, r[i].confirmed, r[i].rejected, r[i].cancelled, r[i].verified ? "true" : "false");
     fprintf(f, "]}\n");
     fclose(f);
 }
@@ -631,7 +661,7 @@ int main(int argc, char **argv)
                  .offerings = 2000, .sessions = 40000, .schools = 500, .classes = 10000,
                  .commands = 200000, .unbatched_commands = 10000, .hot_share = 0.2,
                  .hot_sessions = 20, .mix_cancel = 5, .mix_reschedule = 5, .workers = 2,
-                 .batch_size = 500};
+                 .batch_size = 500, .linger_ms = 20, .warmup_s = 3};
     round_result r[2];
     char exe[PATH_MAX];
     ssize_t len;
