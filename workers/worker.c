@@ -156,13 +156,16 @@ static void flush_batch(worker *w)
 
     if (w->npending == 0)
         return;
-    msgs = calloc(w->npending, sizeof(*msgs));
-    for (i = 0; msgs && i < w->npending; i++) {
+    while (!(msgs = calloc(w->npending, sizeof(*msgs)))) {
+        rb_log_error("out of memory for a batch, retrying size=%zu", w->npending);
+        sleep(1);
+    }
+    for (i = 0; i < w->npending; i++) {
         const rd_kafka_message_t *m = w->pending[i];
         msgs[i] = (rb_message){rd_kafka_topic_name(m->rkt), m->partition, m->offset,
                                m->key, m->key_len, m->payload, m->len};
     }
-    while (msgs && rb_store_process(w->store, msgs, w->npending, &w->totals, &err) < 0) {
+    while (rb_store_process(w->store, msgs, w->npending, &w->totals, &err) < 0) {
         rb_log_error("batch not committed, retrying size=%zu cause=\"%s\"", w->npending,
                      err.message);
         sleep(1);
@@ -341,6 +344,8 @@ int main(int argc, char **argv)
         return rc < 0 ? 2 : 0;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
+    /* Nothing is reloadable yet; a stray SIGHUP must not kill a worker mid-batch. */
+    signal(SIGHUP, SIG_IGN);
     rc = start(&w, &cal, &relay, &tid, &err);
     if (rc == 0) {
         rb_log_info("started group=%s topic=%s batch_size=%d linger_ms=%d relay=%s",
