@@ -1,0 +1,212 @@
+/* Deciding a whole batch in memory: state carried from one command to the
+ * next (places, held classes, bookings made earlier in the batch). */
+#include <stdlib.h>
+
+#include "check.h"
+#include "../../engine/batch_internal.h"
+#include "rumbook/v1/booking.pb-c.h"
+
+#define NOW 1800000000000LL
+#define DAY 86400000LL
+#define MAX_ITEMS 8
+
+static fact_session sessions[2];
+static fact_class classes[2];
+static rb_message messages[MAX_ITEMS];
+static item items[MAX_ITEMS];
+static char ids[MAX_ITEMS][40];
+
+static void facts(batch *b, size_t n)
+{
+    static const char *const sid[] = {"s1", "s2"}, *const cid[] = {"c1", "c2"};
+    int i;
+
+    memset(b, 0, sizeof(*b));
+    for (i = 0; i < 2; i++) {
+        sessions[i] = (fact_session){.s = {.id = sid[i], .offering_id = "o1",
+                                           .starts_at_ms = NOW + (i + 1) * DAY,
+                                           .ends_at_ms = NOW + (i + 1) * DAY + 7200000,
+                                           .pupil_capacity = 50, .class_capacity = 2,
+                                           .grade_min = 0, .grade_max = 10}};
+        classes[i] = (fact_class){.c = {.id = cid[i], .school_id = "sc", .grade = 4, .size = 25},
+                                  .name = "4.A", .school_name = "Skolen",
+                                  .teacher_email = "t@example.org"};
+    }
+    b->sessions = malloc(sizeof(sessions));
+    memcpy(b->sessions, sessions, sizeof(sessions));
+    b->nsessions = 2;
+    b->classes = malloc(sizeof(classes));
+    memcpy(b->classes, classes, sizeof(classes));
+    b->nclasses = 2;
+    b->bookings = calloc(n + 1, sizeof(fact_booking));
+    b->items = items;
+    b->n = n;
+    b->now_ms = NOW;
+    b->held_cap = 4096;
+    b->held_keys = malloc(b->held_cap);
+    if (rb__strset_init(&b->done, n) < 0 || rb__strset_init(&b->held, 4 * n) < 0)
+        abort();
+}
+
+/* Encodes and decodes a command, as the store does. */
+static void command(size_t i, const char *kind, const char *a, const char *c, int pupils)
+{
+    Rumbook__V1__BookingCommand m = RUMBOOK__V1__BOOKING_COMMAND__INIT;
+    Rumbook__V1__BookRequest book = RUMBOOK__V1__BOOK_REQUEST__INIT;
+    Rumbook__V1__CancelRequest cancel = RUMBOOK__V1__CANCEL_REQUEST__INIT;
+    Rumbook__V1__RescheduleRequest move = RUMBOOK__V1__RESCHEDULE_REQUEST__INIT;
+    uint8_t buf[256];
+    size_t len;
+    rb_error err;
+
+    snprintf(ids[i], sizeof(ids[i]), "00000000-0000-4000-8000-%012zx", i % 100);
+    m.command_id = ids[i];
+    if (strcmp(kind, "book") == 0) {
+        book.session_id = (char *)a;
+        book.class_id = (char *)c;
+        book.has_pupils = 1;
+        book.pupils = (uint32_t)pupils;
+        m.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_BOOK;
+        m.book = &book;
+    } else if (strcmp(kind, "cancel") == 0) {
+        cancel.booking_id = (char *)a;
+        m.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_CANCEL;
+        m.cancel = &cancel;
+    } else {
+        move.booking_id = (char *)a;
+        move.session_id = (char *)c;
+        m.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_RESCHEDULE;
+        m.reschedule = &move;
+    }
+    len = rumbook__v1__booking_command__pack(&m, buf);
+    memset(&items[i], 0, sizeof(items[i]));
+    messages[i] = (rb_message){.topic = "t", .partition = 0, .offset = (int64_t)i,
+                               .payload = buf, .len = len};
+    items[i].m = &messages[i];
+    items[i].decode_rc = rb_command_decode(&items[i].cmd, buf, len, &err);
+}
+
+static void finish(batch *b)
+{
+    size_t i;
+
+    for (i = 0; i < b->n; i++)
+        rb_command_fini(&items[i].cmd);
+    rb__batch_reset(b);
+}
+
+static void test_capacity_runs_out_within_a_batch(void)
+{
+    batch b;
+
+    facts(&b, 3);
+    command(0, "book", "s1", "c1", 25);
+    command(1, "book", "s1", "c2", 25);
+    command(2, "book", "s1", "c1", 1); /* c1 already holds s1 and no places are left */
+    rb__batch_decide(&b);
+    CHECK(items[0].status == RB_STATUS_CONFIRMED);
+    CHECK(items[1].status == RB_STATUS_CONFIRMED);
+    CHECK(items[2].status == RB_STATUS_REJECTED);
+    CHECK(rb_verdict_has(&items[2].verdict, "class_already_booked"));
+    CHECK(rb_verdict_has(&items[2].verdict, "no_class_places"));
+    CHECK(b.sessions[0].s.pupils_booked == 50 && b.sessions[0].dirty);
+    CHECK(b.nbookings == 2);
+    finish(&b);
+}
+
+static void test_cancel_then_rebook_in_the_same_batch(void)
+{
+    batch b;
+    char booking[RB_UUID_LEN];
+
+    facts(&b, 2);
+    command(0, "book", "s1", "c1", 25);
+    command(1, "book", "s1", "c2", 25);
+    rb__batch_decide(&b);
+    snprintf(booking, sizeof(booking), "%s", items[0].booking->id);
+    finish(&b);
+
+    /* A second batch sees the first one's bookings as fetched facts. */
+    facts(&b, 3);
+    b.sessions[0].s.pupils_booked = 50;
+    b.sessions[0].s.classes_booked = 2;
+    snprintf(b.bookings[0].id, RB_UUID_LEN, "%s", booking);
+    b.bookings[0].session = &b.sessions[0];
+    b.bookings[0].klass = &b.classes[0];
+    b.bookings[0].pupils = 25;
+    b.nfetched = b.nbookings = 1;
+    rb__strset_add(&b.held, "s1\x1f" "c1");
+    command(0, "book", "s1", "c1", 25);   /* rejected: held and full */
+    command(1, "cancel", booking, NULL, 0);
+    command(2, "book", "s1", "c1", 20);   /* fits after the cancel */
+    rb__batch_decide(&b);
+    CHECK(items[0].status == RB_STATUS_REJECTED);
+    CHECK(items[1].status == RB_STATUS_CANCELLED && items[1].method == RB_ITIP_CANCEL);
+    CHECK(b.bookings[0].cancelled && b.bookings[0].sequence == 1 && b.bookings[0].dirty);
+    CHECK(items[2].status == RB_STATUS_CONFIRMED);
+    CHECK(b.sessions[0].s.pupils_booked == 45 && b.sessions[0].s.classes_booked == 2);
+    finish(&b);
+}
+
+/* Decides items[first] alone, carrying the batch's state. */
+static void decide_one(batch *b, size_t first)
+{
+    b->items = &items[first];
+    b->n = 1;
+    rb__batch_decide(b);
+    b->items = items;
+}
+
+static void test_reschedule_moves_places(void)
+{
+    batch b;
+    char booking[RB_UUID_LEN];
+
+    facts(&b, 3);
+    command(0, "book", "s1", "c1", 25);
+    decide_one(&b, 0);
+    CHECK(items[0].status == RB_STATUS_CONFIRMED);
+    snprintf(booking, sizeof(booking), "%s", items[0].booking->id);
+    command(1, "reschedule", booking, "s2", 0);
+    decide_one(&b, 1);
+    CHECK(items[1].status == RB_STATUS_CONFIRMED && items[1].method == RB_ITIP_REQUEST);
+    CHECK(items[1].booking == items[0].booking);
+    CHECK(items[1].booking->session == &b.sessions[1] && items[1].booking->sequence == 1);
+    CHECK(b.sessions[0].s.pupils_booked == 0 && b.sessions[0].s.classes_booked == 0);
+    CHECK(b.sessions[1].s.pupils_booked == 25 && b.sessions[1].s.classes_booked == 1);
+    command(2, "reschedule", booking, "s9", 0);
+    decide_one(&b, 2);
+    CHECK(items[2].status == RB_STATUS_REJECTED);
+    CHECK(rb_verdict_has(&items[2].verdict, "unknown_session"));
+    CHECK(items[2].booking->session == &b.sessions[1]); /* the old booking stays */
+    b.n = 3;
+    finish(&b);
+}
+
+static void test_duplicates_and_dead_letters(void)
+{
+    batch b;
+
+    facts(&b, 3);
+    command(0, "book", "s1", "c1", 25);
+    command(1, "book", "s1", "c1", 25);
+    snprintf(ids[1], sizeof(ids[1]), "%s", ids[0]); /* same command id */
+    items[1].cmd.command_id = ids[0];
+    command(2, "book", "s1", "c2", 25);
+    items[2].decode_rc = RB_EDECODE;
+    rb__batch_decide(&b);
+    CHECK(items[0].status == RB_STATUS_CONFIRMED);
+    CHECK(items[1].duplicate);
+    CHECK(!items[2].duplicate && items[2].booking == NULL);
+    CHECK(b.sessions[0].s.pupils_booked == 25);
+    finish(&b);
+}
+
+int main(void)
+{
+    test_capacity_runs_out_within_a_batch();
+    test_cancel_then_rebook_in_the_same_batch();
+    test_reschedule_moves_places();
+    test_duplicates_and_dead_letters();
+    return check_done("test_batch");
+}
