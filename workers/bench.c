@@ -31,6 +31,7 @@ typedef struct options {
     const char *brokers;
     int providers, offerings, sessions, schools, classes;
     long commands, unbatched_commands;
+    long existing;        /* bookings already in the database before the rounds */
     double rate;          /* commands/s offered; 0: as fast as possible */
     double hot_share;     /* share of book commands aimed at hot sessions */
     int hot_sessions;
@@ -48,6 +49,7 @@ typedef struct round_result {
     double p50, p95, p99, max;
     double decide_p50, decide_p99; /* to the worker's commit, before the relay */
     long confirmed, rejected, cancelled;
+    long rss_start_kb, rss_end_kb; /* workers' resident memory, summed */
     bool verified;
 } round_result;
 
@@ -68,6 +70,7 @@ static void usage(void)
            "                         catalogue size (200, 2000, 40000, 500, 10000)\n"
            "  --commands N           commands in the batched round (200000)\n"
            "  --unbatched-commands N commands in the one-per-transaction round (10000; 0 skips it)\n"
+           "  --existing N           bookings (and decisions) in the database beforehand (0)\n"
            "  --rate R               commands/s offered (0: as fast as possible)\n"
            "  --hot-share F          share of bookings aimed at hot sessions (0.2)\n"
            "  --hot-sessions N       number of hot sessions (20)\n"
@@ -97,6 +100,7 @@ static int parse(options *o, int argc, char **argv)
         INT_FLAG("classes", classes)
         LONG_FLAG("commands", commands)
         LONG_FLAG("unbatched-commands", unbatched_commands)
+        LONG_FLAG("existing", existing)
         INT_FLAG("hot-sessions", hot_sessions)
         INT_FLAG("workers", workers)
         INT_FLAG("batch-size", batch_size)
@@ -199,6 +203,26 @@ static int sql_on(const char *server, const char *db, const char *sql)
     return ok ? 0 : -1;
 }
 
+/* Bookings made before the benchmark, on archive sessions of their own
+ * (1,000 classes each), so the tables and indexes have their size. */
+static const char SQL_EXISTING[] =
+    "INSERT INTO offerings (id, provider_id, venue_id, title, target_group, duration_min)"
+    " VALUES ('archive', 'p0', 'v0', 'Archive', 'grundskole', 120);"
+    "INSERT INTO sessions (id, offering_id, starts_at, ends_at, pupil_capacity, class_capacity)"
+    " SELECT 'x' || g, 'archive', '2027-06-01Z'::timestamptz + g * interval '1 hour',"
+    " '2027-06-01Z'::timestamptz + g * interval '1 hour' + interval '2 hours', 1000000, 1000"
+    " FROM generate_series(0, (%ld - 1) / 1000) g;"
+    "INSERT INTO bookings (id, command_id, session_id, class_id, pupils, status, teacher_email)"
+    " SELECT gen_random_uuid(), gen_random_uuid(), 'x' || (g / 1000), 'c' || (g %% %d), 20,"
+    " 'confirmed', 'archive@example.org' FROM generate_series(0, %ld - 1) g;"
+    "INSERT INTO commands (command_id, kind, status, booking_id, decision, decision_event_id,"
+    " source_topic, source_partition, source_offset)"
+    " SELECT command_id, 'book', 'confirmed', id, '\\x', gen_random_uuid(), 'archive', 0, 0"
+    " FROM bookings;"
+    "UPDATE sessions s SET pupils_booked = b.p, classes_booked = b.c FROM"
+    " (SELECT session_id, sum(pupils) p, count(*) c FROM bookings GROUP BY 1) b"
+    " WHERE s.id = b.session_id";
+
 /* Builds the template database once: migrated, catalogue loaded. */
 static int prepare_template(const options *o)
 {
@@ -228,7 +252,20 @@ static int prepare_template(const options *o)
         fprintf(stderr, "rumbook-bench: catalogue: %s\n", err.message);
         return -1;
     }
-    printf("catalogue %s seconds=%.1f\n", summary, (double)(now_us() - t0) / 1e6);
+    if (o->existing > 0) {
+        char *sql = malloc(sizeof(SQL_EXISTING) + 64);
+        if (!sql)
+            return -1;
+        snprintf(sql, sizeof(SQL_EXISTING) + 64, SQL_EXISTING, o->existing, o->classes, o->existing);
+        rc = sql_on(o->server, "rumbook_bench_template", sql);
+        if (rc == 0)
+            rc = sql_on(o->server, "rumbook_bench_template", "VACUUM ANALYZE");
+        free(sql);
+        if (rc < 0)
+            return -1;
+    }
+    printf("catalogue %s existing_bookings=%ld seconds=%.1f\n", summary, o->existing,
+           (double)(now_us() - t0) / 1e6);
     return 0;
 }
 
@@ -444,6 +481,25 @@ static rd_kafka_t *decisions_consumer(round *rd)
     return c;
 }
 
+static long workers_rss_kb(const round *rd)
+{
+    char path[64], line[256];
+    long total = 0, kb;
+    int i;
+
+    for (i = 0; i < rd->o->workers; i++) {
+        FILE *f;
+        snprintf(path, sizeof(path), "/proc/%d/status", (int)rd->workers[i]);
+        if (!(f = fopen(path, "r")))
+            continue;
+        while (fgets(line, sizeof(line), f))
+            if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+                total += kb;
+        fclose(f);
+    }
+    return total;
+}
+
 /* Waits until every worker has joined the group and holds partitions, so
  * start-up is not counted as latency. */
 static int wait_for_workers(round *rd, rd_kafka_t *p)
@@ -547,7 +603,7 @@ static bool verify(round *rd)
     if (rb_pg_connect(rd->dsn, &conn, &err) < 0)
         return false;
     res = PQexec(conn,
-                 "SELECT (SELECT count(*) FROM commands),"
+                 "SELECT (SELECT count(*) FROM commands WHERE source_topic LIKE 'bench.%'),"
                  " (SELECT count(*) FROM sessions s WHERE s.pupils_booked > s.pupil_capacity"
                  "  OR s.classes_booked > s.class_capacity"
                  "  OR (s.pupils_booked, s.classes_booked) <> (SELECT coalesce(sum(pupils), 0),"
@@ -568,10 +624,10 @@ static void print_result(const round_result *r, const options *o)
     printf("rumbook-bench mode=%s batch_size=%d workers=%d commands=%ld decided=%ld seconds=%.2f "
            "decisions_per_s=%.0f latency_over=%ld p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f max_ms=%.1f "
            "decided_p50_ms=%.1f decided_p99_ms=%.1f confirmed=%ld "
-           "rejected=%ld cancelled=%ld verified=%s\n",
+           "rejected=%ld cancelled=%ld workers_rss_kb=%ld->%ld verified=%s\n",
            r->mode, r->batch_size, o->workers, r->commands, r->decided, r->seconds, r->per_second,
            r->measured, r->p50, r->p95, r->p99, r->max, r->decide_p50, r->decide_p99, r->confirmed, r->rejected, r->cancelled,
-           r->verified ? "yes" : "NO");
+           r->rss_start_kb, r->rss_end_kb, r->verified ? "yes" : "NO");
     fflush(stdout);
 }
 
@@ -604,8 +660,11 @@ static int run_round(const options *o, const char *mode, long n, int batch_size,
         rd.workers[i] = spawn_worker(&rd, i);
     if (!(p = kafka_client(o, RD_KAFKA_PRODUCER, NULL)) || !(c = decisions_consumer(&rd)))
         goto stop;
-    if ((rc = wait_for_workers(&rd, p)) == 0)
+    if ((rc = wait_for_workers(&rd, p)) == 0) {
+        rd.r.rss_start_kb = workers_rss_kb(&rd);
         rc = drive(&rd, p, c);
+        rd.r.rss_end_kb = workers_rss_kb(&rd);
+    }
 stop:
     stop_workers(&rd);
     if (rc == 0) {
@@ -642,15 +701,17 @@ static void write_json(const options *o, const round_result *r, int nrounds)
         fprintf(stderr, "rumbook-bench: cannot write %s\n", o->json_path);
         return;
     }
-    fprintf(f, "{\"workers\":%d,\"sessions\":%d,\"classes\":%d,\"rate\":%.0f,\"hot_share\":%.2f,"
-            "\"rounds\":[", o->workers, o->sessions, o->classes, o->rate, o->hot_share);
+    fprintf(f, "{\"workers\":%d,\"sessions\":%d,\"classes\":%d,\"existing\":%ld,\"rate\":%.0f,"
+            "\"hot_share\":%.2f,\"rounds\":[", o->workers, o->sessions, o->classes, o->existing,
+            o->rate, o->hot_share);
     for (i = 0; i < nrounds; i++)
         fprintf(f, "%s{\"mode\":\"%s\",\"batch_size\":%d,\"commands\":%ld,\"seconds\":%.3f,"
                 "\"decisions_per_s\":%.1f,\"p50_ms\":%.2f,\"p95_ms\":%.2f,\"p99_ms\":%.2f,"
-                "\"max_ms\":%.2f,\"decided_p50_ms\":%.2f,\"decided_p99_ms\":%.2f,\"confirmed\":%ld,\"rejected\":%ld,\"cancelled\":%ld,"
+                "\"max_ms\":%.2f,\"decided_p50_ms\":%.2f,\"decided_p99_ms\":%.2f,"
+                "\"rss_start_kb\":%ld,\"rss_end_kb\":%ld,\"confirmed\":%ld,\"rejected\":%ld,\"cancelled\":%ld,"
                 "\"verified\":%s}", i ? "," : "", r[i].mode, r[i].batch_size, r[i].commands,
                 r[i].seconds, r[i].per_second, r[i].p50, r[i].p95, r[i].p99, r[i].max,
-                r[i].decide_p50, r[i].decide_p99, r[i].confirmed, r[i].rejected, r[i].cancelled, r[i].verified ? "true" : "false");
+                r[i].decide_p50, r[i].decide_p99, r[i].rss_start_kb, r[i].rss_end_kb, r[i].confirmed, r[i].rejected, r[i].cancelled, r[i].verified ? "true" : "false");
     fprintf(f, "]}\n");
     fclose(f);
 }
