@@ -526,7 +526,7 @@ static int wait_for_workers(round *rd, rd_kafka_t *p)
 /* Produces at the offered rate and reads decisions until all arrived. */
 static int drive(round *rd, rd_kafka_t *p, rd_kafka_t *c)
 {
-    int64_t start = now_us(), last_progress = start, t;
+    int64_t start = now_us(), last_progress = start, last_report = start, t;
 
     rd->started_us = start;
     long next = 0;
@@ -547,6 +547,12 @@ static int drive(round *rd, rd_kafka_t *p, rd_kafka_t *c)
             rd_kafka_message_destroy(m);
             if (rd->r.decided > before)
                 last_progress = now_us();
+        }
+        if (now_us() - last_report >= 60 * 1000000LL) {
+            last_report = now_us();
+            printf("progress t=%.0fs produced=%ld decided=%ld workers_rss_kb=%ld\n",
+                   (double)(last_report - start) / 1e6, next, rd->r.decided, workers_rss_kb(rd));
+            fflush(stdout);
         }
         if (now_us() - last_progress > 120 * 1000000LL) {
             fprintf(stderr, "rumbook-bench: no decision for 120 s (%ld of %ld decided)\n",
