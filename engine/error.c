@@ -34,13 +34,3 @@ int rb_error_set(rb_error *err, int code, const char *fmt, ...)
     va_end(ap);
     return code;
 }
-
-void rb_error_clear(rb_error *err)
-{
-    if (!err)
-        return;
-    err->code = RB_OK;
-    err->retriable = false;
-    err->fatal = false;
-    err->message[0] = '\0';
-}

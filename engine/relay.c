@@ -209,15 +209,6 @@ static int send_pending(rb_relay *r, rb_error *err)
     return sent;
 }
 
-int rb_relay_drain(rb_relay *r, rb_error *err)
-{
-    int total = 0, n;
-
-    while ((n = send_pending(r, err)) > 0)
-        total += n;
-    return n < 0 ? n : total;
-}
-
 static bool try_lead(rb_relay *r)
 {
     PGresult *res;

@@ -36,6 +36,7 @@ typedef struct worker {
     bool relay_running;
     rd_kafka_t *consumer;
     rb_store *store;
+    rb_relay *relay;
     rd_kafka_message_t **pending;
     size_t npending;
     rb_batch_stats totals;
@@ -268,13 +269,17 @@ static void report(worker *w, int64_t *last)
 {
     int64_t now = mono_ms();
     const rb_batch_stats *t = &w->totals;
+    rb_relay_stats rs = {0, 0};
 
     if (now - *last < 10000)
         return;
     *last = now;
+    if (w->relay)
+        rb_relay_get_stats(w->relay, &rs);
     rb_log_info("progress batches=%lld confirmed=%d rejected=%d cancelled=%d duplicates=%d "
-                "dead_letters=%d retries=%d", w->batches, t->confirmed, t->rejected,
-                t->cancelled, t->duplicates, t->dead_letters, t->retries);
+                "dead_letters=%d retries=%d published=%lld publish_failures=%lld", w->batches,
+                t->confirmed, t->rejected, t->cancelled, t->duplicates, t->dead_letters,
+                t->retries, rs.sent, rs.failed);
 }
 
 /* Fills a batch up to batch_size or until linger_ms after its first message. */
@@ -319,6 +324,7 @@ static int start(worker *w, rb_calendar **cal, rb_relay **relay, pthread_t *tid,
     if (w->relay_enabled) {
         if ((rc = rb_relay_new(w->cfg.dsn, w->cfg.brokers, relay, err)) < 0)
             return rc;
+        w->relay = *relay;
         if (pthread_create(tid, NULL, relay_thread, *relay) != 0)
             return rb_error_set(err, RB_ENOMEM, "cannot start the relay thread");
         w->relay_running = true;

@@ -33,6 +33,4 @@ const char *rb_strerror(int code);
 int rb_error_set(rb_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-void rb_error_clear(rb_error *err);
-
 #endif

@@ -26,9 +26,6 @@ void rb_relay_free(rb_relay *r);
 /* Publishes until *stop is set; returns 0, or an error at start-up. */
 int rb_relay_run(rb_relay *r, volatile sig_atomic_t *stop, rb_error *err);
 
-/* Publishes everything pending once (for tools and tests); returns rows sent. */
-int rb_relay_drain(rb_relay *r, rb_error *err);
-
 void rb_relay_get_stats(rb_relay *r, rb_relay_stats *out);
 
 #endif
