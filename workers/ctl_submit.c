@@ -133,6 +133,7 @@ static const char *default_key(const spec *s)
     return s->session ? s->session : s->booking;
 }
 
+/* Returns 0 when queued, 1 when the queue is full, -1 on error. */
 static int produce(rd_kafka_t *rk, const rb_config *cfg, const spec *s, delivery *d,
                    char command_id[RB_UUID_LEN])
 {
@@ -160,6 +161,8 @@ static int produce(rd_kafka_t *rk, const rb_config *cfg, const spec *s, delivery
                           RD_KAFKA_V_END);
     if (e) {
         free(payload);
+        if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            return 1; /* the caller waits for deliveries and tries again */
         fprintf(stderr, "rumbookctl submit: %s\n", rd_kafka_err2str(e));
         return -1;
     }
@@ -330,13 +333,10 @@ static int submit_all(const rb_config *cfg, spec *specs, size_t n)
     int rc = rk && ds && ids ? 0 : 1;
 
     for (i = 0; rc == 0 && i < n; i++) {
-        while (produce(rk, cfg, &specs[i], &ds[i], ids[i]) < 0) {
-            if (rd_kafka_outq_len(rk) < 100000) {
-                rc = 1;
-                break;
-            }
+        int r;
+        while ((r = produce(rk, cfg, &specs[i], &ds[i], ids[i])) == 1)
             rd_kafka_poll(rk, 100);
-        }
+        rc = r < 0 ? 1 : 0;
         rd_kafka_poll(rk, 0);
     }
     if (rc == 0)
