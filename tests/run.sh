@@ -2,7 +2,8 @@
 # The whole test suite: installs what is missing, builds with AddressSanitizer
 # and UndefinedBehaviorSanitizer, starts a throwaway PostgreSQL 15 and Kafka
 # broker, runs the unit and integration tests against them, then runs the
-# engine's unit tests under valgrind in a plain build. Exit 0 only if all pass.
+# engine's unit tests under valgrind in a plain build. Before that, the
+# decoders are fuzzed for FUZZ_SECONDS (20) each. Exit 0 only if all pass.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -14,6 +15,9 @@ cmake -S . -B build-asan -DRB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-asan -j "$jobs"
 cmake -S . -B build-valgrind -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-valgrind -j "$jobs"
+
+status=0
+FUZZ_SECONDS=${FUZZ_SECONDS:-20} tests/fuzz/run.sh "$root/build-asan" || status=1
 
 run=$(mktemp -d /tmp/rumbook-tests.XXXXXX)
 pg_port=$((56000 + RANDOM % 1000))
@@ -34,7 +38,6 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-status=0
 (cd build-asan && ctest --output-on-failure -L 'unit|integration') || status=1
 (cd build-valgrind && ctest --output-on-failure -L valgrind) || status=1
 exit $status
