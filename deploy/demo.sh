@@ -2,7 +2,8 @@
 # The main job: installs what is missing, builds, starts a local PostgreSQL 15
 # and Kafka broker under .run/, migrates, loads the demo catalogue, starts two
 # workers, submits a demo batch of booking commands and shows the decisions and
-# invitations as they arrive. Ctrl-C stops everything cleanly.
+# invitations as they arrive. Ctrl-C stops everything cleanly. Every run starts
+# from an empty .run/ so the demo shows the same story each time.
 #   RUMBOOK_PG_PORT (55432) and RUMBOOK_KAFKA_PORT (19092) move the services.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,6 +17,9 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$(nproc)" >/dev/null
 ctl=build/workers/rumbookctl
 
+# Leftovers of an earlier run (even one that was killed) are stopped and removed.
+[ -d "$run" ] && { deploy/kafka.sh stop "$run/kafka" || true; deploy/pg.sh stop "$run/pg" || true; }
+rm -rf "$run"
 mkdir -p "$run"
 chmod 755 "$run"
 export RUMBOOK_DSN
