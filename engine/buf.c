@@ -82,3 +82,21 @@ void rb_buf_printf(rb_buf *b, const char *fmt, ...)
     va_end(ap);
     b->len += (size_t)n;
 }
+
+int rb_buf_read_file(rb_buf *b, const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    char chunk[65536];
+    size_t n;
+    int rc;
+
+    if (!f)
+        return -1;
+    rb_buf_append(b, "", 0); /* an empty file still gives "" */
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        rb_buf_append(b, chunk, n);
+    rc = ferror(f) || b->failed ? -1 : 0;
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pg_internal.h"
+#include "rumbook/buf.h"
 #include "rumbook/log.h"
 #include "rumbook/pg.h"
 
@@ -59,27 +60,6 @@ static void free_names(char **names, size_t n)
     free(names);
 }
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *text = NULL;
-    long size;
-
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        text = malloc((size_t)size + 1);
-        if (text && fread(text, 1, (size_t)size, f) != (size_t)size) {
-            free(text);
-            text = NULL;
-        } else if (text) {
-            text[size] = '\0';
-        }
-    }
-    fclose(f);
-    return text;
-}
-
 static bool is_applied(PGconn *conn, int version, rb_error *err, int *rc)
 {
     char v[16];
@@ -101,20 +81,23 @@ static int apply_file(PGconn *conn, const char *dir, const char *name, rb_error 
 {
     char path[4096], v[16];
     const char *params[2] = {v, name};
-    char *sql;
+    rb_buf sql;
     PGresult *res;
     int rc;
 
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     snprintf(v, sizeof(v), "%d", atoi(name));
-    if (!(sql = read_file(path)))
+    rb_buf_init(&sql);
+    if (rb_buf_read_file(&sql, path) < 0) {
+        rb_buf_fini(&sql);
         return rb_error_set(err, RB_EIO, "cannot read migration %s", path);
+    }
     if ((rc = rb__pg_command(conn, "BEGIN", 0, NULL, "begin", err)) < 0) {
-        free(sql);
+        rb_buf_fini(&sql);
         return rc;
     }
-    res = PQexec(conn, sql); /* simple protocol: a file holds many statements */
-    free(sql);
+    res = PQexec(conn, sql.data); /* simple protocol: a file holds many statements */
+    rb_buf_fini(&sql);
     if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
         rb__pg_fail(conn, res, name, err);
         PQclear(res);

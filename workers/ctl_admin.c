@@ -6,6 +6,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "ctl_internal.h"
+#include "rumbook/buf.h"
 #include "rumbook/pg.h"
 
 static int only_common_flags(rb_config *cfg, int argc, char **argv, int first, const char *help)
@@ -50,40 +51,13 @@ int ctl_migrate(rb_config *cfg, int argc, char **argv)
     return 0;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    size_t len = 0, cap = 65536, n;
-    char *buf;
-
-    if (!f)
-        return NULL;
-    buf = malloc(cap);
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (cap - len < 2) {
-            char *p = realloc(buf, cap * 2);
-            if (!p) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = p;
-            cap *= 2;
-        }
-    }
-    if (buf)
-        buf[len] = '\0';
-    if (f != stdin)
-        fclose(f);
-    return buf;
-}
-
 int ctl_catalog(rb_config *cfg, int argc, char **argv)
 {
     static const char help[] = "usage: rumbookctl catalog import FILE [--dsn URL]\n"
                                "Validates and upserts a catalogue in one transaction; a bad "
                                "file changes nothing.\n";
-    char summary[512], *json;
+    char summary[512];
+    rb_buf json;
     PGconn *conn;
     rb_error err;
     int rc;
@@ -98,18 +72,20 @@ int ctl_catalog(rb_config *cfg, int argc, char **argv)
     }
     if ((rc = only_common_flags(cfg, argc, argv, 3, help)))
         return rc < 0 ? 2 : 0;
-    if (!(json = slurp(argv[2]))) {
+    rb_buf_init(&json);
+    if (rb_buf_read_file(&json, argv[2]) < 0) {
         fprintf(stderr, "rumbookctl catalog import: cannot read %s\n", argv[2]);
+        rb_buf_fini(&json);
         return 1;
     }
     if (rb_pg_connect(cfg->dsn, &conn, &err) < 0) {
         fprintf(stderr, "rumbookctl catalog import: %s\n", err.message);
-        free(json);
+        rb_buf_fini(&json);
         return 1;
     }
-    rc = rb_catalog_import(conn, json, summary, sizeof(summary), &err);
+    rc = rb_catalog_import(conn, json.data, summary, sizeof(summary), &err);
     PQfinish(conn);
-    free(json);
+    rb_buf_fini(&json);
     if (rc < 0) {
         fprintf(stderr, "rumbookctl catalog import: %s: %s\n", argv[2], err.message);
         return 1;
@@ -161,8 +137,7 @@ int ctl_topics(rb_config *cfg, int argc, char **argv)
     static const char help[] = "usage: rumbookctl topics create [--partitions N] [--brokers HOSTS]\n"
                                "Creates the commands (N partitions, default 6), decisions, "
                                "invitations and dead-letter topics.\n";
-    const char *names[4] = {cfg->topic_commands, cfg->topic_decisions, cfg->topic_invitations,
-                            cfg->topic_dlq};
+    const char *names[4];
     char errstr[256];
     rd_kafka_conf_t *conf;
     rd_kafka_t *rk;

@@ -17,15 +17,23 @@ static uint8_t *pack(Rumbook__V1__BookingCommand *m, size_t *len)
     return out;
 }
 
+/* Packs m and decodes it into cmd, as a worker would. */
+static int decode_msg(Rumbook__V1__BookingCommand *m, rb_command *cmd)
+{
+    rb_error err;
+    size_t len;
+    uint8_t *buf = pack(m, &len);
+    int rc = rb_command_decode(cmd, buf, len, &err);
+
+    free(buf);
+    return rc;
+}
+
 static int decode_book(const char *id, const char *session, int pupils, const char *note,
                        rb_command *cmd)
 {
     Rumbook__V1__BookingCommand m = RUMBOOK__V1__BOOKING_COMMAND__INIT;
     Rumbook__V1__BookRequest b = RUMBOOK__V1__BOOK_REQUEST__INIT;
-    rb_error err;
-    uint8_t *buf;
-    size_t len;
-    int rc;
 
     m.command_id = (char *)id;
     b.session_id = (char *)session;
@@ -35,10 +43,7 @@ static int decode_book(const char *id, const char *session, int pupils, const ch
     b.note = (char *)note;
     m.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_BOOK;
     m.book = &b;
-    buf = pack(&m, &len);
-    rc = rb_command_decode(cmd, buf, len, &err);
-    free(buf);
-    return rc;
+    return decode_msg(&m, cmd);
 }
 
 static void test_valid_book(void)
@@ -89,17 +94,12 @@ static void test_no_action(void)
 {
     Rumbook__V1__BookingCommand m = RUMBOOK__V1__BOOKING_COMMAND__INIT;
     rb_command cmd;
-    rb_error err;
-    uint8_t *buf;
-    size_t len;
 
     m.command_id = ID;
-    buf = pack(&m, &len);
-    CHECK(rb_command_decode(&cmd, buf, len, &err) == 0);
+    CHECK(decode_msg(&m, &cmd) == 0);
     CHECK(cmd.kind == RB_CMD_INVALID);
     CHECK(rb_verdict_has(&cmd.problems, "missing_action"));
     rb_command_fini(&cmd);
-    free(buf);
 }
 
 static void test_cancel_needs_uuid(void)
@@ -107,20 +107,15 @@ static void test_cancel_needs_uuid(void)
     Rumbook__V1__BookingCommand m = RUMBOOK__V1__BOOKING_COMMAND__INIT;
     Rumbook__V1__CancelRequest c = RUMBOOK__V1__CANCEL_REQUEST__INIT;
     rb_command cmd;
-    rb_error err;
-    uint8_t *buf;
-    size_t len;
 
     m.command_id = ID;
     c.booking_id = "42";
     m.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_CANCEL;
     m.cancel = &c;
-    buf = pack(&m, &len);
-    CHECK(rb_command_decode(&cmd, buf, len, &err) == 0);
+    CHECK(decode_msg(&m, &cmd) == 0);
     CHECK(cmd.kind == RB_CMD_INVALID);
     CHECK(strstr(cmd.problems.reasons[0].message, "cancel.booking_id") != NULL);
     rb_command_fini(&cmd);
-    free(buf);
 }
 
 static void test_ids_are_lowercased(void)

@@ -21,5 +21,8 @@ void rb_buf_append(rb_buf *b, const void *data, size_t len);
 void rb_buf_puts(rb_buf *b, const char *s);
 void rb_buf_putc(rb_buf *b, char c);
 void rb_buf_printf(rb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends a whole file ("-": standard input). Returns 0, or -1 when it
+ * cannot be opened or read, or memory runs out. */
+int rb_buf_read_file(rb_buf *b, const char *path);
 
 #endif
