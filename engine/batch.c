@@ -1,12 +1,13 @@
 /* Deciding a batch in memory, in consumption order, against facts that
- * the store has locked. No I/O: the rules in decision.c do the judging,
- * this module keeps the batch's running state (counters, held pairs,
- * bookings made or changed earlier in the same batch). */
+ * the store has locked. No I/O: the rules do the judging, this module
+ * keeps the batch's running state (counters, holds, held pairs, waiting
+ * lists, bookings made or changed earlier in the same batch). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "batch_internal.h"
+#include "rumbook/localtime.h"
 
 static int cmp_session(const void *key, const void *elem)
 {
@@ -44,6 +45,31 @@ fact_booking *rb__batch_booking(batch *b, const char *id)
     return hit;
 }
 
+int rb__batch_travel_minutes(const batch *b, const char *school_id, const char *venue_id,
+                             enum rb_mode mode)
+{
+    size_t lo = 0, hi = b->ntravel;
+
+    if (!venue_id)
+        return -1;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const travel_entry *t = &b->travel[mid];
+        int c = strcmp(t->school_id, school_id);
+        if (!c)
+            c = strcmp(t->venue_id, venue_id);
+        if (!c)
+            c = (int)t->mode - (int)mode;
+        if (!c)
+            return t->minutes;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
 /* Key for the held set; the storage was sized for the batch up front. */
 static const char *pair_key(batch *b, const char *session_id, const char *class_id)
 {
@@ -66,7 +92,7 @@ static bool holds(batch *b, const char *session_id, const char *class_id)
     return rb__strset_has(&b->held, key);
 }
 
-static void hold(batch *b, const fact_booking *bk, bool on)
+static void hold_pair(batch *b, const fact_booking *bk, bool on)
 {
     const char *key = pair_key(b, bk->session->s.id, bk->klass->c.id);
 
@@ -78,27 +104,179 @@ static void hold(batch *b, const fact_booking *bk, bool on)
         rb__strset_remove(&b->held, key);
 }
 
+static rb_booking_request request_for(batch *b, const fact_session *fs, const fact_class *fc,
+                                      int pupils, enum rb_mode mode, const char *moving)
+{
+    rb_booking_request req = {
+        .session_id = fs ? fs->s.id : NULL, .class_id = fc ? fc->c.id : NULL,
+        .session = fs ? &fs->s : NULL, .klass = fc ? &fc->c : NULL, .pupils = pupils,
+        .mode = mode, .moving = moving, .now_ms = b->now_ms, .facts = &b->facts,
+        .table_minutes = -1,
+    };
+
+    if (fs && fc) {
+        req.class_holds_session = holds(b, fs->s.id, fc->c.id);
+        req.table_minutes = rb__batch_travel_minutes(b, fc->c.school_id, fs->s.venue_id, mode);
+    }
+    rb_request_plan(&req);
+    return req;
+}
+
+/* Quota counters follow the bookings made and released in the batch. */
+static void count_quotas(batch *b, const fact_booking *bk, int delta)
+{
+    rb_quota_subject subject = {
+        bk->klass->c.id, bk->klass->c.school_id, bk->session->s.offering_id,
+        bk->session->s.category, bk->mode == RB_MODE_BUS,
+    };
+    size_t i;
+
+    for (i = 0; i < b->nquotas; i++) {
+        const rb_quota *q = &b->quotas[i];
+        int start = rb_period_start(q->period, rb_local_date(bk->session->s.starts_at_ms));
+        rb_quota_use *u;
+        if (!rb_quota_applies(q, &subject))
+            continue;
+        u = rb_quota_use_find(b->uses, b->nuses, q->id, start);
+        if (!u && b->nuses < b->uses_cap) {
+            u = &b->uses[b->nuses++];
+            u->quota_id = q->id;
+            u->period_start = start;
+            u->used = 0;
+        }
+        if (u)
+            u->used += delta;
+    }
+    b->facts.nquota_uses = b->nuses;
+}
+
+static void hold_resources(batch *b, fact_session *fs, const fact_class *fc)
+{
+    rb_hold h = {.owner = fs->s.id};
+    size_t i;
+
+    rb_session_hold_window(&fs->s, &h.from_ms, &h.until_ms);
+    fs->place = fs->s.venue_id ? fs->s.venue : fc->school.place;
+    h.place = fs->place;
+    for (i = 0; i < fs->s.nresources; i++) {
+        h.key = fs->s.resources[i].id;
+        rb_holds_add(&b->resource_holds, &h);
+    }
+}
+
+/* Takes places, resources, the class's time and buses for bk. */
+static void take(batch *b, fact_booking *bk, const rb_booking_request *req)
+{
+    fact_session *fs = bk->session;
+    rb_hold h = {.key = bk->klass->c.id, .owner = bk->id};
+    const rb_bus *chosen[BATCH_MAX_BUSES];
+    int i;
+
+    if (fs->s.classes_booked == 0)
+        hold_resources(b, fs, bk->klass);
+    rb_session_take(&fs->s, bk->pupils);
+    fs->dirty = true;
+    hold_pair(b, bk, true);
+    bk->trip = req->trip;
+    bk->mode = req->mode;
+    h.from_ms = bk->trip.depart_ms;
+    h.until_ms = bk->trip.return_ms;
+    rb_holds_add(&b->class_holds, &h);
+    bk->nbuses = 0;
+    if (bk->mode == RB_MODE_BUS && bk->session->s.venue_id) {
+        bk->nbuses = rb_request_buses(req, chosen, BATCH_MAX_BUSES);
+        for (i = 0; i < bk->nbuses; i++) {
+            rb_hold bh = {.key = chosen[i]->id, .owner = bk->id};
+            rb_bus_window(chosen[i], &bk->klass->school.place, &bk->trip,
+                          &b->settings->modes[RB_MODE_BUS], &bh.from_ms, &bh.until_ms);
+            rb_holds_add(&b->bus_holds, &bh);
+            bk->bus_ids[i] = chosen[i]->id;
+            bk->bus_names[i] = chosen[i]->name;
+            bk->bus_from[i] = bh.from_ms;
+            bk->bus_until[i] = bh.until_ms;
+        }
+    }
+    bk->buses_changed = true;
+    count_quotas(b, bk, +1);
+}
+
+static void release(batch *b, fact_booking *bk)
+{
+    fact_session *fs = bk->session;
+
+    rb_session_release(&fs->s, bk->pupils);
+    fs->dirty = true;
+    if (fs->s.classes_booked == 0)
+        rb_holds_remove(&b->resource_holds, NULL, fs->s.id);
+    hold_pair(b, bk, false);
+    rb_holds_remove(&b->class_holds, NULL, bk->id);
+    rb_holds_remove(&b->bus_holds, NULL, bk->id);
+    bk->nbuses = 0;
+    bk->buses_changed = true;
+    count_quotas(b, bk, -1);
+}
+
 static void reject(item *it)
 {
     it->status = RB_STATUS_REJECTED;
 }
 
-static void decide_book(batch *b, item *it)
+static fact_wait *waiting_entry(batch *b, const char *session_id, const char *class_id)
 {
-    fact_session *fs = rb__batch_session(b, it->cmd.session_id);
-    fact_class *fc = rb__batch_class(b, it->cmd.class_id);
-    rb_booking_request req = {
-        .session_id = it->cmd.session_id, .class_id = it->cmd.class_id,
-        .session = fs ? &fs->s : NULL, .klass = fc ? &fc->c : NULL,
-        .pupils = it->cmd.pupils, .now_ms = b->now_ms,
-        .class_holds_session = holds(b, it->cmd.session_id, it->cmd.class_id),
-    };
+    size_t i;
+
+    for (i = 0; i < b->nwaits; i++)
+        if (!b->waits[i].leaves && strcmp(b->waits[i].session->s.id, session_id) == 0 &&
+            strcmp(b->waits[i].class_id, class_id) == 0)
+            return &b->waits[i];
+    return NULL;
+}
+
+static int waiting_count(batch *b, const fact_session *fs)
+{
+    size_t i;
+    int n = 0;
+
+    for (i = 0; i < b->nwaits; i++)
+        n += !b->waits[i].leaves && b->waits[i].session == fs;
+    return n;
+}
+
+/* Capacity was the only obstacle and the teacher asked to wait. */
+static void waitlist(batch *b, item *it, fact_session *fs, fact_class *fc)
+{
+    fact_wait *w;
+
+    if (waiting_entry(b, fs->s.id, fc->c.id)) {
+        rb_verdict_add(&it->verdict, "already_waitlisted",
+                       "class \"%s\" is already waiting for session \"%s\"", fc->c.id, fs->s.id);
+        return reject(it);
+    }
+    if (b->nwaits == b->waits_cap)
+        return reject(it);
+    w = &b->waits[b->nwaits++];
+    memset(w, 0, sizeof(*w));
+    w->session = fs;
+    w->class_id = fc->c.id;
+    w->klass = fc;
+    w->is_new = true;
+    w->expires_ms = fs->s.starts_at_ms - (int64_t)fs->s.notice_days * 86400000LL;
+    it->wait = w;
+    it->position = waiting_count(b, fs);
+    it->status = RB_STATUS_WAITLISTED;
+}
+
+static fact_booking *new_booking(batch *b, item *it, fact_session *fs, fact_class *fc)
+{
     fact_booking *bk;
 
-    rb_decide(&req, rb_booking_rules, rb_booking_rules_count, &it->verdict);
-    if (!rb_verdict_ok(&it->verdict) || rb_uuid_new(b->bookings[b->nbookings].id) < 0)
-        return reject(it);
-    bk = &b->bookings[b->nbookings++];
+    if (b->nbookings == b->bookings_cap)
+        return NULL;
+    bk = &b->bookings[b->nbookings];
+    memset(bk, 0, sizeof(*bk));
+    if (rb_uuid_new(bk->id) < 0)
+        return NULL;
+    b->nbookings++;
     bk->command_id = it->cmd.command_id;
     bk->session = fs;
     bk->klass = fc;
@@ -106,9 +284,32 @@ static void decide_book(batch *b, item *it)
     bk->note = it->cmd.note;
     bk->teacher_email = fc->teacher_email;
     bk->is_new = true;
-    rb_session_take(&fs->s, bk->pupils);
-    fs->dirty = true;
-    hold(b, bk, true);
+    return bk;
+}
+
+static void decide_book(batch *b, item *it)
+{
+    fact_session *fs = rb__batch_session(b, it->cmd.session_id);
+    fact_class *fc = rb__batch_class(b, it->cmd.class_id);
+    rb_booking_request req = request_for(b, fs, fc, it->cmd.pupils, it->cmd.mode, NULL);
+    fact_booking *bk;
+
+    req.session_id = it->cmd.session_id;
+    req.class_id = it->cmd.class_id;
+    it->trip = req.trip;
+    rb_decide(&req, rb_booking_rules, rb_booking_rules_count, &it->verdict);
+    if (!rb_verdict_ok(&it->verdict)) {
+        if (it->cmd.wait_if_full && rb_verdict_only_capacity(&it->verdict))
+            return waitlist(b, it, fs, fc);
+        if (rb_verdict_needs_review(&it->verdict))
+            it->status = RB_STATUS_PENDING_REVIEW;
+        else
+            reject(it);
+        return;
+    }
+    if (!(bk = new_booking(b, it, fs, fc)))
+        return reject(it);
+    take(b, bk, &req);
     it->booking = bk;
     it->status = RB_STATUS_CONFIRMED;
     it->invite = true;
@@ -127,9 +328,7 @@ static void decide_cancel(batch *b, item *it)
     it->booking = bk;
     if (!rb_verdict_ok(&it->verdict))
         return reject(it);
-    rb_session_release(&bk->session->s, bk->pupils);
-    bk->session->dirty = true;
-    hold(b, bk, false);
+    release(b, bk);
     bk->cancelled = true;
     bk->sequence++;
     bk->dirty = true;
@@ -138,7 +337,17 @@ static void decide_cancel(batch *b, item *it)
     it->method = RB_ITIP_CANCEL;
 }
 
-/* Checks the move as a fresh booking of the new session, then moves. */
+static void merge_reasons(rb_verdict *into, const rb_verdict *from)
+{
+    int i;
+
+    for (i = 0; i < from->nreasons; i++)
+        if (!rb_verdict_has(into, from->reasons[i].code))
+            rb_verdict_add(into, from->reasons[i].code, "%s", from->reasons[i].message);
+}
+
+/* Checks the move as a fresh booking of the new session, with the
+ * booking's own holds ignored, then moves: both or neither. */
 static void decide_reschedule(batch *b, item *it)
 {
     fact_booking *bk = rb__batch_booking(b, it->cmd.booking_id);
@@ -147,21 +356,16 @@ static void decide_reschedule(batch *b, item *it)
         .exists = bk != NULL, .cancelled = bk && bk->cancelled,
         .session = bk ? &bk->session->s : NULL, .now_ms = b->now_ms,
     };
+    rb_booking_request req = {0};
     rb_verdict target;
 
     rb_decide_cancel(&st, &it->verdict);
     it->booking = bk;
     if (bk && to) {
-        rb_booking_request req = {
-            .session_id = to->s.id, .class_id = bk->klass->c.id, .session = &to->s,
-            .klass = &bk->klass->c, .pupils = bk->pupils, .now_ms = b->now_ms,
-            .class_holds_session = holds(b, to->s.id, bk->klass->c.id),
-        };
+        req = request_for(b, to, bk->klass, bk->pupils, bk->mode, bk->id);
+        it->trip = req.trip;
         rb_decide(&req, rb_booking_rules, rb_booking_rules_count, &target);
-        for (int i = 0; i < target.nreasons; i++)
-            if (!rb_verdict_has(&it->verdict, target.reasons[i].code))
-                rb_verdict_add(&it->verdict, target.reasons[i].code, "%s",
-                               target.reasons[i].message);
+        merge_reasons(&it->verdict, &target);
         if (strcmp(to->s.offering_id, bk->session->s.offering_id) != 0)
             rb_verdict_add(&it->verdict, "different_offering",
                            "session \"%s\" belongs to another offering", to->s.id);
@@ -171,13 +375,9 @@ static void decide_reschedule(batch *b, item *it)
     }
     if (!rb_verdict_ok(&it->verdict))
         return reject(it);
-    rb_session_release(&bk->session->s, bk->pupils);
-    bk->session->dirty = true;
-    hold(b, bk, false);
+    release(b, bk);
     bk->session = to;
-    rb_session_take(&to->s, bk->pupils);
-    to->dirty = true;
-    hold(b, bk, true);
+    take(b, bk, &req);
     bk->sequence++;
     bk->dirty = true;
     it->status = RB_STATUS_CONFIRMED;
@@ -205,12 +405,123 @@ static void decide_item(batch *b, item *it)
     }
 }
 
+/* The waiting classes, in the order they joined, that fit now. */
+static void promote(batch *b)
+{
+    size_t k;
+
+    for (k = 0; k < b->npromotions; k++) {
+        item *it = &b->promotions[k];
+        fact_wait *w = it->wait;
+        fact_session *fs = w->session;
+        rb_booking_request req;
+        fact_booking *bk;
+
+        rb_verdict_init(&it->verdict);
+        it->status = RB_STATUS_REJECTED;
+        if (w->leaves || !w->klass || fs->s.classes_booked >= fs->s.class_capacity ||
+            fs->s.pupils_booked + it->cmd.pupils > fs->s.pupil_capacity)
+            continue;
+        req = request_for(b, fs, w->klass, it->cmd.pupils, it->cmd.mode, NULL);
+        rb_decide(&req, rb_booking_rules, rb_booking_rules_count, &it->verdict);
+        if (!rb_verdict_ok(&it->verdict) || !(bk = new_booking(b, it, fs, w->klass)))
+            continue;
+        take(b, bk, &req);
+        w->leaves = true;
+        it->trip = req.trip;
+        it->booking = bk;
+        it->status = RB_STATUS_CONFIRMED;
+        it->invite = true;
+        it->method = RB_ITIP_REQUEST;
+        it->m = b->items[0].m;
+    }
+}
+
 void rb__batch_decide(batch *b)
 {
     size_t i;
 
     for (i = 0; i < b->n; i++)
         decide_item(b, &b->items[i]);
+    promote(b);
+}
+
+bool rb__batch_wants_alternatives(const item *it)
+{
+    static const char *const hopeless[] = {
+        "unknown_session", "unknown_class", "invalid_pupils", "pupils_exceed_class",
+        "target_group_not_eligible", "grade_not_eligible", "unknown_booking",
+        "already_cancelled", "different_offering", "internal_error", "bus_not_eligible",
+        "bus_not_needed",
+    };
+    size_t i;
+
+    if (it->decode_rc < 0 || it->duplicate || it->status != RB_STATUS_REJECTED ||
+        (it->cmd.kind != RB_CMD_BOOK && it->cmd.kind != RB_CMD_RESCHEDULE))
+        return false;
+    for (i = 0; i < sizeof(hopeless) / sizeof(hopeless[0]); i++)
+        if (rb_verdict_has(&it->verdict, hopeless[i]))
+            return false;
+    return true;
+}
+
+static int64_t gap(int64_t a, int64_t b)
+{
+    return a > b ? a - b : b - a;
+}
+
+/* The candidates of the same offering that fit, nearest in time first. */
+static void alternatives_for(batch *b, item *it)
+{
+    fact_booking *moving = it->cmd.kind == RB_CMD_RESCHEDULE ? it->booking : NULL;
+    fact_session *asked = rb__batch_session(b, it->cmd.session_id);
+    fact_class *fc = moving ? moving->klass : rb__batch_class(b, it->cmd.class_id);
+    int pupils = moving ? moving->pupils : it->cmd.pupils;
+    enum rb_mode mode = moving ? moving->mode : it->cmd.mode;
+    int max = b->settings->max_alternatives;
+    size_t i;
+
+    if (!asked || !fc || max <= 0)
+        return;
+    if (max > RB_MAX_ALTERNATIVES)
+        max = RB_MAX_ALTERNATIVES;
+    for (i = 0; i < b->ncandidates; i++) {
+        fact_session *c = &b->candidates[i], *locked = rb__batch_session(b, c->s.id);
+        rb_booking_request req;
+        rb_verdict v;
+        int k;
+        if (locked)
+            c = locked; /* its counters are live */
+        if (c == asked || strcmp(c->s.offering_id, asked->s.offering_id) != 0 ||
+            (moving && c == moving->session))
+            continue;
+        req = request_for(b, c, fc, pupils, mode, moving ? moving->id : NULL);
+        rb_decide(&req, rb_booking_rules, rb_booking_rules_count, &v);
+        if (!rb_verdict_ok(&v))
+            continue;
+        /* Insertion into the nearest-first list. */
+        for (k = it->nalternatives; k > 0; k--) {
+            if (gap(it->alternatives[k - 1]->starts_at_ms, asked->s.starts_at_ms) <=
+                gap(c->s.starts_at_ms, asked->s.starts_at_ms))
+                break;
+            if (k < max)
+                it->alternatives[k] = it->alternatives[k - 1];
+        }
+        if (k < max) {
+            it->alternatives[k] = &c->s;
+            if (it->nalternatives < max)
+                it->nalternatives++;
+        }
+    }
+}
+
+void rb__batch_alternatives(batch *b)
+{
+    size_t i;
+
+    for (i = 0; i < b->n; i++)
+        if (rb__batch_wants_alternatives(&b->items[i]))
+            alternatives_for(b, &b->items[i]);
 }
 
 void rb__batch_reset(batch *b)
@@ -223,21 +534,37 @@ void rb__batch_reset(batch *b)
         it->booking = NULL;
         it->invite = false;
         it->status = RB_STATUS_REJECTED;
+        it->position = 0;
+        it->nalternatives = 0;
+        it->wait = NULL;
+        memset(&it->trip, 0, sizeof(it->trip));
         rb_verdict_init(&it->verdict);
     }
     for (i = 0; i < (size_t)b->nresults; i++)
         PQclear(b->results[i]);
     b->nresults = 0;
     free(b->sessions);
+    free(b->candidates);
+    free(b->candidate_resources);
+    free(b->resources);
     free(b->classes);
     free(b->bookings);
+    free(b->waits);
+    free(b->promotions);
+    free(b->travel);
+    free(b->closures);
+    free(b->buses);
+    free(b->quotas);
+    free(b->uses);
     free(b->held_keys);
+    rb_holds_fini(&b->class_holds);
+    rb_holds_fini(&b->resource_holds);
+    rb_holds_fini(&b->bus_holds);
     rb__strset_fini(&b->done);
     rb__strset_fini(&b->held);
-    b->sessions = NULL;
-    b->classes = NULL;
-    b->bookings = NULL;
-    b->held_keys = NULL;
-    b->nsessions = b->nclasses = b->nfetched = b->nbookings = 0;
-    b->held_used = b->held_cap = 0;
+    item *keep_items = b->items;
+    size_t keep_n = b->n;
+    memset(b, 0, sizeof(*b));
+    b->items = keep_items;
+    b->n = keep_n;
 }

@@ -1,6 +1,6 @@
 /* A batch of commands being decided: the facts fetched for it and each
  * command's outcome. Deciding (rb__batch_decide) is pure; fetching and
- * writing live in store.c and store_write.c. */
+ * writing live in store.c, store_facts.c and store_write.c. */
 #ifndef RUMBOOK_BATCH_INTERNAL_H
 #define RUMBOOK_BATCH_INTERNAL_H
 
@@ -13,6 +13,8 @@
 #include "rumbook/uuid.h"
 #include "strset_internal.h"
 
+#define BATCH_MAX_BUSES 4
+
 typedef struct fact_session {
     rb_session s;
     const char *title;
@@ -20,15 +22,15 @@ typedef struct fact_session {
     const char *provider_email;
     const char *venue_name;
     const char *venue_address;
-    bool has_geo;
-    double lat, lon;
+    int classes_before;  /* as fetched: 0 -> n holds its resources, n -> 0 frees them */
+    rb_place place;      /* where its resources are (outreach: the booking school) */
     bool dirty;
 } fact_session;
 
 typedef struct fact_class {
     rb_class c;
+    rb_school school;
     const char *name;
-    const char *school_name;
     const char *teacher_email;
 } fact_class;
 
@@ -42,15 +44,35 @@ typedef struct fact_booking {
     int sequence;
     const char *note;
     const char *teacher_email;
+    enum rb_mode mode;
+    rb_trip trip;
+    const char *bus_ids[BATCH_MAX_BUSES];
+    const char *bus_names[BATCH_MAX_BUSES];
+    int64_t bus_from[BATCH_MAX_BUSES], bus_until[BATCH_MAX_BUSES];
+    int nbuses;
+    bool buses_changed;
     bool is_new;
     bool dirty;
 } fact_booking;
+
+/* A class waiting for a place in a session. */
+typedef struct fact_wait {
+    const char *id;
+    fact_session *session;
+    const char *class_id;
+    fact_class *klass;
+    bool leaves;          /* promoted in this batch */
+    bool is_new;
+    int64_t expires_ms;
+} fact_wait;
 
 typedef struct item {
     const rb_message *m;
     rb_command cmd;
     int decode_rc;          /* RB_EDECODE: a dead letter */
     char cause[512];
+    bool promotion;         /* a waiting command confirmed now; cmd from the waitlist */
+    fact_wait *wait;        /* promotion's entry, or the entry this command made */
     /* outcome, recomputed on every attempt */
     bool duplicate;
     enum rb_status status;
@@ -58,20 +80,53 @@ typedef struct item {
     fact_booking *booking;
     bool invite;
     enum rb_itip_method method;
+    int position;           /* waitlisted: place in line */
+    const rb_session *alternatives[RB_MAX_ALTERNATIVES];
+    int nalternatives;
+    rb_trip trip;           /* of the session asked for, when known */
 } item;
 
-#define BATCH_MAX_RESULTS 8
+typedef struct travel_entry {
+    const char *school_id, *venue_id;
+    enum rb_mode mode;
+    int minutes;
+} travel_entry;
+
+#define BATCH_MAX_RESULTS 40
 
 typedef struct batch {
     item *items;
     size_t n;
+    item *promotions;        /* one slot per waiting entry fetched */
+    size_t npromotions;
     int64_t now_ms;
-    fact_session *sessions;  /* sorted by id (bytewise) */
+    const rb_settings *settings;
+    fact_session *sessions;  /* locked, sorted by id (bytewise) */
     size_t nsessions;
+    fact_session *candidates; /* unlocked sessions considered as alternatives */
+    size_t ncandidates;
+    rb_resource *candidate_resources;
+    size_t ncandidate_resources;
+    rb_resource *resources;  /* grouped by session, pointed to by the sessions */
+    size_t nresources;
     fact_class *classes;     /* sorted by id */
     size_t nclasses;
     fact_booking *bookings;  /* fetched ones sorted by id, then new ones */
-    size_t nfetched, nbookings;
+    size_t nfetched, nbookings, bookings_cap;
+    fact_wait *waits;        /* waiting entries of the batch's sessions, then new ones */
+    size_t nwaits, nwaits_fetched, waits_cap;
+    travel_entry *travel;    /* sorted by school, venue, mode */
+    size_t ntravel;
+    rb_closure *closures;
+    size_t nclosures;
+    rb_bus *buses;
+    size_t nbuses;
+    rb_quota *quotas;
+    size_t nquotas;
+    rb_quota_use *uses;
+    size_t nuses, uses_cap;
+    rb_holds class_holds, resource_holds, bus_holds;
+    rb_facts facts;
     rb__strset done;         /* command ids decided before or earlier in the batch */
     rb__strset held;         /* "session\x1fclass" pairs holding a confirmed booking */
     char *held_keys;         /* storage for pairs added while deciding */
@@ -83,9 +138,17 @@ typedef struct batch {
 fact_session *rb__batch_session(batch *b, const char *id);
 fact_class *rb__batch_class(batch *b, const char *id);
 fact_booking *rb__batch_booking(batch *b, const char *id);
+int rb__batch_travel_minutes(const batch *b, const char *school_id, const char *venue_id,
+                             enum rb_mode mode);
 
-/* Decides every item in order against the facts, updating them. */
+/* Decides every item in order against the facts, updating them, then
+ * promotes waiting classes into places freed by the batch. */
 void rb__batch_decide(batch *b);
+
+/* Items rejected for reasons an alternative session could avoid. */
+bool rb__batch_wants_alternatives(const item *it);
+/* Fills each such item's alternatives from b->candidates. */
+void rb__batch_alternatives(batch *b);
 
 /* Frees what one attempt fetched and resets outcomes. */
 void rb__batch_reset(batch *b);

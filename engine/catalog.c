@@ -1,10 +1,38 @@
 /* Catalogue import: the document goes to PostgreSQL whole, where
- * rb_catalog_import() validates and upserts it in one transaction. */
+ * rb_catalog_import() validates and upserts it; the offering schedules it
+ * stored are then checked with libical (which the server does not have)
+ * before the one transaction commits. */
 #include <stdio.h>
 #include <string.h>
 
 #include "pg_internal.h"
+#include "rumbook/availability.h"
 #include "rumbook/pg.h"
+
+static int check_schedules(PGconn *conn, rb_error *err)
+{
+    PGresult *res = rb__pg_exec(conn,
+                                "SELECT id, schedule_start, schedule_rrule, schedule_rdates,"
+                                " schedule_exdates FROM offerings WHERE schedule_start IS NOT NULL",
+                                0, NULL, PGRES_TUPLES_OK, "read schedules", err);
+    int r, rc = 0;
+
+    if (!res)
+        return err->code;
+    for (r = 0; r < PQntuples(res) && rc == 0; r++) {
+        rb_schedule s = {
+            PQgetvalue(res, r, 1), PQgetisnull(res, r, 2) ? NULL : PQgetvalue(res, r, 2),
+            PQgetisnull(res, r, 3) ? NULL : PQgetvalue(res, r, 3),
+            PQgetisnull(res, r, 4) ? NULL : PQgetvalue(res, r, 4),
+        };
+        rb_error why;
+        if (rb_schedule_check(&s, &why) < 0)
+            rc = rb_error_set(err, RB_EINVAL, "offering \"%s\": schedule.%s",
+                              PQgetvalue(res, r, 0), why.message);
+    }
+    PQclear(res);
+    return rc;
+}
 
 int rb_catalog_import(PGconn *conn, const char *json, char *summary, size_t size,
                       rb_error *err)
@@ -12,18 +40,26 @@ int rb_catalog_import(PGconn *conn, const char *json, char *summary, size_t size
     const char *params[1] = {json};
     PGresult *res;
     size_t used = 0;
-    int i;
+    int i, rc;
 
     summary[0] = '\0';
+    if ((rc = rb__pg_command(conn, "BEGIN", 0, NULL, "begin", err)) < 0)
+        return rc;
     res = rb__pg_exec(conn, "SELECT kind, upserted FROM rb_catalog_import($1::jsonb)", 1, params,
                       PGRES_TUPLES_OK, "catalogue import", err);
-    if (!res) /* the server's message names the field: "sessions[3].starts_at: ..." */
+    if (!res) { /* the server's message names the field: "sessions[3].starts_at: ..." */
+        PQclear(PQexec(conn, "ROLLBACK"));
         return err->code;
+    }
     for (i = 0; i < PQntuples(res) && used < size; i++) {
         int n = snprintf(summary + used, size - used, "%s%s=%s", i ? " " : "",
                          PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
         used += n > 0 ? (size_t)n : 0;
     }
     PQclear(res);
-    return 0;
+    if ((rc = check_schedules(conn, err)) < 0) {
+        PQclear(PQexec(conn, "ROLLBACK"));
+        return rc;
+    }
+    return rb__pg_command(conn, "COMMIT", 0, NULL, "commit", err);
 }

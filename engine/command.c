@@ -91,6 +91,19 @@ static void take_book(rb_command *cmd, const Rumbook__V1__BookRequest *b)
     cmd->class_id = b->class_id;
     cmd->note = or_empty(b->note);
     cmd->pupils = b->has_pupils && b->pupils <= MAX_PUPILS ? (int)b->pupils : 0;
+    cmd->wait_if_full = b->has_wait_if_full && b->wait_if_full;
+    cmd->mode = RB_MODE_PUBLIC_TRANSPORT;
+    switch (b->has_travel_mode ? b->travel_mode : RUMBOOK__V1__TRAVEL_MODE__TRAVEL_MODE_UNSPECIFIED) {
+    case RUMBOOK__V1__TRAVEL_MODE__WALK: cmd->mode = RB_MODE_WALK; break;
+    case RUMBOOK__V1__TRAVEL_MODE__BIKE: cmd->mode = RB_MODE_BIKE; break;
+    case RUMBOOK__V1__TRAVEL_MODE__BUS: cmd->mode = RB_MODE_BUS; break;
+    case RUMBOOK__V1__TRAVEL_MODE__PUBLIC_TRANSPORT:
+    case RUMBOOK__V1__TRAVEL_MODE__TRAVEL_MODE_UNSPECIFIED:
+        break;
+    default:
+        rb_verdict_add(&cmd->problems, "invalid_field", "book.travel_mode %d is unknown",
+                       (int)b->travel_mode);
+    }
     check_id(&cmd->problems, "book.session_id", b->session_id);
     check_id(&cmd->problems, "book.class_id", b->class_id);
     if (!b->has_pupils)

@@ -67,15 +67,6 @@ static void rule_pupils_in_class(const rb_booking_request *req, rb_verdict *v)
                        req->pupils, req->klass->id, req->klass->size);
 }
 
-static void rule_grade(const rb_booking_request *req, rb_verdict *v)
-{
-    const rb_session *s = req->session;
-
-    if (s && req->klass && (req->klass->grade < s->grade_min || req->klass->grade > s->grade_max))
-        rb_verdict_add(v, "grade_not_eligible", "grade %d is outside this offering's grades %d-%d",
-                       req->klass->grade, s->grade_min, s->grade_max);
-}
-
 static void rule_class_not_booked(const rb_booking_request *req, rb_verdict *v)
 {
     if (req->class_holds_session)
@@ -109,21 +100,80 @@ const rb_rule rb_booking_rules[] = {
     {"class_exists", rule_class_exists},
     {"not_started", rule_not_started},
     {"pupils_in_class", rule_pupils_in_class},
-    {"grade", rule_grade},
+    {"eligibility", rb_rule_eligibility},
+    {"booking_window", rb_rule_booking_window},
+    {"availability", rb_rule_availability},
+    {"closures", rb_rule_closures},
     {"class_not_booked", rule_class_not_booked},
+    {"class_conflicts", rb_rule_class_conflicts},
+    {"school_day", rb_rule_school_day},
     {"pupil_places", rule_pupil_places},
     {"class_places", rule_class_places},
+    {"resources", rb_rule_resources},
+    {"outreach", rb_rule_outreach},
+    {"buses", rb_rule_buses},
+    {"quotas", rb_rule_quotas},
 };
 const size_t rb_booking_rules_count = sizeof(rb_booking_rules) / sizeof(rb_booking_rules[0]);
+
+void rb_settings_defaults(rb_settings *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->bus.notice_days = 12;
+    s->bus.min_km = 6.0;
+    s->bus.min_grade = 6;
+    s->bus.adults = 2;
+    s->max_alternatives = 3;
+    memcpy(s->modes, rb_mode_defaults, sizeof(s->modes));
+}
+
+void rb_request_plan(rb_booking_request *req)
+{
+    static const rb_place nowhere = {false, 0, 0};
+    const rb_session *s = req->session;
+    const rb_place *school = req->klass && req->klass->school ? &req->klass->school->place
+                                                               : &nowhere;
+
+    memset(&req->trip, 0, sizeof(req->trip));
+    if (!s)
+        return;
+    rb_trip_plan(s->starts_at_ms, s->ends_at_ms, s->venue_id == NULL, req->mode, school,
+                 &s->venue, req->table_minutes,
+                 req->facts ? req->facts->settings->modes : rb_mode_defaults, &req->trip);
+}
 
 void rb_decide(const rb_booking_request *req, const rb_rule *rules, size_t nrules,
                rb_verdict *v)
 {
+    rb_booking_request planned = *req;
     size_t i;
 
+    rb_request_plan(&planned);
     rb_verdict_init(v);
     for (i = 0; i < nrules; i++)
-        rules[i].check(req, v);
+        rules[i].check(&planned, v);
+}
+
+bool rb_verdict_only_capacity(const rb_verdict *v)
+{
+    int i;
+
+    for (i = 0; i < v->nreasons; i++)
+        if (strcmp(v->reasons[i].code, "no_pupil_places") != 0 &&
+            strcmp(v->reasons[i].code, "no_class_places") != 0)
+            return false;
+    return v->nreasons > 0;
+}
+
+bool rb_verdict_needs_review(const rb_verdict *v)
+{
+    return v->nreasons == 1 && strcmp(v->reasons[0].code, "bus_needs_review") == 0;
+}
+
+void rb_session_hold_window(const rb_session *s, int64_t *from, int64_t *until)
+{
+    *from = s->starts_at_ms - (int64_t)s->setup_min * 60000;
+    *until = s->ends_at_ms + (int64_t)s->cleanup_min * 60000;
 }
 
 void rb_session_take(rb_session *s, int pupils)

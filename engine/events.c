@@ -12,6 +12,7 @@ const char *rb_status_name(enum rb_status status)
     case RB_STATUS_WAITLISTED: return "waitlisted";
     case RB_STATUS_REJECTED: return "rejected";
     case RB_STATUS_CANCELLED: return "cancelled";
+    case RB_STATUS_PENDING_REVIEW: return "pending_review";
     }
     return "unspecified";
 }
@@ -36,6 +37,7 @@ int rb_decision_encode(const rb_decision *d, uint8_t **out, size_t *len)
 {
     Rumbook__V1__BookingDecision m = RUMBOOK__V1__BOOKING_DECISION__INIT;
     Rumbook__V1__Reason reasons[RB_MAX_REASONS], *rp[RB_MAX_REASONS];
+    Rumbook__V1__Alternative alts[RB_MAX_ALTERNATIVES], *ap[RB_MAX_ALTERNATIVES];
     int i, n = d->reasons ? d->reasons->nreasons : 0;
 
     m.command_id = (char *)d->command_id;
@@ -57,6 +59,24 @@ int rb_decision_encode(const rb_decision *d, uint8_t **out, size_t *len)
     m.pupils = (uint32_t)d->pupils;
     set_time(&m.has_starts_at_unix_ms, &m.starts_at_unix_ms, d->starts_at_ms);
     set_time(&m.has_ends_at_unix_ms, &m.ends_at_unix_ms, d->ends_at_ms);
+    m.has_waitlist_position = d->waitlist_position > 0;
+    m.waitlist_position = (uint32_t)d->waitlist_position;
+    for (i = 0; i < d->nalternatives && i < RB_MAX_ALTERNATIVES; i++) {
+        rumbook__v1__alternative__init(&alts[i]);
+        alts[i].session_id = (char *)d->alternatives[i]->id;
+        set_time(&alts[i].has_starts_at_unix_ms, &alts[i].starts_at_unix_ms,
+                 d->alternatives[i]->starts_at_ms);
+        set_time(&alts[i].has_ends_at_unix_ms, &alts[i].ends_at_unix_ms,
+                 d->alternatives[i]->ends_at_ms);
+        ap[i] = &alts[i];
+    }
+    m.n_alternatives = (size_t)i;
+    m.alternatives = ap;
+    m.travel_mode = (char *)d->travel_mode;
+    set_time(&m.has_departs_at_unix_ms, &m.departs_at_unix_ms, d->departs_at_ms);
+    set_time(&m.has_returns_at_unix_ms, &m.returns_at_unix_ms, d->returns_at_ms);
+    m.n_bus_ids = (size_t)d->nbus_ids;
+    m.bus_ids = (char **)d->bus_ids;
     return pack(&m.base, out, len);
 }
 
@@ -112,6 +132,24 @@ int rb_decision_to_json(const void *payload, size_t len, rb_buf *out)
     field_int(out, "decided_at_unix_ms", m->has_decided_at_unix_ms, m->decided_at_unix_ms);
     field_int(out, "starts_at_unix_ms", m->has_starts_at_unix_ms, m->starts_at_unix_ms);
     field_int(out, "ends_at_unix_ms", m->has_ends_at_unix_ms, m->ends_at_unix_ms);
+    field_int(out, "waitlist_position", m->has_waitlist_position, m->waitlist_position);
+    field_str(out, "travel_mode", m->travel_mode);
+    field_int(out, "departs_at_unix_ms", m->has_departs_at_unix_ms, m->departs_at_unix_ms);
+    field_int(out, "returns_at_unix_ms", m->has_returns_at_unix_ms, m->returns_at_unix_ms);
+    rb_buf_puts(out, ",\"bus_ids\":[");
+    for (i = 0; i < m->n_bus_ids; i++) {
+        rb_buf_puts(out, i ? "," : "");
+        rb_json_string(out, m->bus_ids[i]);
+    }
+    rb_buf_puts(out, "],\"alternatives\":[");
+    for (i = 0; i < m->n_alternatives; i++) {
+        rb_buf_puts(out, i ? ",{\"session_id\":" : "{\"session_id\":");
+        rb_json_string(out, m->alternatives[i]->session_id ? m->alternatives[i]->session_id : "");
+        field_int(out, "starts_at_unix_ms", m->alternatives[i]->has_starts_at_unix_ms,
+                  m->alternatives[i]->starts_at_unix_ms);
+        rb_buf_putc(out, '}');
+    }
+    rb_buf_puts(out, "]");
     rb_buf_puts(out, ",\"reasons\":[");
     for (i = 0; i < m->n_reasons; i++) {
         rb_buf_puts(out, i ? ",{\"code\":" : "{\"code\":");

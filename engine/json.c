@@ -267,6 +267,18 @@ const char *rb_json_get_string(const rb_json_object *obj, const char *key, int *
     return m->str;
 }
 
+int rb_json_get_bool(const rb_json_object *obj, const char *key, bool *v)
+{
+    const member *m = find(obj, key);
+
+    if (!m || m->type == V_NULL)
+        return RB_ENOTFOUND;
+    if (m->type != V_BOOL)
+        return RB_EINVAL;
+    *v = m->num != 0;
+    return 0;
+}
+
 int rb_json_get_int(const rb_json_object *obj, const char *key, int64_t *v)
 {
     const member *m = find(obj, key);

@@ -7,8 +7,8 @@
 static bool sqlstate_is_transient(const char *state)
 {
     return state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-                     strcmp(state, "23505") == 0 || strncmp(state, "08", 2) == 0 ||
-                     strcmp(state, "57P01") == 0);
+                     strcmp(state, "23505") == 0 || strcmp(state, "23P01") == 0 ||
+                     strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0);
 }
 
 int rb__pg_fail(PGconn *conn, PGresult *res, const char *what, rb_error *err)

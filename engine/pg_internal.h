@@ -7,7 +7,8 @@
 #include "rumbook/error.h"
 
 /* Fills err from a failed result (NULL result: from the connection).
- * Serialization failures, deadlocks, unique violations and a lost
+ * Serialization failures, deadlocks, unique and exclusion violations (a
+ * concurrent writer won; the retry sees its row) and a lost
  * connection are RB_ERETRY; everything else RB_EDB. Returns the code. */
 int rb__pg_fail(PGconn *conn, PGresult *res, const char *what, rb_error *err);
 

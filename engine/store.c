@@ -16,31 +16,6 @@
 
 #define MAX_ATTEMPTS 5
 
-static const char SQL_BOOKINGS[] =
-    "SELECT id::text, command_id::text, session_id, class_id, pupils, status, sequence, note,"
-    " teacher_email FROM bookings WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE";
-
-static const char SQL_SESSIONS[] =
-    "SELECT s.id, s.offering_id, (extract(epoch FROM s.starts_at) * 1000)::bigint,"
-    " (extract(epoch FROM s.ends_at) * 1000)::bigint, s.pupil_capacity, s.class_capacity,"
-    " s.pupils_booked, s.classes_booked, o.grade_min, o.grade_max, o.title, p.name, p.email,"
-    " coalesce(v.name, ''), coalesce(v.address, ''), v.lat, v.lon"
-    " FROM sessions s JOIN offerings o ON o.id = s.offering_id"
-    " JOIN providers p ON p.id = o.provider_id LEFT JOIN venues v ON v.id = o.venue_id"
-    " WHERE s.id = ANY($1::text[]) ORDER BY s.id COLLATE \"C\" FOR UPDATE OF s";
-
-static const char SQL_CLASSES[] =
-    "SELECT c.id, c.school_id, c.grade, c.size, c.name, sc.name, c.teacher_email"
-    " FROM classes c JOIN schools sc ON sc.id = c.school_id"
-    " WHERE c.id = ANY($1::text[]) ORDER BY c.id COLLATE \"C\"";
-
-static const char SQL_DONE[] =
-    "SELECT command_id::text FROM commands WHERE command_id = ANY($1::uuid[])";
-
-static const char SQL_HELD[] =
-    "SELECT session_id || chr(31) || class_id FROM bookings WHERE status = 'confirmed'"
-    " AND session_id = ANY($1::text[]) AND class_id = ANY($2::text[])";
-
 static char *dup_or_null(const char *s)
 {
     return s ? strdup(s) : NULL;
@@ -104,17 +79,6 @@ PGresult *rb__store_run(rb_store *st, const char *sql, rb_buf *cols, int ncols,
     return rb__pg_exec(st->conn, sql, ncols, params, want, what, err);
 }
 
-/* Runs a fetch and keeps its result alive for the attempt. */
-static PGresult *fetch(rb_store *st, batch *b, const char *sql, int ncols, const char *what,
-                       rb_error *err)
-{
-    PGresult *res = rb__store_run(st, sql, st->col, ncols, PGRES_TUPLES_OK, what, err);
-
-    if (res)
-        b->results[b->nresults++] = res;
-    return res;
-}
-
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -123,174 +87,36 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int fetch_bookings(rb_store *st, batch *b, rb_error *err)
+static bool any_rejection_wants_alternatives(const batch *b)
 {
-    PGresult *res;
     size_t i;
-    int r;
 
-    rb_pgarray_begin(&st->col[0]);
     for (i = 0; i < b->n; i++)
-        if (b->items[i].decode_rc == 0 && b->items[i].cmd.booking_id)
-            rb_pgarray_text(&st->col[0], b->items[i].cmd.booking_id);
-    rb_pgarray_end(&st->col[0]);
-    if (!(res = fetch(st, b, SQL_BOOKINGS, 1, "lock bookings", err)))
-        return err->code;
-    b->nfetched = (size_t)PQntuples(res);
-    b->bookings = calloc(b->nfetched + b->n + 1, sizeof(*b->bookings));
-    if (!b->bookings)
-        return rb_error_set(err, RB_ENOMEM, "out of memory");
-    for (r = 0; r < PQntuples(res); r++) {
-        fact_booking *bk = &b->bookings[r];
-        strncpy(bk->id, PQgetvalue(res, r, 0), RB_UUID_LEN - 1);
-        bk->command_id = PQgetvalue(res, r, 1);
-        bk->pupils = atoi(PQgetvalue(res, r, 4));
-        bk->cancelled = strcmp(PQgetvalue(res, r, 5), "cancelled") == 0;
-        bk->sequence = atoi(PQgetvalue(res, r, 6));
-        bk->note = PQgetvalue(res, r, 7);
-        bk->teacher_email = PQgetvalue(res, r, 8);
-    }
-    b->nbookings = b->nfetched;
-    return 0;
+        if (rb__batch_wants_alternatives(&b->items[i]))
+            return true;
+    return false;
 }
 
-static void session_row(fact_session *fs, PGresult *res, int r)
-{
-    fs->s.id = PQgetvalue(res, r, 0);
-    fs->s.offering_id = PQgetvalue(res, r, 1);
-    fs->s.starts_at_ms = strtoll(PQgetvalue(res, r, 2), NULL, 10);
-    fs->s.ends_at_ms = strtoll(PQgetvalue(res, r, 3), NULL, 10);
-    fs->s.pupil_capacity = atoi(PQgetvalue(res, r, 4));
-    fs->s.class_capacity = atoi(PQgetvalue(res, r, 5));
-    fs->s.pupils_booked = atoi(PQgetvalue(res, r, 6));
-    fs->s.classes_booked = atoi(PQgetvalue(res, r, 7));
-    fs->s.grade_min = atoi(PQgetvalue(res, r, 8));
-    fs->s.grade_max = atoi(PQgetvalue(res, r, 9));
-    fs->title = PQgetvalue(res, r, 10);
-    fs->provider_name = PQgetvalue(res, r, 11);
-    fs->provider_email = PQgetvalue(res, r, 12);
-    fs->venue_name = PQgetvalue(res, r, 13);
-    fs->venue_address = PQgetvalue(res, r, 14);
-    fs->has_geo = !PQgetisnull(res, r, 15) && !PQgetisnull(res, r, 16);
-    fs->lat = fs->has_geo ? strtod(PQgetvalue(res, r, 15), NULL) : 0;
-    fs->lon = fs->has_geo ? strtod(PQgetvalue(res, r, 16), NULL) : 0;
-}
-
-/* Sessions named by commands and by the bookings they touch. */
-static int fetch_sessions(rb_store *st, batch *b, rb_error *err)
-{
-    PGresult *bres = b->results[0], *res; /* the bookings */
-    size_t i;
-    int r;
-
-    rb_pgarray_begin(&st->col[0]);
-    for (i = 0; i < b->n; i++)
-        if (b->items[i].decode_rc == 0 && b->items[i].cmd.session_id)
-            rb_pgarray_text(&st->col[0], b->items[i].cmd.session_id);
-    for (r = 0; r < PQntuples(bres); r++)
-        rb_pgarray_text(&st->col[0], PQgetvalue(bres, r, 2));
-    rb_pgarray_end(&st->col[0]);
-    if (!(res = fetch(st, b, SQL_SESSIONS, 1, "lock sessions", err)))
-        return err->code;
-    b->nsessions = (size_t)PQntuples(res);
-    b->sessions = calloc(b->nsessions + 1, sizeof(*b->sessions));
-    if (!b->sessions)
-        return rb_error_set(err, RB_ENOMEM, "out of memory");
-    for (r = 0; r < PQntuples(res); r++)
-        session_row(&b->sessions[r], res, r);
-    for (r = 0; r < PQntuples(bres); r++)
-        b->bookings[r].session = rb__batch_session(b, PQgetvalue(bres, r, 2));
-    return 0;
-}
-
-static int fetch_classes(rb_store *st, batch *b, rb_error *err)
-{
-    PGresult *bres = b->results[0], *res; /* the bookings */
-    size_t i;
-    int r;
-
-    rb_pgarray_begin(&st->col[0]);
-    for (i = 0; i < b->n; i++)
-        if (b->items[i].decode_rc == 0 && b->items[i].cmd.class_id)
-            rb_pgarray_text(&st->col[0], b->items[i].cmd.class_id);
-    for (r = 0; r < PQntuples(bres); r++)
-        rb_pgarray_text(&st->col[0], PQgetvalue(bres, r, 3));
-    rb_pgarray_end(&st->col[0]);
-    if (!(res = fetch(st, b, SQL_CLASSES, 1, "read classes", err)))
-        return err->code;
-    b->nclasses = (size_t)PQntuples(res);
-    b->classes = calloc(b->nclasses + 1, sizeof(*b->classes));
-    if (!b->classes)
-        return rb_error_set(err, RB_ENOMEM, "out of memory");
-    for (r = 0; r < PQntuples(res); r++) {
-        fact_class *fc = &b->classes[r];
-        fc->c.id = PQgetvalue(res, r, 0);
-        fc->c.school_id = PQgetvalue(res, r, 1);
-        fc->c.grade = atoi(PQgetvalue(res, r, 2));
-        fc->c.size = atoi(PQgetvalue(res, r, 3));
-        fc->name = PQgetvalue(res, r, 4);
-        fc->school_name = PQgetvalue(res, r, 5);
-        fc->teacher_email = PQgetvalue(res, r, 6);
-    }
-    for (r = 0; r < PQntuples(bres); r++)
-        b->bookings[r].klass = rb__batch_class(b, PQgetvalue(bres, r, 3));
-    return 0;
-}
-
-/* Commands already decided, and the (session, class) pairs already held. */
-static int fetch_done_and_held(rb_store *st, batch *b, rb_error *err)
-{
-    PGresult *done, *held;
-    size_t i, longest_session = 0, longest_class = 0;
-    int r;
-
-    rb_pgarray_begin(&st->col[0]);
-    for (i = 0; i < b->n; i++)
-        if (b->items[i].decode_rc == 0)
-            rb_pgarray_text(&st->col[0], b->items[i].cmd.command_id);
-    rb_pgarray_end(&st->col[0]);
-    if (!(done = fetch(st, b, SQL_DONE, 1, "read decided commands", err)))
-        return err->code;
-    rb_pgarray_begin(&st->col[0]);
-    for (i = 0; i < b->nsessions; i++)
-        rb_pgarray_text(&st->col[0], b->sessions[i].s.id);
-    rb_pgarray_end(&st->col[0]);
-    rb_pgarray_begin(&st->col[1]);
-    for (i = 0; i < b->nclasses; i++)
-        rb_pgarray_text(&st->col[1], b->classes[i].c.id);
-    rb_pgarray_end(&st->col[1]);
-    if (!(held = fetch(st, b, SQL_HELD, 2, "read held sessions", err)))
-        return err->code;
-    if (rb__strset_init(&b->done, (size_t)PQntuples(done) + b->n) < 0 ||
-        rb__strset_init(&b->held, (size_t)PQntuples(held) + 4 * b->n) < 0)
-        return rb_error_set(err, RB_ENOMEM, "out of memory");
-    for (r = 0; r < PQntuples(done); r++)
-        rb__strset_add(&b->done, PQgetvalue(done, r, 0));
-    for (r = 0; r < PQntuples(held); r++)
-        rb__strset_add(&b->held, PQgetvalue(held, r, 0));
-    for (i = 0; i < b->nsessions; i++)
-        if (strlen(b->sessions[i].s.id) > longest_session)
-            longest_session = strlen(b->sessions[i].s.id);
-    for (i = 0; i < b->nclasses; i++)
-        if (strlen(b->classes[i].c.id) > longest_class)
-            longest_class = strlen(b->classes[i].c.id);
-    /* A command holds or releases at most two pairs (reschedule). */
-    b->held_cap = (longest_session + longest_class + 2) * 2 * b->n + 1;
-    b->held_keys = malloc(b->held_cap);
-    return b->held_keys ? 0 : rb_error_set(err, RB_ENOMEM, "out of memory");
-}
-
+/* One transaction: lock and read, decide, look for alternatives where
+ * something was rejected, write, commit. */
 static int attempt(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *err)
 {
     int rc;
 
     b->now_ms = now_ms();
+    if ((rc = rb__store_settings(st, b->now_ms, err)) < 0)
+        return rc;
+    b->settings = &st->settings;
     if ((rc = rb__pg_command(st->conn, "BEGIN", 0, NULL, "begin", err)) < 0)
         return rc;
-    if ((rc = fetch_bookings(st, b, err)) < 0 || (rc = fetch_sessions(st, b, err)) < 0 ||
-        (rc = fetch_classes(st, b, err)) < 0 || (rc = fetch_done_and_held(st, b, err)) < 0)
+    if ((rc = rb__store_fetch(st, b, err)) < 0 || (rc = rb__store_fetch_facts(st, b, err)) < 0)
         return rc;
     rb__batch_decide(b);
+    if (any_rejection_wants_alternatives(b)) {
+        if ((rc = rb__store_fetch_candidates(st, b, err)) < 0)
+            return rc;
+        rb__batch_alternatives(b);
+    }
     if ((rc = rb__store_write(st, b, stats, err)) < 0)
         return rc;
     return rb__pg_command(st->conn, "COMMIT", 0, NULL, "commit", err);
@@ -322,6 +148,8 @@ static int run_batch(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *er
         if (rc == 0) {
             s.retries = tries;
             stats->confirmed += s.confirmed;
+            stats->waitlisted += s.waitlisted;
+            stats->promoted += s.promoted;
             stats->rejected += s.rejected;
             stats->cancelled += s.cancelled;
             stats->duplicates += s.duplicates;

@@ -5,7 +5,7 @@
 #include "batch_internal.h"
 #include "rumbook/buf.h"
 
-#define STORE_COLUMNS 10
+#define STORE_COLUMNS 14
 
 struct rb_store {
     PGconn *conn;
@@ -16,7 +16,37 @@ struct rb_store {
     char *topic_dlq;
     const rb_calendar *cal;
     rb_buf col[STORE_COLUMNS]; /* array literals, reused across batches */
+    rb_settings settings;      /* the settings and travel_modes tables, cached */
+    int64_t settings_at_ms;
 };
+
+/* Runs a read and keeps its result alive for the attempt. */
+PGresult *rb__store_fetch_run(rb_store *st, batch *b, const char *sql, int ncols,
+                              const char *what, rb_error *err);
+
+/* The session columns and joins every session read shares, and the
+ * reader of one such row. */
+extern const char rb__sql_session_columns[];
+extern const char rb__sql_session_joins[];
+void rb__session_row(fact_session *fs, PGresult *res, int r);
+
+/* Reads (and with lock, locks) the resources of sessions[0..n), grouped
+ * per session into *out. */
+int rb__store_fetch_resources(rb_store *st, batch *b, fact_session *sessions, size_t n,
+                              bool lock, rb_resource **out, size_t *nout, rb_error *err);
+
+/* Refreshes st->settings when older than a few seconds. */
+int rb__store_settings(rb_store *st, int64_t now_ms, rb_error *err);
+
+/* Locks and reads what the commands name: bookings, sessions and their
+ * resources, waiting lists, classes, decided commands, held pairs. */
+int rb__store_fetch(rb_store *st, batch *b, rb_error *err);
+/* Reads the facts around them: travel times, closures, holds of classes,
+ * resources and buses (fleet locked), quotas (locked) and their use. */
+int rb__store_fetch_facts(rb_store *st, batch *b, rb_error *err);
+/* Reads sessions of the same offerings near the rejected ones, and the
+ * holds and closures around them. */
+int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err);
 
 /* Runs sql with ncols buffers as its text parameters. */
 PGresult *rb__store_run(rb_store *st, const char *sql, rb_buf *cols, int ncols,

@@ -4,23 +4,65 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "pg_internal.h"
+#include "rumbook/localtime.h"
 #include "rumbook/log.h"
 #include "rumbook/pgarray.h"
 #include "store_internal.h"
 
+#define RANGE(f, t) "tstzrange(to_timestamp(" f " / 1000.0), to_timestamp(" t " / 1000.0))"
+
 static const char SQL_UPDATE_BOOKINGS[] =
     "UPDATE bookings b SET status = u.status, session_id = u.session_id, sequence = u.sequence,"
-    " updated_at = now()"
-    " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[]) AS u(id, status, session_id, sequence)"
-    " WHERE b.id = u.id";
+    " away = " RANGE("u.f", "u.t") ", updated_at = now()"
+    " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::bigint[])"
+    " AS u(id, status, session_id, sequence, f, t) WHERE b.id = u.id";
 
 static const char SQL_INSERT_BOOKINGS[] =
     "INSERT INTO bookings (id, command_id, session_id, class_id, pupils, status, sequence, note,"
-    " teacher_email)"
-    " SELECT u.id, u.cid, u.sid, u.klass, u.pupils, u.status, u.seq, u.note, u.mail"
+    " teacher_email, travel_mode, away)"
+    " SELECT u.id, u.cid, u.sid, u.klass, u.pupils, u.status, u.seq, u.note, u.mail, u.mode,"
+    " " RANGE("u.f", "u.t")
     " FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[],"
-    " $7::int[], $8::text[], $9::text[]) AS u(id, cid, sid, klass, pupils, status, seq, note, mail)";
+    " $7::int[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[])"
+    " AS u(id, cid, sid, klass, pupils, status, seq, note, mail, mode, f, t)";
+
+static const char SQL_DELETE_BUS_HOLDS[] =
+    "DELETE FROM bus_holds WHERE booking_id = ANY($1::uuid[])";
+
+static const char SQL_INSERT_BUS_HOLDS[] =
+    "INSERT INTO bus_holds (bus_id, booking_id, during)"
+    " SELECT u.bus, u.booking, " RANGE("u.f", "u.t")
+    " FROM unnest($1::text[], $2::uuid[], $3::bigint[], $4::bigint[]) AS u(bus, booking, f, t)";
+
+static const char SQL_DELETE_RESOURCE_HOLDS[] =
+    "DELETE FROM resource_holds WHERE session_id = ANY($1::text[])";
+
+static const char SQL_INSERT_RESOURCE_HOLDS[] =
+    "INSERT INTO resource_holds (resource_id, session_id, during, lat, lon)"
+    " SELECT u.r, u.s, " RANGE("u.f", "u.t") ", u.lat, u.lon"
+    " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::float8[],"
+    " $6::float8[]) AS u(r, s, f, t, lat, lon)";
+
+static const char SQL_INSERT_WAITS[] =
+    "INSERT INTO waitlist (command_id, session_id, class_id, pupils, travel_mode, note,"
+    " actor_email, actor_name, expires_at)"
+    " SELECT u.c, u.s, u.k, u.p, u.m, u.n, u.ae, u.an, to_timestamp(u.x / 1000.0)"
+    " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[],"
+    " $7::text[], $8::text[], $9::bigint[]) AS u(c, s, k, p, m, n, ae, an, x)";
+
+static const char SQL_PROMOTE_WAITS[] =
+    "UPDATE waitlist w SET status = 'promoted', booking_id = u.b, resolved_at = now()"
+    " FROM unnest($1::bigint[], $2::uuid[]) AS u(id, b) WHERE w.id = u.id";
+
+/* A promoted command already has its row (it was waitlisted). */
+static const char SQL_UPDATE_COMMANDS[] =
+    "UPDATE commands c SET status = u.status, booking_id = u.booking, reasons = u.reasons,"
+    " decision = u.decision, decision_event_id = u.event, decided_at = now()"
+    " FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::bytea[], $6::uuid[])"
+    " AS u(id, status, booking, reasons, decision, event) WHERE c.command_id = u.id";
 
 static const char SQL_UPDATE_SESSIONS[] =
     "UPDATE sessions s SET pupils_booked = u.p, classes_booked = u.c"
@@ -80,7 +122,7 @@ static int write_changed_bookings(rb_store *st, batch *b, rb_error *err)
 {
     size_t i, n = 0;
 
-    begin_columns(st, 4);
+    begin_columns(st, 6);
     for (i = 0; i < b->nfetched; i++) {
         fact_booking *bk = &b->bookings[i];
         if (!bk->dirty)
@@ -89,9 +131,11 @@ static int write_changed_bookings(rb_store *st, batch *b, rb_error *err)
         rb_pgarray_text(&st->col[1], bk->cancelled ? "cancelled" : "confirmed");
         rb_pgarray_text(&st->col[2], bk->session->s.id);
         rb_pgarray_int(&st->col[3], bk->sequence);
+        rb_pgarray_int(&st->col[4], bk->trip.depart_ms);
+        rb_pgarray_int(&st->col[5], bk->trip.return_ms);
         n++;
     }
-    return n ? run(st, SQL_UPDATE_BOOKINGS, 4, "update bookings", err) : 0;
+    return n ? run(st, SQL_UPDATE_BOOKINGS, 6, "update bookings", err) : 0;
 }
 
 static int write_new_bookings(rb_store *st, batch *b, rb_error *err)
@@ -100,7 +144,7 @@ static int write_new_bookings(rb_store *st, batch *b, rb_error *err)
 
     if (b->nbookings == b->nfetched)
         return 0;
-    begin_columns(st, 9);
+    begin_columns(st, 12);
     for (i = b->nfetched; i < b->nbookings; i++) {
         fact_booking *bk = &b->bookings[i];
         rb_pgarray_text(&st->col[0], bk->id);
@@ -112,8 +156,124 @@ static int write_new_bookings(rb_store *st, batch *b, rb_error *err)
         rb_pgarray_int(&st->col[6], bk->sequence);
         rb_pgarray_text(&st->col[7], bk->note);
         rb_pgarray_text(&st->col[8], bk->teacher_email);
+        rb_pgarray_text(&st->col[9], bk->mode == RB_MODE_CAR ? "public_transport"
+                                                             : rb_mode_name(bk->mode));
+        rb_pgarray_int(&st->col[10], bk->trip.depart_ms);
+        rb_pgarray_int(&st->col[11], bk->trip.return_ms);
     }
-    return run(st, SQL_INSERT_BOOKINGS, 9, "insert bookings", err);
+    return run(st, SQL_INSERT_BOOKINGS, 12, "insert bookings", err);
+}
+
+/* Buses of bookings changed in the batch: old holds go, new ones come
+ * (after the bookings they reference exist). */
+static int write_bus_holds(rb_store *st, batch *b, bool inserting, rb_error *err)
+{
+    size_t i, n = 0;
+    int k;
+
+    begin_columns(st, inserting ? 4 : 1);
+    for (i = 0; i < b->nbookings; i++) {
+        fact_booking *bk = &b->bookings[i];
+        if (!bk->buses_changed)
+            continue;
+        if (!inserting && !bk->is_new) {
+            rb_pgarray_text(&st->col[0], bk->id);
+            n++;
+        }
+        for (k = 0; inserting && k < bk->nbuses; k++, n++) {
+            rb_pgarray_text(&st->col[0], bk->bus_ids[k]);
+            rb_pgarray_text(&st->col[1], bk->id);
+            rb_pgarray_int(&st->col[2], bk->bus_from[k]);
+            rb_pgarray_int(&st->col[3], bk->bus_until[k]);
+        }
+    }
+    if (!n)
+        return 0;
+    return inserting ? run(st, SQL_INSERT_BUS_HOLDS, 4, "hold buses", err)
+                     : run(st, SQL_DELETE_BUS_HOLDS, 1, "release buses", err);
+}
+
+static void coordinate(rb_buf *col, const rb_place *p, double v)
+{
+    char text[32];
+
+    if (!p->has_geo) {
+        rb_pgarray_text(col, NULL);
+        return;
+    }
+    snprintf(text, sizeof(text), "%.7f", v);
+    rb_pgarray_text(col, text);
+}
+
+/* A session holds its resources while it has a class. */
+static int write_resource_holds(rb_store *st, batch *b, rb_error *err)
+{
+    size_t i, j, freed = 0, taken = 0;
+    int rc;
+
+    begin_columns(st, 1);
+    for (i = 0; i < b->nsessions; i++)
+        if (b->sessions[i].classes_before > 0 && b->sessions[i].s.classes_booked == 0 &&
+            b->sessions[i].s.nresources) {
+            rb_pgarray_text(&st->col[0], b->sessions[i].s.id);
+            freed++;
+        }
+    if (freed && (rc = run(st, SQL_DELETE_RESOURCE_HOLDS, 1, "release resources", err)) < 0)
+        return rc;
+    begin_columns(st, 6);
+    for (i = 0; i < b->nsessions; i++) {
+        fact_session *fs = &b->sessions[i];
+        int64_t from, until;
+        if (fs->classes_before > 0 || fs->s.classes_booked == 0)
+            continue;
+        rb_session_hold_window(&fs->s, &from, &until);
+        for (j = 0; j < fs->s.nresources; j++, taken++) {
+            rb_pgarray_text(&st->col[0], fs->s.resources[j].id);
+            rb_pgarray_text(&st->col[1], fs->s.id);
+            rb_pgarray_int(&st->col[2], from);
+            rb_pgarray_int(&st->col[3], until);
+            coordinate(&st->col[4], &fs->place, fs->place.lat);
+            coordinate(&st->col[5], &fs->place, fs->place.lon);
+        }
+    }
+    return taken ? run(st, SQL_INSERT_RESOURCE_HOLDS, 6, "hold resources", err) : 0;
+}
+
+static int write_waits(rb_store *st, batch *b, rb_error *err)
+{
+    size_t i, n = 0;
+    int rc;
+
+    begin_columns(st, 9);
+    for (i = 0; i < b->n; i++) {
+        const item *it = &b->items[i];
+        if (it->status != RB_STATUS_WAITLISTED || !it->wait || it->duplicate ||
+            it->decode_rc < 0)
+            continue;
+        rb_pgarray_text(&st->col[0], it->cmd.command_id);
+        rb_pgarray_text(&st->col[1], it->wait->session->s.id);
+        rb_pgarray_text(&st->col[2], it->wait->class_id);
+        rb_pgarray_int(&st->col[3], it->cmd.pupils);
+        rb_pgarray_text(&st->col[4], rb_mode_name(it->cmd.mode));
+        rb_pgarray_text(&st->col[5], it->cmd.note);
+        rb_pgarray_text(&st->col[6], it->cmd.actor_email);
+        rb_pgarray_text(&st->col[7], it->cmd.actor_name ? it->cmd.actor_name : "");
+        rb_pgarray_int(&st->col[8], it->wait->expires_ms);
+        n++;
+    }
+    if (n && (rc = run(st, SQL_INSERT_WAITS, 9, "insert waiting entries", err)) < 0)
+        return rc;
+    n = 0;
+    begin_columns(st, 2);
+    for (i = 0; i < b->npromotions; i++) {
+        const item *it = &b->promotions[i];
+        if (it->status != RB_STATUS_CONFIRMED)
+            continue;
+        rb_pgarray_text(&st->col[0], it->wait->id);
+        rb_pgarray_text(&st->col[1], it->booking->id);
+        n++;
+    }
+    return n ? run(st, SQL_PROMOTE_WAITS, 2, "promote waiting entries", err) : 0;
 }
 
 static int write_sessions(rb_store *st, batch *b, rb_error *err)
@@ -165,10 +325,38 @@ static void outbox_add(outbox_rows *o, const char *topic, const void *key, size_
     o->n++;
 }
 
+/* What the teacher needs on the day: when to leave, and the bus. */
+static void describe_trip(const fact_booking *bk, rb_buf *out)
+{
+    const rb_trip *t = &bk->trip;
+    char leave[8], back[8], pickup[8];
+    int i;
+
+    if (!bk->session->s.venue_id) {
+        rb_buf_puts(out, "\n\nThe session is held at the school.");
+        return;
+    }
+    if (!t->known || !t->depart_ms)
+        return;
+    rb_local_format_hm(t->depart_ms, leave);
+    rb_local_format_hm(t->return_ms, back);
+    rb_buf_printf(out, "\n\nDeparture from school: %s (%s, %d min%s). Back at school: %s.",
+                  leave, rb_mode_name(bk->mode), t->minutes, t->estimated ? ", estimated" : "",
+                  back);
+    if (bk->nbuses == 0)
+        return;
+    rb_buf_printf(out, "\nBus pickup at %s: %s, ", bk->klass->school.name, leave);
+    for (i = 0; i < bk->nbuses; i++)
+        rb_buf_printf(out, "%s%s", i ? " and " : "", bk->bus_names[i]);
+    rb_local_format_hm(bk->bus_from[0], pickup);
+    rb_buf_printf(out, " (leaves the depot %s).", pickup);
+}
+
 static void describe(const fact_booking *bk, rb_buf *out)
 {
-    rb_buf_printf(out, "Class %s, %s: %d pupils.", bk->klass->name, bk->klass->school_name,
+    rb_buf_printf(out, "Class %s, %s: %d pupils.", bk->klass->name, bk->klass->school.name,
                   bk->pupils);
+    describe_trip(bk, out);
     if (bk->note && *bk->note)
         rb_buf_printf(out, "\n\nNote from the teacher:\n%s", bk->note);
     rb_buf_printf(out, "\n\nBooking %s", bk->id);
@@ -187,7 +375,7 @@ static int render_invitation(rb_store *st, const item *it, int64_t now, char **i
     rb_buf_init(&location);
     rb_buf_init(&description);
     snprintf(uid, sizeof(uid), "%s@rumbook", bk->id);
-    rb_buf_puts(&location, *fs->venue_name ? fs->venue_name : bk->klass->school_name);
+    rb_buf_puts(&location, *fs->venue_name ? fs->venue_name : bk->klass->school.name);
     if (*fs->venue_address)
         rb_buf_printf(&location, ", %s", fs->venue_address);
     describe(bk, &description);
@@ -200,9 +388,9 @@ static int render_invitation(rb_store *st, const item *it, int64_t now, char **i
     inv.summary = fs->title;
     inv.description = description.data;
     inv.location = location.data;
-    inv.has_geo = fs->has_geo;
-    inv.lat = fs->lat;
-    inv.lon = fs->lon;
+    inv.has_geo = fs->s.venue.has_geo;
+    inv.lat = fs->s.venue.lat;
+    inv.lon = fs->s.venue.lon;
     inv.organizer_email = fs->provider_email;
     inv.organizer_name = fs->provider_name;
     inv.attendee_email = bk->teacher_email;
@@ -272,6 +460,19 @@ static void fill_decision(const item *it, int64_t now, rb_decision *d)
         d->starts_at_ms = bk->session->s.starts_at_ms;
         d->ends_at_ms = bk->session->s.ends_at_ms;
     }
+    d->waitlist_position = it->position;
+    d->alternatives = it->alternatives;
+    d->nalternatives = it->nalternatives;
+    if (bk && it->status == RB_STATUS_CONFIRMED && bk->trip.known) {
+        d->travel_mode = bk->session->s.venue_id ? rb_mode_name(bk->mode) : NULL;
+        d->departs_at_ms = bk->trip.depart_ms;
+        d->returns_at_ms = bk->trip.return_ms;
+        d->bus_ids = bk->bus_ids;
+        d->nbus_ids = bk->nbuses;
+    } else if (it->trip.known && it->trip.depart_ms && it->status == RB_STATUS_WAITLISTED) {
+        d->departs_at_ms = it->trip.depart_ms;
+        d->returns_at_ms = it->trip.return_ms;
+    }
 }
 
 /* The decision: a commands row (columns of st) and an outbox row. */
@@ -289,6 +490,16 @@ static int add_decision(rb_store *st, const item *it, int64_t now, outbox_rows *
     outbox_add(o, st->topic_decisions, it->cmd.command_id, strlen(it->cmd.command_id), payload,
                len, RB_MSG_DECISION, NULL, event_id);
     reason_codes(&it->verdict, codes);
+    if (it->promotion) {
+        rb_pgarray_text(&st->col[0], it->cmd.command_id);
+        rb_pgarray_text(&st->col[1], rb_status_name(it->status));
+        rb_pgarray_text(&st->col[2], d.booking_id);
+        rb_pgarray_text(&st->col[3], codes->data);
+        rb_pgarray_bytea(&st->col[4], payload, len);
+        rb_pgarray_text(&st->col[5], event_id);
+        free(payload);
+        return 0;
+    }
     rb_pgarray_text(&st->col[0], it->cmd.command_id);
     rb_pgarray_text(&st->col[1], rb_command_kind_name(it->cmd.kind));
     rb_pgarray_text(&st->col[2], rb_status_name(it->status));
@@ -309,8 +520,12 @@ static void count(const item *it, rb_batch_stats *stats)
         stats->dead_letters++;
     else if (it->duplicate)
         stats->duplicates++;
+    else if (it->promotion)
+        stats->promoted++;
     else if (it->status == RB_STATUS_CONFIRMED)
         stats->confirmed++;
+    else if (it->status == RB_STATUS_WAITLISTED || it->status == RB_STATUS_PENDING_REVIEW)
+        stats->waitlisted++;
     else if (it->status == RB_STATUS_CANCELLED)
         stats->cancelled++;
     else
@@ -356,6 +571,17 @@ static int write_events(rb_store *st, batch *b, rb_batch_stats *stats, rb_error 
     }
     if (rc == 0 && ncommands)
         rc = run(st, SQL_INSERT_COMMANDS, 10, "insert commands", err);
+    /* Promotions: decisions for commands that were waiting. */
+    ncommands = 0;
+    begin_columns(st, 6);
+    for (i = 0; i < b->npromotions && rc == 0; i++) {
+        if (b->promotions[i].status != RB_STATUS_CONFIRMED)
+            continue;
+        rc = add_item(st, &b->promotions[i], b->now_ms, &o, &codes, &ncommands, err);
+        count(&b->promotions[i], stats);
+    }
+    if (rc == 0 && ncommands)
+        rc = run(st, SQL_UPDATE_COMMANDS, 6, "update promoted commands", err);
     if (rc == 0 && o.n)
         rc = run_columns(st, SQL_INSERT_OUTBOX, o.col, 9, "insert outbox", err);
     for (i = 0; i < 9; i++)
@@ -402,9 +628,11 @@ int rb__store_write(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *err
     PGresult *res;
     int rc;
 
-    if ((rc = write_changed_bookings(st, b, err)) < 0 || (rc = write_new_bookings(st, b, err)) < 0 ||
-        (rc = write_sessions(st, b, err)) < 0 || (rc = write_events(st, b, stats, err)) < 0 ||
-        (rc = write_offsets(st, b, err)) < 0)
+    if ((rc = write_bus_holds(st, b, false, err)) < 0 ||
+        (rc = write_changed_bookings(st, b, err)) < 0 || (rc = write_new_bookings(st, b, err)) < 0 ||
+        (rc = write_bus_holds(st, b, true, err)) < 0 || (rc = write_resource_holds(st, b, err)) < 0 ||
+        (rc = write_sessions(st, b, err)) < 0 || (rc = write_waits(st, b, err)) < 0 ||
+        (rc = write_events(st, b, stats, err)) < 0 || (rc = write_offsets(st, b, err)) < 0)
         return rc;
     /* Wakes the relay when the transaction commits. */
     res = rb__store_run(st, "SELECT pg_notify('rumbook_outbox', '')", NULL, 0, PGRES_TUPLES_OK,
@@ -413,4 +641,99 @@ int rb__store_write(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *err
         return err->code;
     PQclear(res);
     return 0;
+}
+
+static const char SQL_EXPIRING[] =
+    "SELECT id::text, command_id::text, session_id, class_id, pupils FROM waitlist"
+    " WHERE status = 'waiting' AND expires_at <= now() ORDER BY id LIMIT 500"
+    " FOR UPDATE SKIP LOCKED";
+
+static const char SQL_EXPIRE[] =
+    "UPDATE waitlist SET status = 'expired', resolved_at = now() WHERE id = ANY($1::bigint[])";
+
+/* The final decision of an entry whose session's notice period began. */
+static int expiry_decision(rb_store *st, PGresult *res, int r, int64_t now, outbox_rows *o)
+{
+    char event_id[RB_UUID_LEN];
+    rb_verdict v;
+    rb_decision d = {0};
+    uint8_t *payload;
+    size_t len;
+
+    rb_verdict_init(&v);
+    rb_verdict_add(&v, "waitlist_expired", "no place came free before session \"%s\" closed "
+                   "for booking", PQgetvalue(res, r, 2));
+    d.command_id = PQgetvalue(res, r, 1);
+    d.status = RB_STATUS_REJECTED;
+    d.reasons = &v;
+    d.decided_at_ms = now;
+    d.session_id = PQgetvalue(res, r, 2);
+    d.class_id = PQgetvalue(res, r, 3);
+    d.pupils = atoi(PQgetvalue(res, r, 4));
+    if (rb_decision_encode(&d, &payload, &len) < 0)
+        return RB_ENOMEM;
+    outbox_add(o, st->topic_decisions, d.command_id, strlen(d.command_id), payload, len,
+               RB_MSG_DECISION, NULL, event_id);
+    rb_pgarray_text(&st->col[0], d.command_id);
+    rb_pgarray_text(&st->col[1], "rejected");
+    rb_pgarray_text(&st->col[2], NULL);
+    rb_pgarray_text(&st->col[3], "waitlist_expired");
+    rb_pgarray_bytea(&st->col[4], payload, len);
+    rb_pgarray_text(&st->col[5], event_id);
+    rb_pgarray_text(&st->col[6], PQgetvalue(res, r, 0));
+    free(payload);
+    return 0;
+}
+
+static int expire(rb_store *st, int64_t now, int *expired, rb_error *err)
+{
+    outbox_rows o = {0};
+    PGresult *due, *res;
+    int r, rc = 0;
+    size_t i;
+
+    if (!(due = rb__store_run(st, SQL_EXPIRING, NULL, 0, PGRES_TUPLES_OK, "read expiring waits",
+                              err)))
+        return err->code;
+    for (i = 0; i < 9; i++)
+        rb_pgarray_begin(&o.col[i]);
+    begin_columns(st, 7);
+    for (r = 0; r < PQntuples(due) && rc == 0; r++)
+        rc = expiry_decision(st, due, r, now, &o);
+    if (rc == 0 && o.n) {
+        rb_pgarray_end(&st->col[6]);
+        res = rb__store_run(st, SQL_EXPIRE, &st->col[6], 1, PGRES_COMMAND_OK,
+                            "expire waiting entries", err);
+        PQclear(res);
+        rc = res ? run(st, SQL_UPDATE_COMMANDS, 6, "decide expired entries", err) : err->code;
+        if (rc == 0)
+            rc = run_columns(st, SQL_INSERT_OUTBOX, o.col, 9, "insert outbox", err);
+        if (rc == 0 && (res = rb__store_run(st, "SELECT pg_notify('rumbook_outbox', '')", NULL,
+                                            0, PGRES_TUPLES_OK, "notify relay", err)))
+            PQclear(res);
+        else if (rc == 0)
+            rc = err->code;
+    }
+    *expired = rc == 0 ? (int)o.n : 0;
+    for (i = 0; i < 9; i++)
+        rb_buf_fini(&o.col[i]);
+    PQclear(due);
+    return rc;
+}
+
+int rb_store_expire_waitlist(rb_store *st, int *expired, rb_error *err)
+{
+    struct timespec ts;
+    int rc;
+
+    *expired = 0;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if ((rc = rb__pg_command(st->conn, "BEGIN", 0, NULL, "begin", err)) < 0)
+        return rc;
+    rc = expire(st, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, expired, err);
+    if (rc < 0) {
+        PQclear(PQexec(st->conn, "ROLLBACK"));
+        return rc;
+    }
+    return rb__pg_command(st->conn, "COMMIT", 0, NULL, "commit", err);
 }

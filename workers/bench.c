@@ -167,7 +167,9 @@ static char *catalogue(const options *o)
     }
     rb_buf_puts(&b, "],\"schools\":[");
     for (k = 0; k < o->schools; k++)
-        rb_buf_printf(&b, "%s{\"id\":\"sc%d\",\"name\":\"School %d\"}", k ? "," : "", k, k);
+        rb_buf_printf(&b, "%s{\"id\":\"sc%d\",\"name\":\"School %d\",\"lat\":56.%04d,"
+                      "\"lon\":10.%04d,\"day_start\":\"07:00\",\"day_end\":\"17:00\"}",
+                      k ? "," : "", k, k, (k * 7) % 9999, (k * 13) % 9999);
     rb_buf_puts(&b, "],\"classes\":[");
     for (k = 0; k < o->classes; k++)
         rb_buf_printf(&b, "%s{\"id\":\"c%d\",\"school\":\"sc%d\",\"name\":\"%d.A\",\"grade\":%d,"
@@ -212,9 +214,12 @@ static const char SQL_EXISTING[] =
     " SELECT 'x' || g, 'archive', '2027-06-01Z'::timestamptz + g * interval '1 hour',"
     " '2027-06-01Z'::timestamptz + g * interval '1 hour' + interval '2 hours', 1000000, 1000"
     " FROM generate_series(0, (%ld - 1) / 1000) g;"
-    "INSERT INTO bookings (id, command_id, session_id, class_id, pupils, status, teacher_email)"
+    "INSERT INTO bookings (id, command_id, session_id, class_id, pupils, status, teacher_email,"
+    " away)"
     " SELECT gen_random_uuid(), gen_random_uuid(), 'x' || (g / 1000), 'c' || (g %% %d), 20,"
-    " 'confirmed', 'archive@example.org' FROM generate_series(0, %ld - 1) g;"
+    " 'confirmed', 'archive@example.org', tstzrange('2027-06-01Z'::timestamptz"
+    " + (g / 1000) * interval '1 hour', '2027-06-01Z'::timestamptz + (g / 1000)"
+    " * interval '1 hour' + interval '2 hours') FROM generate_series(0, %ld - 1) g;"
     "INSERT INTO commands (command_id, kind, status, booking_id, decision, decision_event_id,"
     " source_topic, source_partition, source_offset)"
     " SELECT command_id, 'book', 'confirmed', id, '\\x', gen_random_uuid(), 'archive', 0, 0"

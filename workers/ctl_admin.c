@@ -1,7 +1,8 @@
-/* rumbookctl migrate, catalog import, topics create. */
+/* rumbookctl migrate, catalog import, calendar import, travel import, topics create. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -177,4 +178,123 @@ int ctl_topics(rb_config *cfg, int argc, char **argv)
     rc = create_topics(rk, names, partitions);
     rd_kafka_destroy(rk);
     return rc;
+}
+
+/* Reads file and connects; on failure prints why (prefix) and returns 1. */
+static int open_import(rb_config *cfg, const char *prefix, const char *file, rb_buf *text,
+                       PGconn **conn)
+{
+    rb_error err;
+
+    rb_buf_init(text);
+    if (rb_buf_read_file(text, file) < 0) {
+        fprintf(stderr, "%s: cannot read %s\n", prefix, file);
+        rb_buf_fini(text);
+        return 1;
+    }
+    if (rb_pg_connect(cfg->dsn, conn, &err) < 0) {
+        fprintf(stderr, "%s: %s\n", prefix, err.message);
+        rb_buf_fini(text);
+        return 1;
+    }
+    return 0;
+}
+
+static bool parse_date(const char *s, int *yyyymmdd)
+{
+    int y, m, d, n = 0;
+
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || s[n] || m < 1 || m > 12 || d < 1 ||
+        d > 31)
+        return false;
+    *yyyymmdd = y * 10000 + m * 100 + d;
+    return true;
+}
+
+int ctl_calendar(rb_config *cfg, int argc, char **argv)
+{
+    static const char help[] =
+        "usage: rumbookctl calendar import --scope KIND[:ID] FILE.ics [--until YYYY-MM-DD]\n"
+        "Stores the file's events as closed days for a scope: all, municipality:NAME,\n"
+        "school:ID, provider:ID or venue:ID. Recurring events are expanded until --until\n"
+        "(default: five years from now). Re-importing a file replaces its events.\n"
+        "Danish public holidays need no import.\n";
+    const char *scope = NULL, *file = NULL, *v;
+    int i, imported, until = 0;
+    time_t now = time(NULL);
+    struct tm tm;
+    rb_buf ics;
+    PGconn *conn;
+    rb_error err;
+
+    if (argc < 2 || strcmp(argv[1], "import") != 0) {
+        fprintf(argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr, "%s", help);
+        return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
+    }
+    gmtime_r(&now, &tm);
+    until = (tm.tm_year + 1900 + 5) * 10000 + 1231;
+    for (i = 2; i < argc; i++) {
+        if ((v = rb_flag(argc, argv, &i, "scope"))) {
+            scope = v;
+        } else if ((v = rb_flag(argc, argv, &i, "until"))) {
+            if (!parse_date(v, &until)) {
+                fprintf(stderr, "rumbookctl calendar import: --until must be YYYY-MM-DD\n");
+                return 2;
+            }
+        } else if (argv[i][0] != '-' && !file) {
+            file = argv[i];
+        } else if (!ctl_common_flag(cfg, argc, argv, &i)) {
+            fprintf(stderr, "rumbookctl: unknown argument \"%s\"\n%s", argv[i], help);
+            return 2;
+        }
+    }
+    if (!scope || !file) {
+        fprintf(stderr, "%s", help);
+        return 2;
+    }
+    if (open_import(cfg, "rumbookctl calendar import", file, &ics, &conn))
+        return 1;
+    i = rb_calendar_import(conn, scope, ics.data, until, &imported, &err);
+    PQfinish(conn);
+    rb_buf_fini(&ics);
+    if (i < 0) {
+        fprintf(stderr, "rumbookctl calendar import: %s: %s\n", file, err.message);
+        return 1;
+    }
+    printf("imported closures=%d scope=%s\n", imported, scope);
+    return 0;
+}
+
+int ctl_travel(rb_config *cfg, int argc, char **argv)
+{
+    static const char help[] =
+        "usage: rumbookctl travel import FILE.csv\n"
+        "Upserts travel times: lines school_id,venue_id,mode,minutes (mode: walk, bike,\n"
+        "public_transport, bus), after an optional header line. All or nothing.\n";
+    int rc, imported;
+    rb_buf csv;
+    PGconn *conn;
+    rb_error err;
+
+    if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
+        printf("%s", help);
+        return 0;
+    }
+    if (argc < 3 || strcmp(argv[1], "import") != 0) {
+        fprintf(stderr, "%s", help);
+        return 2;
+    }
+    if ((rc = only_common_flags(cfg, argc, argv, 3, help)))
+        return rc < 0 ? 2 : 0;
+    if (open_import(cfg, "rumbookctl travel import", argv[2], &csv, &conn))
+        return 1;
+    rc = rb_travel_import(conn, csv.data, &imported, &err);
+    PQfinish(conn);
+    rb_buf_fini(&csv);
+    if (rc < 0) {
+        fprintf(stderr, "rumbookctl travel import: %s: %s\n", argv[2], err.message);
+        return 1;
+    }
+    printf("imported travel_times=%d\n", imported);
+    return 0;
 }

@@ -11,24 +11,28 @@
 #include "rumbook/events.h"
 #include "rumbook/json.h"
 #include "rumbook/uuid.h"
+#include "rumbook/travel.h"
 #include "rumbook/v1/booking.pb-c.h"
 
 static const char help[] =
     "usage: rumbookctl submit book --session ID --class ID --pupils N [--note TEXT]\n"
+    "         [--travel walk|bike|public_transport|bus] [--wait]\n"
     "       rumbookctl submit cancel --booking UUID [--reason TEXT]\n"
     "       rumbookctl submit reschedule --booking UUID --session ID\n"
     "       rumbookctl submit --json FILE|-   (one JSON object per line)\n"
     "options for all: --command-id UUID (default: a new one), --offering ID (the key),\n"
     "  --key KEY, --email ADDR, --name NAME, --school ID, --brokers HOSTS\n"
     "JSON fields: action (book|cancel|reschedule), session, class, pupils, note,\n"
-    "  booking, reason, offering, key, command_id, email, name, school\n"
+    "  travel, wait (true: waitlist when full), booking, reason, offering, key,\n"
+    "  command_id, email, name, school\n"
     "Prints each command back as JSON with its command_id, partition and offset.\n";
 
 /* A command as the user gave it; strings borrowed. */
 typedef struct spec {
     const char *action, *session, *klass, *note, *booking, *reason, *offering, *key;
-    const char *command_id, *email, *name, *school;
+    const char *command_id, *email, *name, *school, *travel;
     long long pupils;
+    bool wait;
 } spec;
 
 typedef struct delivery {
@@ -53,6 +57,20 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 static char *cstr(const char *s)
 {
     return (char *)s;
+}
+
+static Rumbook__V1__TravelMode travel_mode(const char *name)
+{
+    enum rb_mode m;
+
+    if (!name || !rb_mode_parse(name, &m))
+        return RUMBOOK__V1__TRAVEL_MODE__TRAVEL_MODE_UNSPECIFIED;
+    switch (m) {
+    case RB_MODE_WALK: return RUMBOOK__V1__TRAVEL_MODE__WALK;
+    case RB_MODE_BIKE: return RUMBOOK__V1__TRAVEL_MODE__BIKE;
+    case RB_MODE_BUS: return RUMBOOK__V1__TRAVEL_MODE__BUS;
+    default: return RUMBOOK__V1__TRAVEL_MODE__PUBLIC_TRANSPORT;
+    }
 }
 
 /* Packs spec into a BookingCommand; returns a malloc()ed buffer. */
@@ -81,6 +99,10 @@ static uint8_t *pack_command(const spec *s, const char *command_id, size_t *len)
         book.pupils = (uint32_t)(s->pupils >= 0 ? s->pupils : 0);
         book.note = cstr(s->note);
         book.offering_id = cstr(s->offering);
+        book.has_wait_if_full = s->wait;
+        book.wait_if_full = s->wait;
+        book.has_travel_mode = s->travel != NULL;
+        book.travel_mode = travel_mode(s->travel);
         cmd.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_BOOK;
         cmd.book = &book;
     } else if (strcmp(s->action, "cancel") == 0) {
@@ -113,6 +135,10 @@ static const char *missing(const spec *s)
             return "--class";
         if (s->pupils < 0)
             return "--pupils";
+        if (s->travel && (travel_mode(s->travel) ==
+                          RUMBOOK__V1__TRAVEL_MODE__TRAVEL_MODE_UNSPECIFIED ||
+                          strcmp(s->travel, "car") == 0))
+            return "a known --travel (walk, bike, public_transport or bus)";
         return NULL;
     }
     if (strcmp(s->action, "cancel") != 0 && strcmp(s->action, "reschedule") != 0)
@@ -232,14 +258,18 @@ static int spec_flag(spec *s, int argc, char **argv, int *i)
 {
     static const char *const names[] = {"session", "class", "note", "booking", "reason",
                                         "offering", "key", "command-id", "email", "name",
-                                        "school"};
+                                        "school", "travel"};
     const char **fields[] = {&s->session, &s->klass, &s->note, &s->booking, &s->reason,
                              &s->offering, &s->key, &s->command_id, &s->email, &s->name,
-                             &s->school};
+                             &s->school, &s->travel};
     const char *v;
     char *end;
     size_t k;
 
+    if (strcmp(argv[*i], "--wait") == 0) {
+        s->wait = true;
+        return 1;
+    }
     if ((v = rb_flag(argc, argv, i, "pupils"))) {
         s->pupils = strtoll(v, &end, 10);
         if (*v == '\0' || *end || s->pupils < 0 || s->pupils > 100000) {
@@ -260,10 +290,10 @@ static int spec_from_json(const rb_json_object *o, spec *s, long line)
 {
     static const char *const known[] = {"action", "session", "class", "pupils", "note",
                                         "booking", "reason", "offering", "key", "command_id",
-                                        "email", "name", "school", NULL};
+                                        "email", "name", "school", "travel", "wait", NULL};
     const char **fields[] = {&s->action, &s->session, &s->klass, NULL, &s->note, &s->booking,
                              &s->reason, &s->offering, &s->key, &s->command_id, &s->email,
-                             &s->name, &s->school};
+                             &s->name, &s->school, &s->travel, NULL};
     const char *bad = rb_json_unknown_key(o, known);
     int64_t pupils;
     int rc, k;
@@ -287,6 +317,10 @@ static int spec_from_json(const rb_json_object *o, spec *s, long line)
         return -1;
     }
     s->pupils = rc == 0 ? pupils : -1;
+    if (rb_json_get_bool(o, "wait", &s->wait) == RB_EINVAL) {
+        fprintf(stderr, "rumbookctl submit: line %ld: wait must be true or false\n", line);
+        return -1;
+    }
     return 0;
 }
 

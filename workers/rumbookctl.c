@@ -13,6 +13,8 @@ static void usage(FILE *out)
             "commands:\n"
             "  migrate                  apply database migrations\n"
             "  catalog import FILE      import a catalogue (JSON; docs/catalog.md)\n"
+            "  calendar import          import closed days from an .ics file for a scope\n"
+            "  travel import FILE       import travel times (CSV)\n"
             "  topics create            create the rumbook topics on the broker\n"
             "  submit book|cancel|reschedule [flags]\n"
             "  submit --json FILE|-     submit commands given as JSON lines\n"
@@ -51,7 +53,8 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(rb_config *, int, char **);
     } commands[] = {{"submit", ctl_submit}, {"watch", ctl_watch}, {"migrate", ctl_migrate},
-                    {"catalog", ctl_catalog}, {"topics", ctl_topics}};
+                    {"catalog", ctl_catalog}, {"topics", ctl_topics},
+                    {"calendar", ctl_calendar}, {"travel", ctl_travel}};
     rb_config cfg;
     size_t i;
 

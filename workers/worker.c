@@ -276,16 +276,34 @@ static void report(worker *w, int64_t *last)
     *last = now;
     if (w->relay)
         rb_relay_get_stats(w->relay, &rs);
-    rb_log_info("progress batches=%lld confirmed=%d rejected=%d cancelled=%d duplicates=%d "
-                "dead_letters=%d retries=%d published=%lld publish_failures=%lld", w->batches,
-                t->confirmed, t->rejected, t->cancelled, t->duplicates, t->dead_letters,
-                t->retries, rs.sent, rs.failed);
+    rb_log_info("progress batches=%lld confirmed=%d waitlisted=%d promoted=%d rejected=%d "
+                "cancelled=%d duplicates=%d dead_letters=%d retries=%d published=%lld "
+                "publish_failures=%lld", w->batches, t->confirmed, t->waitlisted, t->promoted,
+                t->rejected, t->cancelled, t->duplicates, t->dead_letters, t->retries, rs.sent,
+                rs.failed);
+}
+
+/* Every few seconds, waiting-list entries whose notice period began get
+ * their final decision, so no place is offered after that. */
+static void expire_waits(worker *w, int64_t *last)
+{
+    int64_t now = mono_ms();
+    rb_error err;
+    int n;
+
+    if (now - *last < 5000)
+        return;
+    *last = now;
+    if (rb_store_expire_waitlist(w->store, &n, &err) < 0)
+        rb_log_warning("waiting list expiry failed: %s", err.message);
+    else if (n)
+        rb_log_info("waiting list expired=%d", n);
 }
 
 /* Fills a batch up to batch_size or until linger_ms after its first message. */
 static void consume_loop(worker *w)
 {
-    int64_t first = 0, last_report = mono_ms();
+    int64_t first = 0, last_report = mono_ms(), last_expiry = 0;
 
     while (!stopping) {
         int wait = w->npending ? (int)(first + w->cfg.linger_ms - mono_ms()) : 200;
@@ -299,6 +317,8 @@ static void consume_loop(worker *w)
                             mono_ms() - first >= w->cfg.linger_ms))
             flush_batch(w);
         report(w, &last_report);
+        if (!w->npending)
+            expire_waits(w, &last_expiry);
     }
     flush_batch(w);
 }

@@ -15,6 +15,7 @@ static fact_class classes[2];
 static rb_message messages[MAX_ITEMS];
 static item items[MAX_ITEMS];
 static char ids[MAX_ITEMS][40];
+static rb_settings settings;
 
 static void facts(batch *b, size_t n)
 {
@@ -28,9 +29,10 @@ static void facts(batch *b, size_t n)
                                            .ends_at_ms = NOW + (i + 1) * DAY + 7200000,
                                            .pupil_capacity = 50, .class_capacity = 2,
                                            .grade_min = 0, .grade_max = 10}};
-        classes[i] = (fact_class){.c = {.id = cid[i], .school_id = "sc", .grade = 4, .size = 25},
-                                  .name = "4.A", .school_name = "Skolen",
-                                  .teacher_email = "t@example.org"};
+        classes[i] = (fact_class){.c = {.id = cid[i], .school_id = "sc", .grade = 4, .size = 25,
+                                        .target_group = "grundskole"},
+                                  .school = {.id = "sc", .name = "Skolen"},
+                                  .name = "4.A", .teacher_email = "t@example.org"};
     }
     b->sessions = malloc(sizeof(sessions));
     memcpy(b->sessions, sessions, sizeof(sessions));
@@ -38,7 +40,18 @@ static void facts(batch *b, size_t n)
     b->classes = malloc(sizeof(classes));
     memcpy(b->classes, classes, sizeof(classes));
     b->nclasses = 2;
-    b->bookings = calloc(n + 1, sizeof(fact_booking));
+    for (i = 0; i < 2; i++)
+        b->classes[i].c.school = &b->classes[i].school;
+    rb_settings_defaults(&settings);
+    b->settings = &settings;
+    b->facts.settings = &settings;
+    b->facts.class_holds = &b->class_holds;
+    b->facts.resource_holds = &b->resource_holds;
+    b->facts.bus_holds = &b->bus_holds;
+    b->bookings_cap = 2 * n;
+    b->bookings = calloc(2 * n + 1, sizeof(fact_booking));
+    b->waits_cap = n;
+    b->waits = calloc(n + 1, sizeof(fact_wait));
     b->items = items;
     b->n = n;
     b->now_ms = NOW;

@@ -30,6 +30,8 @@ typedef struct rb_command {
     const char *actor_email; /* "" when none */
     const char *actor_name;
     int pupils;
+    enum rb_mode mode;       /* book: how the class travels */
+    bool wait_if_full;       /* book: waitlist when only places are missing */
     int64_t issued_at_ms;
     rb_verdict problems; /* why kind is RB_CMD_INVALID */
 } rb_command;

@@ -12,7 +12,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rumbook/availability.h"
+#include "rumbook/buses.h"
+#include "rumbook/closures.h"
+#include "rumbook/holds.h"
+#include "rumbook/quotas.h"
+#include "rumbook/travel.h"
+
 #define RB_MAX_REASONS 16
+#define RB_MAX_ALTERNATIVES 8
 
 typedef struct rb_reason {
     char code[40];
@@ -24,7 +32,14 @@ typedef struct rb_verdict {
     rb_reason reasons[RB_MAX_REASONS];
 } rb_verdict;
 
-/* A dated session with its live counters (updated as a batch is decided). */
+typedef struct rb_resource {
+    const char *id;
+    const char *kind;  /* room, guide, equipment */
+    const char *name;
+} rb_resource;
+
+/* A dated session with its live counters (updated as a batch is decided)
+ * and what it inherits from its offering. */
 typedef struct rb_session {
     const char *id;
     const char *offering_id;
@@ -34,16 +49,68 @@ typedef struct rb_session {
     int class_capacity;
     int pupils_booked;
     int classes_booked;
+    /* the offering */
+    const char *target_group;   /* dagtilbud, grundskole, ungdomsuddannelse */
     int grade_min;
     int grade_max;
+    int duration_min;
+    int64_t sales_open_ms;      /* 0: always open */
+    int64_t sales_close_ms;     /* 0: until the notice period */
+    int notice_days;
+    int setup_min, cleanup_min; /* resources are held this long around it */
+    const char *category;       /* NULL: none */
+    rb_schedule schedule;
+    const char *provider_id;
+    const char *provider_municipality;
+    const char *venue_id;       /* NULL: outreach, held at the school */
+    rb_place venue;
+    const rb_resource *resources;
+    size_t nresources;
 } rb_session;
+
+typedef struct rb_school {
+    const char *id;
+    const char *name;
+    const char *municipality;
+    rb_place place;
+} rb_school;
 
 typedef struct rb_class {
     const char *id;
     const char *school_id;
     int grade;
     int size;
+    const char *target_group;
+    const rb_school *school;    /* NULL only in tests that do not need it */
+    int earliest_departure_min; /* the school day for this grade, minutes */
+    int latest_return_min;      /* after local midnight */
 } rb_class;
+
+/* Settings that shape the rules (the settings table; defaults in
+ * rb_settings_defaults). */
+typedef struct rb_settings {
+    rb_bus_rules bus;
+    int max_alternatives;
+    rb_mode_params modes[RB_MODE_COUNT];
+} rb_settings;
+
+void rb_settings_defaults(rb_settings *s);
+
+/* What a batch knows beyond the session and the class. */
+typedef struct rb_facts {
+    const rb_settings *settings;
+    const rb_closure *closures;
+    size_t nclosures;
+    const rb_holds *class_holds;     /* booking trips, by class */
+    const rb_holds *resource_holds;  /* by resource, owned by sessions */
+    const rb_holds *bus_holds;       /* by bus, owned by bookings */
+    const rb_bus *buses;
+    size_t nbuses;
+    const rb_quota *quotas;
+    size_t nquotas;
+    rb_quota_use *quota_uses;
+    size_t nquota_uses;
+} rb_facts;
 
 /* One request to hold `pupils` places of `session` for `klass`. */
 typedef struct rb_booking_request {
@@ -52,9 +119,17 @@ typedef struct rb_booking_request {
     const rb_session *session;  /* NULL: no such session */
     const rb_class *klass;      /* NULL: no such class */
     int pupils;
+    enum rb_mode mode;          /* how the class travels; RB_MODE_BUS asks for a bus */
     bool class_holds_session;   /* the class already has this session */
+    const char *moving;         /* rescheduling this booking: its own holds do not count */
+    int table_minutes;          /* travel-time table entry, -1: none */
     int64_t now_ms;
+    const rb_facts *facts;      /* NULL: only the session and class rules apply */
+    rb_trip trip;               /* filled by rb_request_plan() */
 } rb_booking_request;
+
+/* Plans the class's trip (req->trip) from the facts in req. */
+void rb_request_plan(rb_booking_request *req);
 
 typedef void (*rb_rule_fn)(const rb_booking_request *req, rb_verdict *v);
 
@@ -73,9 +148,33 @@ void rb_verdict_add(rb_verdict *v, const char *code, const char *fmt, ...)
 bool rb_verdict_ok(const rb_verdict *v);
 bool rb_verdict_has(const rb_verdict *v, const char *code);
 
-/* Runs every rule; v lists each reason that applied (empty: confirm). */
+/* Plans the trip and runs every rule; v lists each reason that applied
+ * (empty: confirm). */
 void rb_decide(const rb_booking_request *req, const rb_rule *rules, size_t nrules,
                rb_verdict *v);
+
+/* True when every reason is about places (pupils or classes) running out:
+ * the request may wait for a place. */
+bool rb_verdict_only_capacity(const rb_verdict *v);
+/* True when a reason asks for manual review and none rejects outright. */
+bool rb_verdict_needs_review(const rb_verdict *v);
+
+/* The rules, each in the module named for it. */
+void rb_rule_eligibility(const rb_booking_request *req, rb_verdict *v);   /* eligibility.c */
+void rb_rule_booking_window(const rb_booking_request *req, rb_verdict *v);
+void rb_rule_availability(const rb_booking_request *req, rb_verdict *v);  /* availability.c */
+void rb_rule_closures(const rb_booking_request *req, rb_verdict *v);      /* closures.c */
+void rb_rule_class_conflicts(const rb_booking_request *req, rb_verdict *v); /* conflicts.c */
+void rb_rule_school_day(const rb_booking_request *req, rb_verdict *v);    /* travel.c */
+void rb_rule_resources(const rb_booking_request *req, rb_verdict *v);     /* resources.c */
+void rb_rule_outreach(const rb_booking_request *req, rb_verdict *v);
+void rb_rule_buses(const rb_booking_request *req, rb_verdict *v);         /* buses.c */
+void rb_rule_quotas(const rb_booking_request *req, rb_verdict *v);        /* quotas.c */
+
+/* Buses chosen for an accepted request with mode RB_MODE_BUS. */
+int rb_request_buses(const rb_booking_request *req, const rb_bus **chosen, int max);
+/* The window a resource is held for the session (set-up and clean-up). */
+void rb_session_hold_window(const rb_session *s, int64_t *from, int64_t *until);
 
 /* Counter changes once a booking is confirmed or released. */
 void rb_session_take(rb_session *s, int pupils);

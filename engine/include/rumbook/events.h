@@ -22,6 +22,7 @@ enum rb_status {
     RB_STATUS_WAITLISTED = 2,
     RB_STATUS_REJECTED = 3,
     RB_STATUS_CANCELLED = 4,
+    RB_STATUS_PENDING_REVIEW = 5,
 };
 
 const char *rb_status_name(enum rb_status status);
@@ -36,6 +37,13 @@ typedef struct rb_decision {
     const char *class_id;
     int pupils;
     int64_t starts_at_ms, ends_at_ms; /* 0 when unknown */
+    int waitlist_position;            /* 0: not waitlisted */
+    const rb_session *const *alternatives;
+    int nalternatives;
+    const char *travel_mode;          /* NULL: not said */
+    int64_t departs_at_ms, returns_at_ms;
+    const char *const *bus_ids;
+    int nbus_ids;
 } rb_decision;
 
 int rb_decision_encode(const rb_decision *d, uint8_t **out, size_t *len) RB_MUSTCHECK;

@@ -23,6 +23,8 @@ void rb_json_object_free(rb_json_object *obj);
 const char *rb_json_get_string(const rb_json_object *obj, const char *key, int *rc);
 /* 0 and *v set; RB_ENOTFOUND when absent; RB_EINVAL when not a whole number. */
 int rb_json_get_int(const rb_json_object *obj, const char *key, int64_t *v);
+/* 0 and *v set; RB_ENOTFOUND when absent; RB_EINVAL when not true or false. */
+int rb_json_get_bool(const rb_json_object *obj, const char *key, bool *v);
 /* Name of the first key not in the NULL-terminated list, or NULL. */
 const char *rb_json_unknown_key(const rb_json_object *obj, const char *const *known);
 

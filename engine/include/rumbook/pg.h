@@ -1,5 +1,5 @@
 /* PostgreSQL connections and the operations rumbookctl runs: migrations
- * and catalogue import. The caller owns the PGconn (PQfinish()). */
+ * and imports (catalogue, calendars, travel times). The caller owns the PGconn (PQfinish()). */
 #ifndef RUMBOOK_PG_H
 #define RUMBOOK_PG_H
 
@@ -22,5 +22,16 @@ const char *rb_migrations_dir(void);
  * summary receives "providers=10 venues=12 ..." (size bytes). */
 int rb_catalog_import(PGconn *conn, const char *json, char *summary, size_t size,
                       rb_error *err) RB_MUSTCHECK;
+
+/* Stores the closed days of an iCalendar file for a scope ("all",
+ * "school:ID", "municipality:NAME", "provider:ID", "venue:ID"), expanding
+ * recurring events up to until_day (yyyymmdd). Re-importing a file
+ * replaces its events (by UID) for that scope. */
+int rb_calendar_import(PGconn *conn, const char *scope, const char *ics, int until_day,
+                       int *imported, rb_error *err) RB_MUSTCHECK;
+
+/* Upserts the travel-time table from CSV text (school_id,venue_id,mode,
+ * minutes; a header line is allowed). csv is modified while parsing. */
+int rb_travel_import(PGconn *conn, char *csv, int *imported, rb_error *err) RB_MUSTCHECK;
 
 #endif

@@ -37,6 +37,8 @@ typedef struct rb_message {
 
 typedef struct rb_batch_stats {
     int confirmed;
+    int waitlisted;      /* and pending review */
+    int promoted;        /* waiting classes confirmed */
     int rejected;
     int cancelled;
     int duplicates;
@@ -55,6 +57,11 @@ void rb_store_free(rb_store *st);
  * reached: nothing was committed and the caller retries the same batch. */
 int rb_store_process(rb_store *st, const rb_message *msgs, size_t n, rb_batch_stats *stats,
                      rb_error *err) RB_MUSTCHECK;
+
+/* Expires waiting-list entries whose session's notice period has begun:
+ * each gets a final REJECTED decision (waitlist_expired). *expired says
+ * how many. Safe to run from several workers at once. */
+int rb_store_expire_waitlist(rb_store *st, int *expired, rb_error *err) RB_MUSTCHECK;
 
 /* Stored next offsets for topic's partitions; -1 where none is stored. */
 int rb_store_offsets(rb_store *st, const char *topic, const int32_t *partitions, int64_t *next,

@@ -1,0 +1,43 @@
+/* Who may book an offering, and when it may be booked. */
+#include <string.h>
+
+#include "rumbook/decision.h"
+#include "rumbook/localtime.h"
+
+#define MS_PER_DAY 86400000LL
+
+void rb_rule_eligibility(const rb_booking_request *req, rb_verdict *v)
+{
+    const rb_session *s = req->session;
+    const rb_class *c = req->klass;
+
+    if (!s || !c)
+        return;
+    if (s->target_group && c->target_group && strcmp(s->target_group, c->target_group) != 0)
+        rb_verdict_add(v, "target_group_not_eligible",
+                       "this offering is for %s, class \"%s\" is in %s", s->target_group, c->id,
+                       c->target_group);
+    else if (c->grade < s->grade_min || c->grade > s->grade_max)
+        rb_verdict_add(v, "grade_not_eligible", "grade %d is outside this offering's grades %d-%d",
+                       c->grade, s->grade_min, s->grade_max);
+}
+
+void rb_rule_booking_window(const rb_booking_request *req, rb_verdict *v)
+{
+    const rb_session *s = req->session;
+    char when[20];
+
+    if (!s || s->starts_at_ms <= req->now_ms)
+        return; /* session_started says it */
+    if (s->sales_open_ms && req->now_ms < s->sales_open_ms) {
+        rb_local_format(s->sales_open_ms, when);
+        rb_verdict_add(v, "sales_not_open", "booking opens %s", when);
+    }
+    if (s->sales_close_ms && req->now_ms >= s->sales_close_ms) {
+        rb_local_format(s->sales_close_ms, when);
+        rb_verdict_add(v, "sales_closed", "booking closed %s", when);
+    }
+    if (s->notice_days > 0 && s->starts_at_ms - req->now_ms < s->notice_days * MS_PER_DAY)
+        rb_verdict_add(v, "notice_too_short", "this offering is booked at least %d days ahead",
+                       s->notice_days);
+}

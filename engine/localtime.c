@@ -1,0 +1,138 @@
+/* Europe/Copenhagen wall-clock conversions on top of libical's zone. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <libical/ical.h>
+
+#include "rumbook/calendar.h"
+#include "rumbook/localtime.h"
+
+static icaltimezone *zone(void)
+{
+    static icaltimezone *z;
+
+    if (!z)
+        z = icaltimezone_get_builtin_timezone(RB_TZID);
+    return z;
+}
+
+bool rb_localtime_init(void)
+{
+    return zone() != NULL;
+}
+
+void rb_local_from_ms(int64_t ms, rb_local *out)
+{
+    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    struct icaltimetype tt = icaltime_from_timet_with_zone(t, 0, zone());
+
+    out->year = tt.year;
+    out->month = tt.month;
+    out->day = tt.day;
+    out->hour = tt.hour;
+    out->minute = tt.minute;
+}
+
+int64_t rb_local_to_ms(const rb_local *l)
+{
+    struct icaltimetype tt = icaltime_null_time();
+
+    tt.year = l->year;
+    tt.month = l->month;
+    tt.day = l->day;
+    tt.hour = l->hour;
+    tt.minute = l->minute;
+    return (int64_t)icaltime_as_timet_with_zone(tt, zone()) * 1000;
+}
+
+int rb_local_date(int64_t ms)
+{
+    rb_local l;
+
+    rb_local_from_ms(ms, &l);
+    return l.year * 10000 + l.month * 100 + l.day;
+}
+
+int rb_local_minute_of_day(int64_t ms)
+{
+    rb_local l;
+
+    rb_local_from_ms(ms, &l);
+    return l.hour * 60 + l.minute;
+}
+
+/* Civil dates through days since 1970-01-01 (proleptic Gregorian). */
+static long days_from_civil(int y, int m, int d)
+{
+    long era, yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int civil_from_days(long z)
+{
+    long era, doe, yoe, y, doy, mp, d, m;
+
+    z += 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = z - era * 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    y = yoe + era * 400;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    d = doy - (153 * mp + 2) / 5 + 1;
+    m = mp + (mp < 10 ? 3 : -9);
+    y += m <= 2;
+    return (int)(y * 10000 + m * 100 + d);
+}
+
+int rb_date_add_days(int date, int days)
+{
+    return civil_from_days(days_from_civil(date / 10000, date / 100 % 100, date % 100) + days);
+}
+
+int rb_date_weekday(int date)
+{
+    long z = days_from_civil(date / 10000, date / 100 % 100, date % 100);
+
+    return (int)((z % 7 + 11) % 7); /* 1970-01-01 was a Thursday */
+}
+
+bool rb_local_parse(const char *s, rb_local *out)
+{
+    int n = 0, sec = 0;
+
+    if (!s)
+        return false;
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d%n", &out->year, &out->month, &out->day, &out->hour,
+               &out->minute, &n) != 5 || n != 16)
+        return false;
+    if (s[n] == ':' && sscanf(s + n, ":%2d", &sec) == 1 && strlen(s) == 19 && sec < 60)
+        n = 19;
+    return s[n] == '\0' && out->month >= 1 && out->month <= 12 && out->day >= 1 &&
+           out->day <= 31 && out->hour < 24 && out->minute < 60 && out->year >= 1970;
+}
+
+void rb_local_format(int64_t ms, char out[20])
+{
+    rb_local l;
+
+    rb_local_from_ms(ms, &l);
+    snprintf(out, 20, "%04u-%02u-%02u %02u:%02u", (unsigned)l.year % 10000,
+             (unsigned)l.month % 13, (unsigned)l.day % 32, (unsigned)l.hour % 24,
+             (unsigned)l.minute % 60);
+}
+
+void rb_local_format_hm(int64_t ms, char out[8])
+{
+    rb_local l;
+
+    rb_local_from_ms(ms, &l);
+    snprintf(out, 8, "%02u:%02u", (unsigned)l.hour % 24, (unsigned)l.minute % 60);
+}

@@ -1,0 +1,539 @@
+/* Reading the facts around a batch's sessions and classes: settings,
+ * travel times, closures, and the holds of classes, resources and buses
+ * over the batch's days. Buses and quotas are locked (by id, after the
+ * rows store_fetch.c locks) because choosing a bus or counting a quota is
+ * a read-then-write that two workers must not interleave. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg_internal.h"
+#include "rumbook/localtime.h"
+#include "rumbook/pgarray.h"
+#include "store_internal.h"
+
+#define MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
+#define WINDOW "tstzrange(to_timestamp($2::bigint / 1000.0), to_timestamp($3::bigint / 1000.0))"
+#define SETTINGS_TTL_MS 5000
+#define HALF_DAY_MS (12 * 3600 * 1000LL)
+
+
+static const char SQL_SETTINGS[] =
+    "SELECT 's', key, value::float8, 0, 0 FROM settings"
+    " UNION ALL SELECT 'm', mode, road_factor, speed_kmh, overhead_min FROM travel_modes";
+
+static const char SQL_TRAVEL[] =
+    "SELECT school_id, venue_id, mode, minutes FROM travel_times"
+    " WHERE school_id = ANY($1::text[]) AND venue_id = ANY($2::text[])";
+
+static const char SQL_CLOSURES[] =
+    "SELECT scope_kind, scope_id, to_char(first_day, 'YYYYMMDD')::int,"
+    " to_char(last_day, 'YYYYMMDD')::int, summary FROM closures"
+    " WHERE daterange(first_day, last_day, '[]') && daterange($2::date, $3::date, '[]')"
+    " AND (scope_kind = 'all' OR scope_kind || ':' || scope_id = ANY($1::text[]))";
+
+static const char SQL_CLASS_HOLDS[] =
+    "SELECT class_id, id::text, " MS("lower(away)") ", " MS("upper(away)") ", NULL, NULL"
+    " FROM bookings WHERE status = 'confirmed' AND class_id = ANY($1::text[])"
+    " AND away && " WINDOW;
+
+static const char SQL_RESOURCE_HOLDS[] =
+    "SELECT resource_id, session_id, " MS("lower(during)") ", " MS("upper(during)") ", lat, lon"
+    " FROM resource_holds WHERE resource_id = ANY($1::text[]) AND during && " WINDOW;
+
+static const char SQL_BUS_HOLDS[] =
+    "SELECT bus_id, booking_id::text, " MS("lower(during)") ", " MS("upper(during)")
+    ", NULL, NULL FROM bus_holds WHERE bus_id = ANY($1::text[]) AND during && " WINDOW;
+
+static const char SQL_BUSES[] =
+    "SELECT id, name, seats, municipality, depot_lat, depot_lon FROM buses"
+    " WHERE municipality = '' OR municipality = ANY($1::text[])"
+    " ORDER BY id COLLATE \"C\" FOR UPDATE";
+
+static const char SQL_QUOTAS[] =
+    "SELECT id, scope_kind, scope_id, period, offering_id, category, counts, max_count"
+    " FROM quotas WHERE (scope_kind = 'class' AND scope_id = ANY($1::text[]))"
+    " OR (scope_kind = 'school' AND scope_id = ANY($2::text[]))"
+    " ORDER BY id COLLATE \"C\" FOR UPDATE";
+
+static const char SQL_QUOTA_USE[] =
+    "SELECT q.id, to_char(rb_period_start(q.period,"
+    " (s.starts_at AT TIME ZONE 'Europe/Copenhagen')::date), 'YYYYMMDD')::int, count(*)::int"
+    " FROM quotas q JOIN classes c ON (q.scope_kind = 'class' AND c.id = q.scope_id)"
+    "  OR (q.scope_kind = 'school' AND c.school_id = q.scope_id)"
+    " JOIN bookings bk ON bk.class_id = c.id AND bk.status = 'confirmed'"
+    " JOIN sessions s ON s.id = bk.session_id JOIN offerings o ON o.id = s.offering_id"
+    " WHERE q.id = ANY($1::text[]) AND (q.offering_id IS NULL OR q.offering_id = o.id)"
+    " AND (q.category IS NULL OR q.category = o.category)"
+    " AND (q.counts = 'bookings' OR bk.travel_mode = 'bus') GROUP BY 1, 2";
+
+int rb__store_settings(rb_store *st, int64_t now_ms, rb_error *err)
+{
+    PGresult *res;
+    rb_settings s;
+    int r;
+
+    if (st->settings_at_ms && now_ms - st->settings_at_ms < SETTINGS_TTL_MS)
+        return 0;
+    res = rb__pg_exec(st->conn, SQL_SETTINGS, 0, NULL, PGRES_TUPLES_OK, "read settings", err);
+    if (!res)
+        return err->code;
+    rb_settings_defaults(&s);
+    for (r = 0; r < PQntuples(res); r++) {
+        const char *key = PQgetvalue(res, r, 1);
+        double v = strtod(PQgetvalue(res, r, 2), NULL);
+        enum rb_mode m;
+        if (*PQgetvalue(res, r, 0) == 'm' && rb_mode_parse(key, &m)) {
+            s.modes[m].road_factor = v;
+            s.modes[m].speed_kmh = strtod(PQgetvalue(res, r, 3), NULL);
+            s.modes[m].overhead_min = atoi(PQgetvalue(res, r, 4));
+        } else if (strcmp(key, "bus_notice_days") == 0) {
+            s.bus.notice_days = (int)v;
+        } else if (strcmp(key, "bus_min_km") == 0) {
+            s.bus.min_km = v;
+        } else if (strcmp(key, "bus_min_grade") == 0) {
+            s.bus.min_grade = (int)v;
+        } else if (strcmp(key, "bus_adults") == 0) {
+            s.bus.adults = (int)v;
+        } else if (strcmp(key, "max_alternatives") == 0) {
+            s.max_alternatives = (int)v;
+        }
+    }
+    PQclear(res);
+    st->settings = s;
+    st->settings_at_ms = now_ms;
+    return 0;
+}
+
+/* The time the batch's sessions span, with room for travel and buses. */
+static void window_of(const fact_session *sessions, size_t n, int64_t *from, int64_t *until)
+{
+    size_t i;
+
+    *from = INT64_MAX;
+    *until = INT64_MIN;
+    for (i = 0; i < n; i++) {
+        if (sessions[i].s.starts_at_ms < *from)
+            *from = sessions[i].s.starts_at_ms;
+        if (sessions[i].s.ends_at_ms > *until)
+            *until = sessions[i].s.ends_at_ms;
+    }
+    *from -= HALF_DAY_MS;
+    *until += HALF_DAY_MS;
+}
+
+static void window_params(rb_store *st, int64_t from, int64_t until)
+{
+    rb_buf_reset(&st->col[1]);
+    rb_buf_printf(&st->col[1], "%lld", (long long)from);
+    rb_buf_reset(&st->col[2]);
+    rb_buf_printf(&st->col[2], "%lld", (long long)until);
+}
+
+static bool has_owner(const rb_holds *h, const char *key, const char *owner)
+{
+    size_t n, i;
+    const rb_hold *run = rb_holds_of(h, key, &n);
+
+    for (i = 0; i < n; i++)
+        if (strcmp(run[i].owner, owner) == 0)
+            return true;
+    return false;
+}
+
+/* Whether the batch already knows better than the database about owner. */
+static bool changed_in_batch(batch *b, const char *owner)
+{
+    fact_session *fs = rb__batch_session(b, owner);
+    fact_booking *bk;
+
+    if (fs)
+        return fs->dirty;
+    bk = strlen(owner) == RB_UUID_LEN - 1 ? rb__batch_booking(b, owner) : NULL;
+    return bk && bk->dirty;
+}
+
+/* Reads holds of the keys in col[0] over [from, until) into h; rows the
+ * list has, or the batch has changed, are left out. */
+static int read_holds(rb_store *st, batch *b, const char *sql, const char *what, int64_t from,
+                      int64_t until, rb_holds *h, rb_error *err)
+{
+    PGresult *res;
+    int r;
+
+    window_params(st, from, until);
+    if (!(res = rb__store_fetch_run(st, b, sql, 3, what, err)))
+        return err->code;
+    for (r = 0; r < PQntuples(res); r++) {
+        rb_hold x = {.key = PQgetvalue(res, r, 0), .owner = PQgetvalue(res, r, 1)};
+        if (has_owner(h, x.key, x.owner) || changed_in_batch(b, x.owner))
+            continue;
+        x.from_ms = strtoll(PQgetvalue(res, r, 2), NULL, 10);
+        x.until_ms = strtoll(PQgetvalue(res, r, 3), NULL, 10);
+        x.place.has_geo = !PQgetisnull(res, r, 4) && !PQgetisnull(res, r, 5);
+        x.place.lat = x.place.has_geo ? strtod(PQgetvalue(res, r, 4), NULL) : 0;
+        x.place.lon = x.place.has_geo ? strtod(PQgetvalue(res, r, 5), NULL) : 0;
+        rb_holds_add(h, &x);
+    }
+    return h->failed ? rb_error_set(err, RB_ENOMEM, "out of memory") : 0;
+}
+
+static int class_holds(rb_store *st, batch *b, int64_t from, int64_t until, rb_error *err)
+{
+    size_t i;
+
+    rb_pgarray_begin(&st->col[0]);
+    for (i = 0; i < b->nclasses; i++)
+        rb_pgarray_text(&st->col[0], b->classes[i].c.id);
+    rb_pgarray_end(&st->col[0]);
+    return read_holds(st, b, SQL_CLASS_HOLDS, "read class trips", from, until, &b->class_holds,
+                      err);
+}
+
+static int resource_holds(rb_store *st, batch *b, const rb_resource *res, size_t n, int64_t from,
+                          int64_t until, rb_error *err)
+{
+    size_t i;
+
+    if (n == 0)
+        return 0;
+    rb_pgarray_begin(&st->col[0]);
+    for (i = 0; i < n; i++)
+        rb_pgarray_text(&st->col[0], res[i].id);
+    rb_pgarray_end(&st->col[0]);
+    return read_holds(st, b, SQL_RESOURCE_HOLDS, "read resource holds", from, until,
+                      &b->resource_holds, err);
+}
+
+static int bus_holds(rb_store *st, batch *b, int64_t from, int64_t until, rb_error *err)
+{
+    size_t i;
+
+    if (b->nbuses == 0)
+        return 0;
+    rb_pgarray_begin(&st->col[0]);
+    for (i = 0; i < b->nbuses; i++)
+        rb_pgarray_text(&st->col[0], b->buses[i].id);
+    rb_pgarray_end(&st->col[0]);
+    return read_holds(st, b, SQL_BUS_HOLDS, "read bus holds", from, until, &b->bus_holds, err);
+}
+
+static void date_param(rb_buf *col, int64_t ms)
+{
+    int d = rb_local_date(ms);
+
+    rb_buf_reset(col);
+    rb_buf_printf(col, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100);
+}
+
+static void scope_key(rb_buf *col, const char *kind, const char *id)
+{
+    char key[512];
+
+    if (!id)
+        return;
+    snprintf(key, sizeof(key), "%s:%s", kind, id);
+    rb_pgarray_text(col, key);
+}
+
+static int closures(rb_store *st, batch *b, const fact_session *sessions, size_t n,
+                    int64_t from, int64_t until, rb_error *err)
+{
+    PGresult *res;
+    rb_closure *grown;
+    size_t i;
+    int r;
+
+    rb_pgarray_begin(&st->col[0]);
+    for (i = 0; i < b->nclasses; i++) {
+        scope_key(&st->col[0], "school", b->classes[i].c.school_id);
+        scope_key(&st->col[0], "municipality", b->classes[i].school.municipality);
+    }
+    for (i = 0; i < n; i++) {
+        scope_key(&st->col[0], "provider", sessions[i].s.provider_id);
+        scope_key(&st->col[0], "municipality", sessions[i].s.provider_municipality);
+        scope_key(&st->col[0], "venue", sessions[i].s.venue_id);
+    }
+    rb_pgarray_end(&st->col[0]);
+    date_param(&st->col[1], from);
+    date_param(&st->col[2], until);
+    if (!(res = rb__store_fetch_run(st, b, SQL_CLOSURES, 3, "read closures", err)))
+        return err->code;
+    grown = realloc(b->closures, (b->nclosures + (size_t)PQntuples(res) + 1) * sizeof(*grown));
+    if (!grown)
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    b->closures = grown;
+    for (r = 0; r < PQntuples(res); r++) {
+        rb_closure *c = &b->closures[b->nclosures++];
+        c->scope = RB_SCOPE_ALL;
+        rb_scope_from_name(PQgetvalue(res, r, 0), &c->scope);
+        c->scope_id = PQgetvalue(res, r, 1);
+        c->first_day = atoi(PQgetvalue(res, r, 2));
+        c->last_day = atoi(PQgetvalue(res, r, 3));
+        c->summary = PQgetvalue(res, r, 4);
+    }
+    return 0;
+}
+
+static int cmp_travel(const void *a, const void *b)
+{
+    const travel_entry *x = a, *y = b;
+    int c = strcmp(x->school_id, y->school_id);
+
+    if (!c)
+        c = strcmp(x->venue_id, y->venue_id);
+    return c ? c : (int)x->mode - (int)y->mode;
+}
+
+static int travel(rb_store *st, batch *b, rb_error *err)
+{
+    PGresult *res;
+    size_t i;
+    int r;
+
+    rb_pgarray_begin(&st->col[0]);
+    for (i = 0; i < b->nclasses; i++)
+        rb_pgarray_text(&st->col[0], b->classes[i].c.school_id);
+    rb_pgarray_end(&st->col[0]);
+    rb_pgarray_begin(&st->col[1]);
+    for (i = 0; i < b->nsessions; i++)
+        if (b->sessions[i].s.venue_id)
+            rb_pgarray_text(&st->col[1], b->sessions[i].s.venue_id);
+    rb_pgarray_end(&st->col[1]);
+    if (!(res = rb__store_fetch_run(st, b, SQL_TRAVEL, 2, "read travel times", err)))
+        return err->code;
+    b->ntravel = (size_t)PQntuples(res);
+    b->travel = calloc(b->ntravel + 1, sizeof(*b->travel));
+    if (!b->travel)
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    for (r = 0; r < PQntuples(res); r++) {
+        travel_entry *t = &b->travel[r];
+        t->school_id = PQgetvalue(res, r, 0);
+        t->venue_id = PQgetvalue(res, r, 1);
+        t->mode = RB_MODE_PUBLIC_TRANSPORT;
+        rb_mode_parse(PQgetvalue(res, r, 2), &t->mode);
+        t->minutes = atoi(PQgetvalue(res, r, 3));
+    }
+    qsort(b->travel, b->ntravel, sizeof(*b->travel), cmp_travel);
+    return 0;
+}
+
+static bool wants_bus(const batch *b)
+{
+    size_t i;
+
+    for (i = 0; i < b->n; i++)
+        if (b->items[i].decode_rc == 0 && b->items[i].cmd.kind == RB_CMD_BOOK &&
+            b->items[i].cmd.mode == RB_MODE_BUS)
+            return true;
+    for (i = 0; i < b->nfetched; i++)
+        if (b->bookings[i].mode == RB_MODE_BUS)
+            return true;
+    for (i = 0; i < b->npromotions; i++)
+        if (b->promotions[i].cmd.mode == RB_MODE_BUS)
+            return true;
+    return false;
+}
+
+static int buses(rb_store *st, batch *b, rb_error *err)
+{
+    PGresult *res;
+    size_t i;
+    int r;
+
+    if (!wants_bus(b))
+        return 0;
+    rb_pgarray_begin(&st->col[0]);
+    for (i = 0; i < b->nclasses; i++)
+        rb_pgarray_text(&st->col[0], b->classes[i].school.municipality);
+    rb_pgarray_end(&st->col[0]);
+    if (!(res = rb__store_fetch_run(st, b, SQL_BUSES, 1, "lock buses", err)))
+        return err->code;
+    b->nbuses = (size_t)PQntuples(res);
+    b->buses = calloc(b->nbuses + 1, sizeof(*b->buses));
+    if (!b->buses)
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    for (r = 0; r < PQntuples(res); r++) {
+        rb_bus *bus = &b->buses[r];
+        bus->id = PQgetvalue(res, r, 0);
+        bus->name = PQgetvalue(res, r, 1);
+        bus->seats = atoi(PQgetvalue(res, r, 2));
+        bus->municipality = PQgetvalue(res, r, 3);
+        bus->depot.has_geo = !PQgetisnull(res, r, 4) && !PQgetisnull(res, r, 5);
+        bus->depot.lat = strtod(PQgetvalue(res, r, 4), NULL);
+        bus->depot.lon = strtod(PQgetvalue(res, r, 5), NULL);
+    }
+    return 0;
+}
+
+static int quota_uses(rb_store *st, batch *b, rb_error *err)
+{
+    PGresult *res;
+    size_t i;
+    int r;
+
+    rb_pgarray_begin(&st->col[0]);
+    for (i = 0; i < b->nquotas; i++)
+        rb_pgarray_text(&st->col[0], b->quotas[i].id);
+    rb_pgarray_end(&st->col[0]);
+    if (!(res = rb__store_fetch_run(st, b, SQL_QUOTA_USE, 1, "count quota use", err)))
+        return err->code;
+    /* Room for a new period per quota and command. */
+    b->uses_cap = (size_t)PQntuples(res) + b->nquotas * (b->n + b->npromotions) + 1;
+    b->uses = calloc(b->uses_cap, sizeof(*b->uses));
+    if (!b->uses)
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    for (r = 0; r < PQntuples(res); r++) {
+        rb_quota_use *u = &b->uses[b->nuses++];
+        u->quota_id = PQgetvalue(res, r, 0);
+        u->period_start = atoi(PQgetvalue(res, r, 1));
+        u->used = atoi(PQgetvalue(res, r, 2));
+    }
+    return 0;
+}
+
+static int quotas(rb_store *st, batch *b, rb_error *err)
+{
+    PGresult *res;
+    size_t i;
+    int r;
+
+    rb_pgarray_begin(&st->col[0]);
+    rb_pgarray_begin(&st->col[1]);
+    for (i = 0; i < b->nclasses; i++) {
+        rb_pgarray_text(&st->col[0], b->classes[i].c.id);
+        rb_pgarray_text(&st->col[1], b->classes[i].c.school_id);
+    }
+    rb_pgarray_end(&st->col[0]);
+    rb_pgarray_end(&st->col[1]);
+    if (!(res = rb__store_fetch_run(st, b, SQL_QUOTAS, 2, "lock quotas", err)))
+        return err->code;
+    b->nquotas = (size_t)PQntuples(res);
+    b->quotas = calloc(b->nquotas + 1, sizeof(*b->quotas));
+    if (!b->quotas)
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    for (r = 0; r < PQntuples(res); r++) {
+        rb_quota *q = &b->quotas[r];
+        q->id = PQgetvalue(res, r, 0);
+        q->per_class = strcmp(PQgetvalue(res, r, 1), "class") == 0;
+        q->scope_id = PQgetvalue(res, r, 2);
+        q->period = RB_PERIOD_SCHOOL_YEAR;
+        rb_period_parse(PQgetvalue(res, r, 3), &q->period);
+        q->offering_id = PQgetisnull(res, r, 4) ? NULL : PQgetvalue(res, r, 4);
+        q->category = PQgetisnull(res, r, 5) ? NULL : PQgetvalue(res, r, 5);
+        q->bus_trips = strcmp(PQgetvalue(res, r, 6), "bus_trips") == 0;
+        q->max = atoi(PQgetvalue(res, r, 7));
+    }
+    return b->nquotas ? quota_uses(st, b, err) : 0;
+}
+
+static void link_facts(batch *b)
+{
+    rb_facts *f = &b->facts;
+
+    f->settings = b->settings;
+    f->closures = b->closures;
+    f->nclosures = b->nclosures;
+    f->class_holds = &b->class_holds;
+    f->resource_holds = &b->resource_holds;
+    f->bus_holds = &b->bus_holds;
+    f->buses = b->buses;
+    f->nbuses = b->nbuses;
+    f->quotas = b->quotas;
+    f->nquotas = b->nquotas;
+    f->quota_uses = b->uses;
+    f->nquota_uses = b->nuses;
+}
+
+int rb__store_fetch_facts(rb_store *st, batch *b, rb_error *err)
+{
+    int64_t from, until;
+    int rc;
+
+    link_facts(b);
+    if (b->nsessions == 0)
+        return 0;
+    window_of(b->sessions, b->nsessions, &from, &until);
+    if ((rc = travel(st, b, err)) < 0 ||
+        (rc = closures(st, b, b->sessions, b->nsessions, from, until, err)) < 0 ||
+        (rc = class_holds(st, b, from, until, err)) < 0 ||
+        (rc = resource_holds(st, b, b->resources, b->nresources, from, until, err)) < 0 ||
+        (rc = buses(st, b, err)) < 0 || (rc = bus_holds(st, b, from, until, err)) < 0 ||
+        (rc = quotas(st, b, err)) < 0)
+        return rc;
+    link_facts(b);
+    return 0;
+}
+
+static int cmp_candidate(const void *a, const void *b)
+{
+    return strcmp(((const fact_session *)a)->s.id, ((const fact_session *)b)->s.id);
+}
+
+/* Drops repeated candidates (two rejections near the same session). */
+static void unique_candidates(batch *b)
+{
+    size_t i, j = 0;
+
+    qsort(b->candidates, b->ncandidates, sizeof(*b->candidates), cmp_candidate);
+    for (i = 0; i < b->ncandidates; i++)
+        if (j == 0 || strcmp(b->candidates[j - 1].s.id, b->candidates[i].s.id) != 0)
+            b->candidates[j++] = b->candidates[i];
+    b->ncandidates = j;
+}
+
+int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err)
+{
+    char sql[2048];
+    PGresult *res;
+    int64_t from, until;
+    size_t i;
+    int r, rc, per_side = 2 * b->settings->max_alternatives + 2;
+
+    if (b->settings->max_alternatives <= 0)
+        return 0;
+    rb_pgarray_begin(&st->col[0]);
+    rb_pgarray_begin(&st->col[1]);
+    for (i = 0; i < b->n; i++) {
+        const fact_session *asked;
+        if (!rb__batch_wants_alternatives(&b->items[i]) ||
+            !(asked = rb__batch_session(b, b->items[i].cmd.session_id)))
+            continue;
+        rb_pgarray_text(&st->col[0], asked->s.offering_id);
+        rb_pgarray_int(&st->col[1], asked->s.starts_at_ms);
+    }
+    rb_pgarray_end(&st->col[0]);
+    rb_pgarray_end(&st->col[1]);
+    snprintf(sql, sizeof(sql),
+             "SELECT %s FROM unnest($1::text[], $2::bigint[]) a(o, t) CROSS JOIN LATERAL ("
+             " (SELECT id FROM sessions WHERE offering_id = a.o"
+             "  AND starts_at >= to_timestamp(a.t / 1000.0) AND starts_at > now()"
+             "  ORDER BY starts_at LIMIT %d) UNION ALL"
+             " (SELECT id FROM sessions WHERE offering_id = a.o"
+             "  AND starts_at < to_timestamp(a.t / 1000.0) AND starts_at > now()"
+             "  ORDER BY starts_at DESC LIMIT %d)) c JOIN sessions s ON s.id = c.id%s",
+             rb__sql_session_columns, per_side, per_side, rb__sql_session_joins);
+    if (!(res = rb__store_fetch_run(st, b, sql, 2, "read alternatives", err)))
+        return err->code;
+    b->ncandidates = (size_t)PQntuples(res);
+    b->candidates = calloc(b->ncandidates + 1, sizeof(*b->candidates));
+    if (!b->candidates)
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    for (r = 0; r < PQntuples(res); r++)
+        rb__session_row(&b->candidates[r], res, r);
+    unique_candidates(b);
+    if (b->ncandidates == 0)
+        return 0;
+    window_of(b->candidates, b->ncandidates, &from, &until);
+    if ((rc = rb__store_fetch_resources(st, b, b->candidates, b->ncandidates, false,
+                                        &b->candidate_resources, &b->ncandidate_resources,
+                                        err)) < 0 ||
+        (rc = closures(st, b, b->candidates, b->ncandidates, from, until, err)) < 0 ||
+        (rc = class_holds(st, b, from, until, err)) < 0 ||
+        (rc = resource_holds(st, b, b->candidate_resources, b->ncandidate_resources, from,
+                             until, err)) < 0 ||
+        (rc = bus_holds(st, b, from, until, err)) < 0)
+        return rc;
+    link_facts(b);
+    return 0;
+}

@@ -1,0 +1,418 @@
+/* Reading what a batch's commands name, locking what they may change.
+ *
+ * Lock order is fixed (bookings by id, sessions by id, their resources
+ * by id, waiting entries by id; then, in store_facts.c, buses and quotas
+ * by id) so that workers racing for the same rows queue up instead of
+ * deadlocking. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rumbook/pgarray.h"
+#include "store_internal.h"
+
+#define MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
+
+static const char SQL_BOOKINGS[] =
+    "SELECT id::text, command_id::text, session_id, class_id, pupils, status, sequence, note,"
+    " teacher_email, travel_mode, " MS("lower(away)") ", " MS("upper(away)")
+    " FROM bookings WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE";
+
+/* The columns session_row() reads, shared with the candidates query. */
+#define SESSION_COLUMNS                                                                     \
+    "s.id, s.offering_id, " MS("s.starts_at") ", " MS("s.ends_at") ", s.pupil_capacity,"     \
+    " s.class_capacity, s.pupils_booked, s.classes_booked, o.grade_min, o.grade_max, o.title," \
+    " p.name, p.email, coalesce(v.name, ''), coalesce(v.address, ''), v.lat, v.lon,"          \
+    " o.target_group, o.duration_min, coalesce(" MS("o.sales_open") ", 0),"                   \
+    " coalesce(" MS("o.sales_close") ", 0), o.notice_days, o.setup_min, o.cleanup_min,"      \
+    " o.category, o.schedule_start, o.schedule_rrule, o.schedule_rdates, o.schedule_exdates," \
+    " o.provider_id, p.municipality, o.venue_id"
+#define SESSION_JOINS                                                                       \
+    " JOIN offerings o ON o.id = s.offering_id JOIN providers p ON p.id = o.provider_id"      \
+    " LEFT JOIN venues v ON v.id = o.venue_id"
+
+const char rb__sql_session_columns[] = SESSION_COLUMNS;
+const char rb__sql_session_joins[] = SESSION_JOINS;
+
+static const char SQL_SESSIONS[] =
+    "SELECT " SESSION_COLUMNS " FROM sessions s" SESSION_JOINS
+    " WHERE s.id = ANY($1::text[]) ORDER BY s.id COLLATE \"C\" FOR UPDATE OF s";
+
+/* Resources of sessions; $2 says whether to lock them. */
+static const char SQL_RESOURCES_LOCK[] =
+    "SELECT sr.session_id, r.id, r.kind, r.name FROM session_resources sr"
+    " JOIN resources r ON r.id = sr.resource_id WHERE sr.session_id = ANY($1::text[])"
+    " ORDER BY r.id COLLATE \"C\" FOR UPDATE OF r";
+static const char SQL_RESOURCES_READ[] =
+    "SELECT sr.session_id, r.id, r.kind, r.name FROM session_resources sr"
+    " JOIN resources r ON r.id = sr.resource_id WHERE sr.session_id = ANY($1::text[])";
+
+static const char SQL_WAITS[] =
+    "SELECT id::text, command_id::text, session_id, class_id, pupils, travel_mode, note,"
+    " actor_email, actor_name FROM waitlist WHERE status = 'waiting'"
+    " AND session_id = ANY($1::text[]) ORDER BY id FOR UPDATE";
+
+static const char SQL_CLASSES[] =
+    "SELECT c.id, c.school_id, c.grade, c.size, c.name, sc.name, c.teacher_email,"
+    " c.target_group, sc.municipality, sc.lat, sc.lon,"
+    " extract(epoch FROM coalesce(h.earliest_departure, sc.day_start))::int / 60,"
+    " extract(epoch FROM coalesce(h.latest_return, sc.day_end))::int / 60"
+    " FROM classes c JOIN schools sc ON sc.id = c.school_id"
+    " LEFT JOIN LATERAL (SELECT earliest_departure, latest_return FROM school_hours h"
+    "  WHERE h.school_id = c.school_id AND c.grade BETWEEN h.grade_min AND h.grade_max"
+    "  ORDER BY h.grade_min LIMIT 1) h ON true"
+    " WHERE c.id = ANY($1::text[]) ORDER BY c.id COLLATE \"C\"";
+
+static const char SQL_DONE[] =
+    "SELECT command_id::text FROM commands WHERE command_id = ANY($1::uuid[])";
+
+static const char SQL_HELD[] =
+    "SELECT session_id || chr(31) || class_id FROM bookings WHERE status = 'confirmed'"
+    " AND session_id = ANY($1::text[]) AND class_id = ANY($2::text[])";
+
+PGresult *rb__store_fetch_run(rb_store *st, batch *b, const char *sql, int ncols,
+                              const char *what, rb_error *err)
+{
+    PGresult *res;
+
+    if (b->nresults == BATCH_MAX_RESULTS) {
+        rb_error_set(err, RB_ENOMEM, "%s: too many result sets in one batch", what);
+        return NULL;
+    }
+    res = rb__store_run(st, sql, st->col, ncols, PGRES_TUPLES_OK, what, err);
+    if (res)
+        b->results[b->nresults++] = res;
+    return res;
+}
+
+static const char *or_null(PGresult *res, int r, int c)
+{
+    return PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+}
+
+static void place_of(rb_place *p, PGresult *res, int r, int lat_col)
+{
+    p->has_geo = !PQgetisnull(res, r, lat_col) && !PQgetisnull(res, r, lat_col + 1);
+    p->lat = p->has_geo ? strtod(PQgetvalue(res, r, lat_col), NULL) : 0;
+    p->lon = p->has_geo ? strtod(PQgetvalue(res, r, lat_col + 1), NULL) : 0;
+}
+
+static enum rb_mode mode_of(const char *name)
+{
+    enum rb_mode m = RB_MODE_PUBLIC_TRANSPORT;
+
+    rb_mode_parse(name, &m);
+    return m;
+}
+
+static int fetch_bookings(rb_store *st, batch *b, rb_error *err)
+{
+    PGresult *res;
+    size_t i;
+    int r;
+
+    rb_pgarray_begin(&st->col[0]);
+    for (i = 0; i < b->n; i++)
+        if (b->items[i].decode_rc == 0 && b->items[i].cmd.booking_id)
+            rb_pgarray_text(&st->col[0], b->items[i].cmd.booking_id);
+    rb_pgarray_end(&st->col[0]);
+    if (!(res = rb__store_fetch_run(st, b, SQL_BOOKINGS, 1, "lock bookings", err)))
+        return err->code;
+    b->nfetched = (size_t)PQntuples(res);
+    for (r = 0; r < PQntuples(res); r++) {
+        fact_booking *bk = &b->bookings[r];
+        strncpy(bk->id, PQgetvalue(res, r, 0), RB_UUID_LEN - 1);
+        bk->command_id = PQgetvalue(res, r, 1);
+        bk->pupils = atoi(PQgetvalue(res, r, 4));
+        bk->cancelled = strcmp(PQgetvalue(res, r, 5), "cancelled") == 0;
+        bk->sequence = atoi(PQgetvalue(res, r, 6));
+        bk->note = PQgetvalue(res, r, 7);
+        bk->teacher_email = PQgetvalue(res, r, 8);
+        bk->mode = mode_of(PQgetvalue(res, r, 9));
+        bk->trip.known = true;
+        bk->trip.mode = bk->mode;
+        bk->trip.depart_ms = strtoll(PQgetvalue(res, r, 10), NULL, 10);
+        bk->trip.return_ms = strtoll(PQgetvalue(res, r, 11), NULL, 10);
+    }
+    b->nbookings = b->nfetched;
+    return 0;
+}
+
+void rb__session_row(fact_session *fs, PGresult *res, int r)
+{
+    rb_session *s = &fs->s;
+
+    s->id = PQgetvalue(res, r, 0);
+    s->offering_id = PQgetvalue(res, r, 1);
+    s->starts_at_ms = strtoll(PQgetvalue(res, r, 2), NULL, 10);
+    s->ends_at_ms = strtoll(PQgetvalue(res, r, 3), NULL, 10);
+    s->pupil_capacity = atoi(PQgetvalue(res, r, 4));
+    s->class_capacity = atoi(PQgetvalue(res, r, 5));
+    s->pupils_booked = atoi(PQgetvalue(res, r, 6));
+    s->classes_booked = atoi(PQgetvalue(res, r, 7));
+    s->grade_min = atoi(PQgetvalue(res, r, 8));
+    s->grade_max = atoi(PQgetvalue(res, r, 9));
+    fs->title = PQgetvalue(res, r, 10);
+    fs->provider_name = PQgetvalue(res, r, 11);
+    fs->provider_email = PQgetvalue(res, r, 12);
+    fs->venue_name = PQgetvalue(res, r, 13);
+    fs->venue_address = PQgetvalue(res, r, 14);
+    place_of(&s->venue, res, r, 15);
+    s->target_group = PQgetvalue(res, r, 17);
+    s->duration_min = atoi(PQgetvalue(res, r, 18));
+    s->sales_open_ms = strtoll(PQgetvalue(res, r, 19), NULL, 10);
+    s->sales_close_ms = strtoll(PQgetvalue(res, r, 20), NULL, 10);
+    s->notice_days = atoi(PQgetvalue(res, r, 21));
+    s->setup_min = atoi(PQgetvalue(res, r, 22));
+    s->cleanup_min = atoi(PQgetvalue(res, r, 23));
+    s->category = or_null(res, r, 24);
+    s->schedule.start = or_null(res, r, 25);
+    s->schedule.rrule = or_null(res, r, 26);
+    s->schedule.rdates = or_null(res, r, 27);
+    s->schedule.exdates = or_null(res, r, 28);
+    s->provider_id = PQgetvalue(res, r, 29);
+    s->provider_municipality = or_null(res, r, 30);
+    s->venue_id = or_null(res, r, 31);
+    fs->classes_before = s->classes_booked;
+}
+
+/* Sessions named by commands and by the bookings they touch. */
+static int fetch_sessions(rb_store *st, batch *b, rb_error *err)
+{
+    PGresult *bres = b->results[0], *res; /* the bookings */
+    size_t i;
+    int r;
+
+    rb_pgarray_begin(&st->col[0]);
+    for (i = 0; i < b->n; i++)
+        if (b->items[i].decode_rc == 0 && b->items[i].cmd.session_id)
+            rb_pgarray_text(&st->col[0], b->items[i].cmd.session_id);
+    for (r = 0; r < PQntuples(bres); r++)
+        rb_pgarray_text(&st->col[0], PQgetvalue(bres, r, 2));
+    rb_pgarray_end(&st->col[0]);
+    if (!(res = rb__store_fetch_run(st, b, SQL_SESSIONS, 1, "lock sessions", err)))
+        return err->code;
+    b->nsessions = (size_t)PQntuples(res);
+    b->sessions = calloc(b->nsessions + 1, sizeof(*b->sessions));
+    if (!b->sessions)
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    for (r = 0; r < PQntuples(res); r++)
+        rb__session_row(&b->sessions[r], res, r);
+    for (r = 0; r < PQntuples(bres); r++)
+        b->bookings[r].session = rb__batch_session(b, PQgetvalue(bres, r, 2));
+    return 0;
+}
+
+typedef struct session_resource {
+    const char *session_id;
+    rb_resource r;
+} session_resource;
+
+static int by_session(const void *a, const void *b)
+{
+    return strcmp(((const session_resource *)a)->session_id,
+                  ((const session_resource *)b)->session_id);
+}
+
+int rb__store_fetch_resources(rb_store *st, batch *b, fact_session *sessions, size_t n,
+                              bool lock, rb_resource **out, size_t *nout, rb_error *err)
+{
+    session_resource *rows;
+    PGresult *res;
+    size_t i, k = 0;
+    int r;
+
+    rb_pgarray_begin(&st->col[0]);
+    for (i = 0; i < n; i++)
+        rb_pgarray_text(&st->col[0], sessions[i].s.id);
+    rb_pgarray_end(&st->col[0]);
+    res = rb__store_fetch_run(st, b, lock ? SQL_RESOURCES_LOCK : SQL_RESOURCES_READ, 1,
+                              lock ? "lock resources" : "read resources", err);
+    if (!res)
+        return err->code;
+    *nout = (size_t)PQntuples(res);
+    *out = calloc(*nout + 1, sizeof(**out));
+    rows = calloc(*nout + 1, sizeof(*rows));
+    if (!*out || !rows) {
+        free(rows);
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    }
+    for (r = 0; r < PQntuples(res); r++) {
+        rows[r].session_id = PQgetvalue(res, r, 0);
+        rows[r].r.id = PQgetvalue(res, r, 1);
+        rows[r].r.kind = PQgetvalue(res, r, 2);
+        rows[r].r.name = PQgetvalue(res, r, 3);
+    }
+    qsort(rows, *nout, sizeof(*rows), by_session);
+    for (i = 0; i < *nout; i++)
+        (*out)[i] = rows[i].r;
+    for (i = 0; i < n; i++) {
+        fact_session *fs = &sessions[i];
+        size_t first;
+        for (k = 0; k < *nout && strcmp(rows[k].session_id, fs->s.id) != 0; k++)
+            ;
+        first = k;
+        while (k < *nout && strcmp(rows[k].session_id, fs->s.id) == 0)
+            k++;
+        fs->s.resources = &(*out)[first];
+        fs->s.nresources = k - first;
+    }
+    free(rows);
+    return 0;
+}
+
+static int fetch_waits(rb_store *st, batch *b, rb_error *err)
+{
+    PGresult *res;
+    size_t i;
+    int r;
+
+    rb_pgarray_begin(&st->col[0]);
+    for (i = 0; i < b->nsessions; i++)
+        rb_pgarray_text(&st->col[0], b->sessions[i].s.id);
+    rb_pgarray_end(&st->col[0]);
+    if (!(res = rb__store_fetch_run(st, b, SQL_WAITS, 1, "lock waiting lists", err)))
+        return err->code;
+    b->nwaits = b->nwaits_fetched = (size_t)PQntuples(res);
+    b->waits_cap = b->nwaits + b->n;
+    b->npromotions = b->nwaits;
+    b->waits = calloc(b->waits_cap + 1, sizeof(*b->waits));
+    b->promotions = calloc(b->npromotions + 1, sizeof(*b->promotions));
+    if (!b->waits || !b->promotions)
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    for (r = 0; r < PQntuples(res); r++) {
+        fact_wait *w = &b->waits[r];
+        item *it = &b->promotions[r];
+        w->id = PQgetvalue(res, r, 0);
+        w->session = rb__batch_session(b, PQgetvalue(res, r, 2));
+        w->class_id = PQgetvalue(res, r, 3);
+        it->promotion = true;
+        it->wait = w;
+        it->m = &b->items[0].m[0];
+        it->cmd.kind = RB_CMD_BOOK;
+        it->cmd.command_id = PQgetvalue(res, r, 1);
+        it->cmd.session_id = PQgetvalue(res, r, 2);
+        it->cmd.class_id = w->class_id;
+        it->cmd.pupils = atoi(PQgetvalue(res, r, 4));
+        it->cmd.mode = mode_of(PQgetvalue(res, r, 5));
+        it->cmd.note = PQgetvalue(res, r, 6);
+        it->cmd.actor_email = PQgetvalue(res, r, 7);
+        it->cmd.actor_name = PQgetvalue(res, r, 8);
+    }
+    return 0;
+}
+
+static int fetch_classes(rb_store *st, batch *b, rb_error *err)
+{
+    PGresult *bres = b->results[0], *res; /* the bookings */
+    size_t i;
+    int r;
+
+    rb_pgarray_begin(&st->col[0]);
+    for (i = 0; i < b->n; i++)
+        if (b->items[i].decode_rc == 0 && b->items[i].cmd.class_id)
+            rb_pgarray_text(&st->col[0], b->items[i].cmd.class_id);
+    for (r = 0; r < PQntuples(bres); r++)
+        rb_pgarray_text(&st->col[0], PQgetvalue(bres, r, 3));
+    for (i = 0; i < b->nwaits; i++)
+        rb_pgarray_text(&st->col[0], b->waits[i].class_id);
+    rb_pgarray_end(&st->col[0]);
+    if (!(res = rb__store_fetch_run(st, b, SQL_CLASSES, 1, "read classes", err)))
+        return err->code;
+    b->nclasses = (size_t)PQntuples(res);
+    b->classes = calloc(b->nclasses + 1, sizeof(*b->classes));
+    if (!b->classes)
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    for (r = 0; r < PQntuples(res); r++) {
+        fact_class *fc = &b->classes[r];
+        fc->c.id = PQgetvalue(res, r, 0);
+        fc->c.school_id = PQgetvalue(res, r, 1);
+        fc->c.grade = atoi(PQgetvalue(res, r, 2));
+        fc->c.size = atoi(PQgetvalue(res, r, 3));
+        fc->name = PQgetvalue(res, r, 4);
+        fc->school.id = fc->c.school_id;
+        fc->school.name = PQgetvalue(res, r, 5);
+        fc->teacher_email = PQgetvalue(res, r, 6);
+        fc->c.target_group = PQgetvalue(res, r, 7);
+        fc->school.municipality = PQgetvalue(res, r, 8);
+        place_of(&fc->school.place, res, r, 9);
+        fc->c.earliest_departure_min = atoi(PQgetvalue(res, r, 11));
+        fc->c.latest_return_min = atoi(PQgetvalue(res, r, 12));
+        fc->c.school = &fc->school;
+    }
+    for (r = 0; r < PQntuples(bres); r++)
+        b->bookings[r].klass = rb__batch_class(b, PQgetvalue(bres, r, 3));
+    for (i = 0; i < b->nwaits; i++)
+        b->waits[i].klass = rb__batch_class(b, b->waits[i].class_id);
+    return 0;
+}
+
+/* Commands already decided, and the (session, class) pairs already held. */
+static int fetch_done_and_held(rb_store *st, batch *b, rb_error *err)
+{
+    PGresult *done, *held;
+    size_t i, longest_session = 0, longest_class = 0;
+    int r;
+
+    rb_pgarray_begin(&st->col[0]);
+    for (i = 0; i < b->n; i++)
+        if (b->items[i].decode_rc == 0)
+            rb_pgarray_text(&st->col[0], b->items[i].cmd.command_id);
+    rb_pgarray_end(&st->col[0]);
+    if (!(done = rb__store_fetch_run(st, b, SQL_DONE, 1, "read decided commands", err)))
+        return err->code;
+    rb_pgarray_begin(&st->col[0]);
+    for (i = 0; i < b->nsessions; i++)
+        rb_pgarray_text(&st->col[0], b->sessions[i].s.id);
+    rb_pgarray_end(&st->col[0]);
+    rb_pgarray_begin(&st->col[1]);
+    for (i = 0; i < b->nclasses; i++)
+        rb_pgarray_text(&st->col[1], b->classes[i].c.id);
+    rb_pgarray_end(&st->col[1]);
+    if (!(held = rb__store_fetch_run(st, b, SQL_HELD, 2, "read held sessions", err)))
+        return err->code;
+    if (rb__strset_init(&b->done, (size_t)PQntuples(done) + b->n) < 0 ||
+        rb__strset_init(&b->held, (size_t)PQntuples(held) + 4 * (b->n + b->npromotions)) < 0)
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    for (r = 0; r < PQntuples(done); r++)
+        rb__strset_add(&b->done, PQgetvalue(done, r, 0));
+    for (r = 0; r < PQntuples(held); r++)
+        rb__strset_add(&b->held, PQgetvalue(held, r, 0));
+    for (i = 0; i < b->nsessions; i++)
+        if (strlen(b->sessions[i].s.id) > longest_session)
+            longest_session = strlen(b->sessions[i].s.id);
+    for (i = 0; i < b->nclasses; i++)
+        if (strlen(b->classes[i].c.id) > longest_class)
+            longest_class = strlen(b->classes[i].c.id);
+    /* A command holds or releases at most two pairs (reschedule). */
+    b->held_cap = (longest_session + longest_class + 2) * 2 * (b->n + b->npromotions) + 1;
+    b->held_keys = malloc(b->held_cap);
+    return b->held_keys ? 0 : rb_error_set(err, RB_ENOMEM, "out of memory");
+}
+
+int rb__store_fetch(rb_store *st, batch *b, rb_error *err)
+{
+    int rc;
+
+    fact_booking *grown;
+
+    /* Fetched bookings (at most one per command) come first; nothing
+     * points into the array until deciding, so it can grow once the
+     * waiting entries, each a possible new booking, are known. */
+    b->bookings_cap = b->n;
+    b->bookings = calloc(b->bookings_cap + 1, sizeof(*b->bookings));
+    if (!b->bookings)
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    if ((rc = fetch_bookings(st, b, err)) < 0 || (rc = fetch_sessions(st, b, err)) < 0 ||
+        (rc = rb__store_fetch_resources(st, b, b->sessions, b->nsessions, true, &b->resources,
+                                        &b->nresources, err)) < 0 ||
+        (rc = fetch_waits(st, b, err)) < 0)
+        return rc;
+    b->bookings_cap = b->nfetched + b->n + b->npromotions;
+    grown = realloc(b->bookings, (b->bookings_cap + 1) * sizeof(*b->bookings));
+    if (!grown)
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    b->bookings = grown;
+    if ((rc = fetch_classes(st, b, err)) < 0)
+        return rc;
+    return fetch_done_and_held(st, b, err);
+}
