@@ -4,6 +4,7 @@
 
 #include "check.h"
 #include "../../engine/batch_internal.h"
+#include "rumbook/localtime.h"
 #include "rumbook/v1/booking.pb-c.h"
 
 #define NOW 1800000000000LL
@@ -215,11 +216,95 @@ static void test_duplicates_and_dead_letters(void)
     finish(&b);
 }
 
+static void test_waitlist_then_promotion_after_cancel(void)
+{
+    batch b;
+    item promotion = {0};
+    char booking[RB_UUID_LEN];
+
+    facts(&b, 2);
+    b.sessions[0].s.class_capacity = 1;
+    command(0, "book", "s1", "c1", 25);
+    command(1, "book", "s1", "c2", 20);
+    items[1].cmd.wait_if_full = true;
+    rb__batch_decide(&b);
+    CHECK(items[0].status == RB_STATUS_CONFIRMED);
+    CHECK(items[1].status == RB_STATUS_WAITLISTED && items[1].position == 1);
+    CHECK(items[1].wait && items[1].wait->is_new && b.nwaits == 1);
+    snprintf(booking, sizeof(booking), "%s", items[0].booking->id);
+    finish(&b);
+
+    /* Next batch: the booking and the waiting entry are fetched; a cancel frees the place. */
+    facts(&b, 1);
+    b.sessions[0].s.class_capacity = 1;
+    b.sessions[0].s.pupils_booked = 25;
+    b.sessions[0].s.classes_booked = 1;
+    b.sessions[0].classes_before = 1;
+    snprintf(b.bookings[0].id, RB_UUID_LEN, "%s", booking);
+    b.bookings[0].session = &b.sessions[0];
+    b.bookings[0].klass = &b.classes[0];
+    b.bookings[0].pupils = 25;
+    b.nfetched = b.nbookings = 1;
+    b.waits[0] = (fact_wait){.id = "7", .session = &b.sessions[0], .class_id = "c2",
+                             .klass = &b.classes[1]};
+    b.nwaits = b.nwaits_fetched = 1;
+    promotion.promotion = true;
+    promotion.wait = &b.waits[0];
+    promotion.cmd.kind = RB_CMD_BOOK;
+    promotion.cmd.command_id = "00000000-0000-4000-8000-0000000000aa";
+    promotion.cmd.session_id = "s1";
+    promotion.cmd.class_id = "c2";
+    promotion.cmd.pupils = 20;
+    promotion.cmd.note = "";
+    b.promotions = &promotion;
+    b.npromotions = 1;
+    command(0, "cancel", booking, NULL, 0);
+    rb__batch_decide(&b);
+    CHECK(items[0].status == RB_STATUS_CANCELLED);
+    CHECK(promotion.status == RB_STATUS_CONFIRMED && promotion.invite && promotion.booking);
+    CHECK(b.waits[0].leaves);
+    CHECK(b.sessions[0].s.pupils_booked == 20 && b.sessions[0].s.classes_booked == 1);
+    b.promotions = NULL;
+    finish(&b);
+}
+
+static void test_rejection_with_reasons_and_alternatives(void)
+{
+    batch b;
+    fact_session candidates[3];
+    rb_local holiday = {2027, 3, 25, 9, 0};
+
+    facts(&b, 1);
+    /* s1 on Skærtorsdag and nearly full; s2 free; s3 another offering. */
+    b.sessions[0].s.starts_at_ms = rb_local_to_ms(&holiday);
+    b.sessions[0].s.ends_at_ms = b.sessions[0].s.starts_at_ms + 7200000;
+    b.sessions[0].s.pupils_booked = 40;
+    candidates[0] = b.sessions[1];
+    candidates[1] = b.sessions[1];
+    candidates[1].s.id = "s3";
+    candidates[1].s.offering_id = "o2";
+    candidates[2] = b.sessions[0];
+    b.candidates = malloc(sizeof(candidates));
+    memcpy(b.candidates, candidates, sizeof(candidates));
+    b.ncandidates = 3;
+    command(0, "book", "s1", "c1", 25);
+    rb__batch_decide(&b);
+    CHECK(items[0].status == RB_STATUS_REJECTED);
+    CHECK(rb_verdict_has(&items[0].verdict, "closed"));
+    CHECK(rb_verdict_has(&items[0].verdict, "no_pupil_places"));
+    CHECK(rb__batch_wants_alternatives(&items[0]));
+    rb__batch_alternatives(&b);
+    CHECK(items[0].nalternatives == 1 && strcmp(items[0].alternatives[0]->id, "s2") == 0);
+    finish(&b);
+}
+
 int main(void)
 {
     test_capacity_runs_out_within_a_batch();
     test_cancel_then_rebook_in_the_same_batch();
     test_reschedule_moves_places();
     test_duplicates_and_dead_letters();
+    test_waitlist_then_promotion_after_cancel();
+    test_rejection_with_reasons_and_alternatives();
     return check_done("test_batch");
 }
