@@ -75,6 +75,26 @@ setup() {
   "$ctl" topics create --partitions "${2:-6}" >/dev/null || fail "topics create"
 }
 
+# setup_catalog FILE [PARTITIONS]: as setup, with the test's own catalogue.
+setup_catalog() {
+  psql "$RUMBOOK_TEST_PG/postgres" -qc "CREATE DATABASE \"rb_$uniq\"" >/dev/null
+  "$ctl" migrate >/dev/null || fail "migrate"
+  "$ctl" catalog import "$1" >/dev/null || fail "catalog import $1"
+  "$ctl" topics create --partitions "${2:-6}" >/dev/null || fail "topics create"
+}
+
+# submit_one ARGS...: submits one command, prints its command id.
+submit_one() {
+  local out
+  out=$("$ctl" submit "$@") || fail "submit $*"
+  echo "$out" | sed -n 's/.*"command_id":"\([^"]*\)".*/\1/p'
+}
+
+# decided CID STATUS: waits for the command's decision.
+decided() {
+  wait_until 60 "SELECT status FROM commands WHERE command_id = '$1'" "$2"
+}
+
 # start_worker NAME [flags...]: runs a worker in the background.
 start_worker() {
   local name=$1
