@@ -12,6 +12,7 @@
 #include "rumbook/buf.h"
 #include "rumbook/events.h"
 #include "rumbook/json.h"
+#include "rumbook/localtime.h"
 #include "rumbook/v1/booking.pb-c.h"
 
 static const char help[] =
@@ -102,8 +103,20 @@ static void print_summary(const rb_config *cfg, const rd_kafka_message_t *m)
             return;
         printf("decision   %-10s class=%s session=%s", rb_status_name((enum rb_status)d->status),
                d->class_id ? d->class_id : "-", d->session_id ? d->session_id : "-");
+        if (d->has_waitlist_position)
+            printf("  position %u on the waiting list", d->waitlist_position);
+        if (d->has_departs_at_unix_ms && d->status == RUMBOOK__V1__DECISION_STATUS__CONFIRMED) {
+            char leave[8], back[8];
+            rb_local_format_hm(d->departs_at_unix_ms, leave);
+            rb_local_format_hm(d->returns_at_unix_ms, back);
+            printf("  leaves %s back %s by %s", leave, back, d->travel_mode ? d->travel_mode : "-");
+        }
+        for (i = 0; i < d->n_bus_ids; i++)
+            printf("%s%s", i ? "+" : " bus=", d->bus_ids[i]);
         for (i = 0; i < d->n_reasons; i++)
             printf("%s%s", i ? "; " : "  reasons: ", d->reasons[i]->message);
+        for (i = 0; i < d->n_alternatives; i++)
+            printf("%s%s", i ? ", " : "  alternatives: ", d->alternatives[i]->session_id);
         printf("\n");
         rumbook__v1__booking_decision__free_unpacked(d, NULL);
     } else if (strcmp(topic, cfg->topic_invitations) == 0) {

@@ -18,12 +18,16 @@ out=$(mktemp -d /tmp/rumbook-fuzz.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -D_DEFAULT_SOURCE -I"$root/engine/include" -I"$build/proto")
+# decision.c brings the rule table, and with it the rule modules.
 engine=("$root/engine/command.c" "$root/engine/decision.c" "$root/engine/uuid.c"
         "$root/engine/error.c" "$root/engine/json.c" "$root/engine/buf.c"
         "$build/proto/rumbook/v1/booking.pb-c.c")
+for m in localtime availability eligibility closures conflicts travel resources buses quotas holds; do
+  engine+=("$root/engine/$m.c")
+done
 status=0
 for target in command json; do
-  clang-14 "${flags[@]}" "$here/fuzz_$target.c" "${engine[@]}" -lprotobuf-c -lm -o "$out/fuzz_$target"
+  clang-14 "${flags[@]}" "$here/fuzz_$target.c" "${engine[@]}" -lprotobuf-c -lical -lm -o "$out/fuzz_$target"
   mkdir -p "$out/corpus_$target"
   cp "$here/corpus/$target/"* "$out/corpus_$target/"
   echo "fuzzing $target for ${seconds}s"
