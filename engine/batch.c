@@ -470,8 +470,38 @@ static int64_t gap(int64_t a, int64_t b)
     return a > b ? a - b : b - a;
 }
 
-/* The candidates of the same offering that fit, nearest in time first. */
-static void alternatives_for(batch *b, item *it)
+/* First candidate of the offering (candidates are sorted by offering). */
+static size_t offering_run(const batch *b, const char *offering_id)
+{
+    size_t lo = 0, hi = b->ncandidates;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(b->candidates[mid].s.offering_id, offering_id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+typedef struct near {
+    int64_t gap;
+    fact_session *session;
+} near;
+
+static int by_gap(const void *a, const void *b)
+{
+    const near *x = a, *y = b;
+
+    if (x->gap != y->gap)
+        return (x->gap > y->gap) - (x->gap < y->gap);
+    return strcmp(x->session->s.id, y->session->s.id);
+}
+
+/* The candidates of the same offering that fit, nearest in time first;
+ * the rules run only until enough were found. */
+static void alternatives_for(batch *b, item *it, near *order)
 {
     fact_booking *moving = it->cmd.kind == RB_CMD_RESCHEDULE ? it->booking : NULL;
     fact_session *asked = rb__batch_session(b, it->cmd.session_id);
@@ -479,49 +509,45 @@ static void alternatives_for(batch *b, item *it)
     int pupils = moving ? moving->pupils : it->cmd.pupils;
     enum rb_mode mode = moving ? moving->mode : it->cmd.mode;
     int max = b->settings->max_alternatives;
-    size_t i;
+    size_t i, n = 0;
 
     if (!asked || !fc || max <= 0)
         return;
     if (max > RB_MAX_ALTERNATIVES)
         max = RB_MAX_ALTERNATIVES;
-    for (i = 0; i < b->ncandidates; i++) {
-        fact_session *c = &b->candidates[i], *locked = rb__batch_session(b, c->s.id);
-        rb_booking_request req;
+    for (i = offering_run(b, asked->s.offering_id);
+         i < b->ncandidates && strcmp(b->candidates[i].s.offering_id, asked->s.offering_id) == 0;
+         i++) {
+        fact_session *c = b->candidates[i].live ? b->candidates[i].live : &b->candidates[i];
+        if (c == asked || (moving && c == moving->session))
+            continue;
+        order[n].gap = gap(c->s.starts_at_ms, asked->s.starts_at_ms);
+        order[n++].session = c;
+    }
+    qsort(order, n, sizeof(*order), by_gap);
+    for (i = 0; i < n && it->nalternatives < max; i++) {
+        rb_booking_request req = request_for(b, order[i].session, fc, pupils, mode,
+                                             moving ? moving->id : NULL);
         rb_verdict v;
-        int k;
-        if (locked)
-            c = locked; /* its counters are live */
-        if (c == asked || strcmp(c->s.offering_id, asked->s.offering_id) != 0 ||
-            (moving && c == moving->session))
-            continue;
-        req = request_for(b, c, fc, pupils, mode, moving ? moving->id : NULL);
         rb_decide(&req, rb_booking_rules, rb_booking_rules_count, &v);
-        if (!rb_verdict_ok(&v))
-            continue;
-        /* Insertion into the nearest-first list. */
-        for (k = it->nalternatives; k > 0; k--) {
-            if (gap(it->alternatives[k - 1]->starts_at_ms, asked->s.starts_at_ms) <=
-                gap(c->s.starts_at_ms, asked->s.starts_at_ms))
-                break;
-            if (k < max)
-                it->alternatives[k] = it->alternatives[k - 1];
-        }
-        if (k < max) {
-            it->alternatives[k] = &c->s;
-            if (it->nalternatives < max)
-                it->nalternatives++;
-        }
+        if (rb_verdict_ok(&v))
+            it->alternatives[it->nalternatives++] = &order[i].session->s;
     }
 }
 
 void rb__batch_alternatives(batch *b)
 {
+    near *order = malloc((b->ncandidates + 1) * sizeof(*order));
     size_t i;
 
+    if (!order)
+        return; /* alternatives are a courtesy: the decision stands without them */
+    for (i = 0; i < b->ncandidates; i++)
+        b->candidates[i].live = rb__batch_session(b, b->candidates[i].s.id);
     for (i = 0; i < b->n; i++)
         if (rb__batch_wants_alternatives(&b->items[i]))
-            alternatives_for(b, &b->items[i]);
+            alternatives_for(b, &b->items[i], order);
+    free(order);
 }
 
 void rb__batch_reset(batch *b)

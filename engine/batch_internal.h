@@ -24,6 +24,8 @@ typedef struct fact_session {
     const char *venue_address;
     int classes_before;  /* as fetched: 0 -> n holds its resources, n -> 0 frees them */
     rb_place place;      /* where its resources are (outreach: the booking school) */
+    bool anchored;       /* alternatives around it were read */
+    struct fact_session *live; /* a candidate's locked twin, whose counters are current */
     bool dirty;
 } fact_session;
 

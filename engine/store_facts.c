@@ -32,10 +32,13 @@ static const char SQL_CLOSURES[] =
     " WHERE daterange(first_day, last_day, '[]') && daterange($2::date, $3::date, '[]')"
     " AND (scope_kind = 'all' OR scope_kind || ':' || scope_id = ANY($1::text[]))";
 
+/* Per (class, window) pair, so the gist index on (class_id, away) finds
+ * just the trips that could conflict. */
 static const char SQL_CLASS_HOLDS[] =
-    "SELECT class_id, id::text, " MS("lower(away)") ", " MS("upper(away)") ", NULL, NULL"
-    " FROM bookings WHERE status = 'confirmed' AND class_id = ANY($1::text[])"
-    " AND away && " WINDOW;
+    "SELECT b.class_id, b.id::text, " MS("lower(b.away)") ", " MS("upper(b.away)") ", NULL, NULL"
+    " FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(c, f, t) JOIN bookings b"
+    " ON b.class_id = u.c AND b.status = 'confirmed'"
+    " AND b.away && tstzrange(to_timestamp(u.f / 1000.0), to_timestamp(u.t / 1000.0))";
 
 static const char SQL_RESOURCE_HOLDS[] =
     "SELECT resource_id, session_id, " MS("lower(during)") ", " MS("upper(during)") ", lat, lon"
@@ -141,6 +144,11 @@ static bool has_owner(const rb_holds *h, const char *key, const char *owner)
     return false;
 }
 
+static int cmp_booking_id(const void *key, const void *elem)
+{
+    return strcmp(key, ((const fact_booking *)elem)->id);
+}
+
 /* Whether the batch already knows better than the database about owner. */
 static bool changed_in_batch(batch *b, const char *owner)
 {
@@ -149,7 +157,8 @@ static bool changed_in_batch(batch *b, const char *owner)
 
     if (fs)
         return fs->dirty;
-    bk = strlen(owner) == RB_UUID_LEN - 1 ? rb__batch_booking(b, owner) : NULL;
+    /* New bookings are not in the database yet; fetched ones are sorted. */
+    bk = bsearch(owner, b->bookings, b->nfetched, sizeof(*b->bookings), cmp_booking_id);
     return bk && bk->dirty;
 }
 
@@ -161,7 +170,8 @@ static int read_holds(rb_store *st, batch *b, const char *sql, const char *what,
     PGresult *res;
     int r;
 
-    window_params(st, from, until);
+    if (from || until)
+        window_params(st, from, until);
     if (!(res = rb__store_fetch_run(st, b, sql, 3, what, err)))
         return err->code;
     for (r = 0; r < PQntuples(res); r++) {
@@ -178,16 +188,74 @@ static int read_holds(rb_store *st, batch *b, const char *sql, const char *what,
     return h->failed ? rb_error_set(err, RB_ENOMEM, "out of memory") : 0;
 }
 
-static int class_holds(rb_store *st, batch *b, int64_t from, int64_t until, rb_error *err)
+static void class_window(rb_store *st, const char *class_id, int64_t from, int64_t until)
+{
+    if (!class_id)
+        return;
+    rb_pgarray_text(&st->col[0], class_id);
+    rb_pgarray_int(&st->col[1], from - HALF_DAY_MS);
+    rb_pgarray_int(&st->col[2], until + HALF_DAY_MS);
+}
+
+static void class_session(rb_store *st, batch *b, const char *class_id, const char *session_id)
+{
+    fact_session *fs = rb__batch_session(b, session_id);
+
+    if (fs)
+        class_window(st, class_id, fs->s.starts_at_ms, fs->s.ends_at_ms);
+}
+
+/* The trips of the classes around the sessions they ask for. */
+static int class_holds(rb_store *st, batch *b, rb_error *err)
 {
     size_t i;
 
-    rb_pgarray_begin(&st->col[0]);
-    for (i = 0; i < b->nclasses; i++)
-        rb_pgarray_text(&st->col[0], b->classes[i].c.id);
-    rb_pgarray_end(&st->col[0]);
-    return read_holds(st, b, SQL_CLASS_HOLDS, "read class trips", from, until, &b->class_holds,
-                      err);
+    for (i = 0; i < 3; i++)
+        rb_pgarray_begin(&st->col[i]);
+    for (i = 0; i < b->n; i++) {
+        const item *it = &b->items[i];
+        fact_booking *bk = it->cmd.booking_id ? rb__batch_booking(b, it->cmd.booking_id) : NULL;
+        if (it->decode_rc < 0)
+            continue;
+        if (it->cmd.kind == RB_CMD_BOOK)
+            class_session(st, b, it->cmd.class_id, it->cmd.session_id);
+        else if (it->cmd.kind == RB_CMD_RESCHEDULE && bk && bk->klass)
+            class_session(st, b, bk->klass->c.id, it->cmd.session_id);
+    }
+    for (i = 0; i < b->npromotions; i++)
+        class_session(st, b, b->promotions[i].cmd.class_id, b->promotions[i].cmd.session_id);
+    for (i = 0; i < 3; i++)
+        rb_pgarray_end(&st->col[i]);
+    return read_holds(st, b, SQL_CLASS_HOLDS, "read class trips", 0, 0, &b->class_holds, err);
+}
+
+/* The trips of rejected classes around their candidate sessions. */
+static int candidate_class_holds(rb_store *st, batch *b, rb_error *err)
+{
+    size_t i, k;
+
+    for (i = 0; i < 3; i++)
+        rb_pgarray_begin(&st->col[i]);
+    for (i = 0; i < b->n; i++) {
+        const item *it = &b->items[i];
+        const fact_session *asked = rb__batch_session(b, it->cmd.session_id);
+        const char *class_id = it->booking ? it->booking->klass->c.id : it->cmd.class_id;
+        int64_t from = INT64_MAX, until = INT64_MIN;
+        if (!rb__batch_wants_alternatives(it) || !asked)
+            continue;
+        for (k = 0; k < b->ncandidates; k++) {
+            const rb_session *c = &b->candidates[k].s;
+            if (strcmp(c->offering_id, asked->s.offering_id) != 0)
+                continue;
+            from = c->starts_at_ms < from ? c->starts_at_ms : from;
+            until = c->ends_at_ms > until ? c->ends_at_ms : until;
+        }
+        if (from < until)
+            class_window(st, class_id, from, until);
+    }
+    for (i = 0; i < 3; i++)
+        rb_pgarray_end(&st->col[i]);
+    return read_holds(st, b, SQL_CLASS_HOLDS, "read class trips", 0, 0, &b->class_holds, err);
 }
 
 static int resource_holds(rb_store *st, batch *b, const rb_resource *res, size_t n, int64_t from,
@@ -456,7 +524,7 @@ int rb__store_fetch_facts(rb_store *st, batch *b, rb_error *err)
     window_of(b->sessions, b->nsessions, &from, &until);
     if ((rc = travel(st, b, err)) < 0 ||
         (rc = closures(st, b, b->sessions, b->nsessions, from, until, err)) < 0 ||
-        (rc = class_holds(st, b, from, until, err)) < 0 ||
+        (rc = class_holds(st, b, err)) < 0 ||
         (rc = resource_holds(st, b, b->resources, b->nresources, from, until, err)) < 0 ||
         (rc = buses(st, b, err)) < 0 || (rc = bus_holds(st, b, from, until, err)) < 0 ||
         (rc = quotas(st, b, err)) < 0)
@@ -465,9 +533,13 @@ int rb__store_fetch_facts(rb_store *st, batch *b, rb_error *err)
     return 0;
 }
 
+/* By offering, then id: each rejection looks at its offering's run. */
 static int cmp_candidate(const void *a, const void *b)
 {
-    return strcmp(((const fact_session *)a)->s.id, ((const fact_session *)b)->s.id);
+    const fact_session *x = a, *y = b;
+    int c = strcmp(x->s.offering_id, y->s.offering_id);
+
+    return c ? c : strcmp(x->s.id, y->s.id);
 }
 
 /* Drops repeated candidates (two rejections near the same session). */
@@ -488,17 +560,18 @@ int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err)
     PGresult *res;
     int64_t from, until;
     size_t i;
-    int r, rc, per_side = 2 * b->settings->max_alternatives + 2;
+    int r, rc, per_side = b->settings->max_alternatives + 2;
 
     if (b->settings->max_alternatives <= 0)
         return 0;
     rb_pgarray_begin(&st->col[0]);
     rb_pgarray_begin(&st->col[1]);
     for (i = 0; i < b->n; i++) {
-        const fact_session *asked;
+        fact_session *asked;
         if (!rb__batch_wants_alternatives(&b->items[i]) ||
-            !(asked = rb__batch_session(b, b->items[i].cmd.session_id)))
+            !(asked = rb__batch_session(b, b->items[i].cmd.session_id)) || asked->anchored)
             continue;
+        asked->anchored = true; /* one look around a session, however many asked for it */
         rb_pgarray_text(&st->col[0], asked->s.offering_id);
         rb_pgarray_int(&st->col[1], asked->s.starts_at_ms);
     }
@@ -529,7 +602,7 @@ int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err)
                                         &b->candidate_resources, &b->ncandidate_resources,
                                         err)) < 0 ||
         (rc = closures(st, b, b->candidates, b->ncandidates, from, until, err)) < 0 ||
-        (rc = class_holds(st, b, from, until, err)) < 0 ||
+        (rc = candidate_class_holds(st, b, err)) < 0 ||
         (rc = resource_holds(st, b, b->candidate_resources, b->ncandidate_resources, from,
                              until, err)) < 0 ||
         (rc = bus_holds(st, b, from, until, err)) < 0)

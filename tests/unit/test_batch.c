@@ -279,11 +279,12 @@ static void test_rejection_with_reasons_and_alternatives(void)
     b.sessions[0].s.starts_at_ms = rb_local_to_ms(&holiday);
     b.sessions[0].s.ends_at_ms = b.sessions[0].s.starts_at_ms + 7200000;
     b.sessions[0].s.pupils_booked = 40;
-    candidates[0] = b.sessions[1];
+    /* As the store reads them: by offering, then id. */
+    candidates[0] = b.sessions[0];
     candidates[1] = b.sessions[1];
-    candidates[1].s.id = "s3";
-    candidates[1].s.offering_id = "o2";
-    candidates[2] = b.sessions[0];
+    candidates[2] = b.sessions[1];
+    candidates[2].s.id = "s3";
+    candidates[2].s.offering_id = "o2";
     b.candidates = malloc(sizeof(candidates));
     memcpy(b.candidates, candidates, sizeof(candidates));
     b.ncandidates = 3;
