@@ -109,7 +109,10 @@ static void print_summary(const rb_config *cfg, const rd_kafka_message_t *m)
             char leave[8], back[8];
             rb_local_format_hm(d->departs_at_unix_ms, leave);
             rb_local_format_hm(d->returns_at_unix_ms, back);
-            printf("  leaves %s back %s by %s", leave, back, d->travel_mode ? d->travel_mode : "-");
+            if (d->travel_mode)
+                printf("  leaves %s back %s by %s", leave, back, d->travel_mode);
+            else
+                printf("  at the school %s-%s", leave, back);
         }
         for (i = 0; i < d->n_bus_ids; i++)
             printf("%s%s", i ? "+" : " bus=", d->bus_ids[i]);
