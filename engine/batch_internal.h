@@ -34,6 +34,7 @@ typedef struct fact_class {
     rb_school school;
     const char *name;
     const char *teacher_email;
+    int no;              /* the database's integer key of the class */
 } fact_class;
 
 typedef struct fact_booking {

@@ -36,8 +36,8 @@ static const char SQL_CLOSURES[] =
  * just the trips that could conflict. */
 static const char SQL_CLASS_HOLDS[] =
     "SELECT b.class_id, b.id::text, " MS("lower(b.away)") ", " MS("upper(b.away)") ", NULL, NULL"
-    " FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(c, f, t) JOIN bookings b"
-    " ON b.class_id = u.c AND b.status = 'confirmed'"
+    " FROM unnest($1::int[], $2::bigint[], $3::bigint[]) AS u(c, f, t) JOIN bookings b"
+    " ON b.class_no = u.c AND b.status = 'confirmed'"
     " AND b.away && tstzrange(to_timestamp(u.f / 1000.0), to_timestamp(u.t / 1000.0))";
 
 static const char SQL_RESOURCE_HOLDS[] =
@@ -188,11 +188,11 @@ static int read_holds(rb_store *st, batch *b, const char *sql, const char *what,
     return h->failed ? rb_error_set(err, RB_ENOMEM, "out of memory") : 0;
 }
 
-static void class_window(rb_store *st, const char *class_id, int64_t from, int64_t until)
+static void class_window(rb_store *st, const fact_class *fc, int64_t from, int64_t until)
 {
-    if (!class_id)
+    if (!fc)
         return;
-    rb_pgarray_text(&st->col[0], class_id);
+    rb_pgarray_int(&st->col[0], fc->no);
     rb_pgarray_int(&st->col[1], from - HALF_DAY_MS);
     rb_pgarray_int(&st->col[2], until + HALF_DAY_MS);
 }
@@ -202,7 +202,7 @@ static void class_session(rb_store *st, batch *b, const char *class_id, const ch
     fact_session *fs = rb__batch_session(b, session_id);
 
     if (fs)
-        class_window(st, class_id, fs->s.starts_at_ms, fs->s.ends_at_ms);
+        class_window(st, rb__batch_class(b, class_id), fs->s.starts_at_ms, fs->s.ends_at_ms);
 }
 
 /* The trips of the classes around the sessions they ask for. */
@@ -251,7 +251,7 @@ static int candidate_class_holds(rb_store *st, batch *b, rb_error *err)
             until = c->ends_at_ms > until ? c->ends_at_ms : until;
         }
         if (from < until)
-            class_window(st, class_id, from, until);
+            class_window(st, rb__batch_class(b, class_id), from, until);
     }
     for (i = 0; i < 3; i++)
         rb_pgarray_end(&st->col[i]);

@@ -55,7 +55,7 @@ static const char SQL_CLASSES[] =
     "SELECT c.id, c.school_id, c.grade, c.size, c.name, sc.name, c.teacher_email,"
     " c.target_group, sc.municipality, sc.lat, sc.lon,"
     " extract(epoch FROM coalesce(h.earliest_departure, sc.day_start))::int / 60,"
-    " extract(epoch FROM coalesce(h.latest_return, sc.day_end))::int / 60"
+    " extract(epoch FROM coalesce(h.latest_return, sc.day_end))::int / 60, c.no"
     " FROM classes c JOIN schools sc ON sc.id = c.school_id"
     " LEFT JOIN LATERAL (SELECT earliest_departure, latest_return FROM school_hours h"
     "  WHERE h.school_id = c.school_id AND c.grade BETWEEN h.grade_min AND h.grade_max"
@@ -338,6 +338,7 @@ static int fetch_classes(rb_store *st, batch *b, rb_error *err)
         fc->c.earliest_departure_min = atoi(PQgetvalue(res, r, 11));
         fc->c.latest_return_min = atoi(PQgetvalue(res, r, 12));
         fc->c.school = &fc->school;
+        fc->no = atoi(PQgetvalue(res, r, 13));
     }
     for (r = 0; r < PQntuples(bres); r++)
         b->bookings[r].klass = rb__batch_class(b, PQgetvalue(bres, r, 3));

@@ -22,12 +22,12 @@ static const char SQL_UPDATE_BOOKINGS[] =
 
 static const char SQL_INSERT_BOOKINGS[] =
     "INSERT INTO bookings (id, command_id, session_id, class_id, pupils, status, sequence, note,"
-    " teacher_email, travel_mode, away)"
+    " teacher_email, travel_mode, away, class_no)"
     " SELECT u.id, u.cid, u.sid, u.klass, u.pupils, u.status, u.seq, u.note, u.mail, u.mode,"
-    " " RANGE("u.f", "u.t")
+    " " RANGE("u.f", "u.t") ", u.no"
     " FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[],"
-    " $7::int[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[])"
-    " AS u(id, cid, sid, klass, pupils, status, seq, note, mail, mode, f, t)";
+    " $7::int[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::int[])"
+    " AS u(id, cid, sid, klass, pupils, status, seq, note, mail, mode, f, t, no)";
 
 static const char SQL_DELETE_BUS_HOLDS[] =
     "DELETE FROM bus_holds WHERE booking_id = ANY($1::uuid[])";
@@ -144,7 +144,7 @@ static int write_new_bookings(rb_store *st, batch *b, rb_error *err)
 
     if (b->nbookings == b->nfetched)
         return 0;
-    begin_columns(st, 12);
+    begin_columns(st, 13);
     for (i = b->nfetched; i < b->nbookings; i++) {
         fact_booking *bk = &b->bookings[i];
         rb_pgarray_text(&st->col[0], bk->id);
@@ -160,8 +160,9 @@ static int write_new_bookings(rb_store *st, batch *b, rb_error *err)
                                                              : rb_mode_name(bk->mode));
         rb_pgarray_int(&st->col[10], bk->trip.depart_ms);
         rb_pgarray_int(&st->col[11], bk->trip.return_ms);
+        rb_pgarray_int(&st->col[12], bk->klass->no);
     }
-    return run(st, SQL_INSERT_BOOKINGS, 12, "insert bookings", err);
+    return run(st, SQL_INSERT_BOOKINGS, 13, "insert bookings", err);
 }
 
 /* Buses of bookings changed in the batch: old holds go, new ones come

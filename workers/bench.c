@@ -214,12 +214,13 @@ static const char SQL_EXISTING[] =
     " SELECT 'x' || g, 'archive', '2027-06-01Z'::timestamptz + g * interval '1 hour',"
     " '2027-06-01Z'::timestamptz + g * interval '1 hour' + interval '2 hours', 1000000, 1000"
     " FROM generate_series(0, (%ld - 1) / 1000) g;"
-    "INSERT INTO bookings (id, command_id, session_id, class_id, pupils, status, teacher_email,"
-    " away)"
-    " SELECT gen_random_uuid(), gen_random_uuid(), 'x' || (g / 1000), 'c' || (g %% %d), 20,"
+    "INSERT INTO bookings (id, command_id, session_id, class_id, class_no, pupils, status,"
+    " teacher_email, away)"
+    " SELECT gen_random_uuid(), gen_random_uuid(), 'x' || (g / 1000), c.id, c.no, 20,"
     " 'confirmed', 'archive@example.org', tstzrange('2027-06-01Z'::timestamptz"
     " + (g / 1000) * interval '1 hour', '2027-06-01Z'::timestamptz + (g / 1000)"
-    " * interval '1 hour' + interval '2 hours') FROM generate_series(0, %ld - 1) g;"
+    " * interval '1 hour' + interval '2 hours') FROM generate_series(0, %ld - 1) g"
+    " JOIN classes c ON c.id = 'c' || (g %% %d);"
     "INSERT INTO commands (command_id, kind, status, booking_id, decision, decision_event_id,"
     " source_topic, source_partition, source_offset)"
     " SELECT command_id, 'book', 'confirmed', id, '\\x', gen_random_uuid(), 'archive', 0, 0"
@@ -261,7 +262,7 @@ static int prepare_template(const options *o)
         char *sql = malloc(sizeof(SQL_EXISTING) + 64);
         if (!sql)
             return -1;
-        snprintf(sql, sizeof(SQL_EXISTING) + 64, SQL_EXISTING, o->existing, o->classes, o->existing);
+        snprintf(sql, sizeof(SQL_EXISTING) + 64, SQL_EXISTING, o->existing, o->existing, o->classes);
         rc = sql_on(o->server, "rumbook_bench_template", sql);
         if (rc == 0)
             rc = sql_on(o->server, "rumbook_bench_template", "VACUUM ANALYZE");

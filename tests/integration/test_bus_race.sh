@@ -45,9 +45,10 @@ wait_until 120 "SELECT count(*) FROM commands" 40
 [ "$(sql "SELECT count(*) || ' ' || min(bus_id) FROM bus_holds")" = "1 bus-1" ] || fail "bus holds wrong"
 [ "$(sql "SELECT count(DISTINCT source_partition) FROM commands")" -gt 1 ] || fail "one partition only"
 # The database refuses a second hold of the bus over the same time.
-bid=$(sql "INSERT INTO bookings (id, command_id, session_id, class_id, pupils, status,
-  teacher_email, away) VALUES (gen_random_uuid(), gen_random_uuid(), 's2', 'c2', 25, 'cancelled',
-  'c2@skovvang.example', tstzrange(now(), now() + interval '1 hour')) RETURNING id" | head -1)
+bid=$(sql "INSERT INTO bookings (id, command_id, session_id, class_id, class_no, pupils, status,
+  teacher_email, away) SELECT gen_random_uuid(), gen_random_uuid(), 's2', 'c2', no, 25, 'cancelled',
+  'c2@skovvang.example', tstzrange(now(), now() + interval '1 hour') FROM classes WHERE id = 'c2'
+  RETURNING id" | head -1)
 psql "$RUMBOOK_DSN" -qAtX -c "INSERT INTO bus_holds SELECT 'bus-1', '$bid',
   tstzrange(lower(during) + interval '1 minute', upper(during)) FROM bus_holds" 2>"$work/psql.err" &&
   fail "the database accepted an overlapping bus hold"
