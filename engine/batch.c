@@ -470,8 +470,7 @@ static int64_t gap(int64_t a, int64_t b)
     return a > b ? a - b : b - a;
 }
 
-/* First candidate of the offering (candidates are sorted by offering). */
-static size_t offering_run(const batch *b, const char *offering_id)
+size_t rb__batch_offering_run(const batch *b, const char *offering_id)
 {
     size_t lo = 0, hi = b->ncandidates;
 
@@ -515,7 +514,7 @@ static void alternatives_for(batch *b, item *it, near *order)
         return;
     if (max > RB_MAX_ALTERNATIVES)
         max = RB_MAX_ALTERNATIVES;
-    for (i = offering_run(b, asked->s.offering_id);
+    for (i = rb__batch_offering_run(b, asked->s.offering_id);
          i < b->ncandidates && strcmp(b->candidates[i].s.offering_id, asked->s.offering_id) == 0;
          i++) {
         fact_session *c = b->candidates[i].live ? b->candidates[i].live : &b->candidates[i];

@@ -148,6 +148,10 @@ int rb__batch_travel_minutes(const batch *b, const char *school_id, const char *
  * promotes waiting classes into places freed by the batch. */
 void rb__batch_decide(batch *b);
 
+/* Index of the first candidate of the offering (candidates are sorted by
+ * offering, then id); b->ncandidates when there is none. */
+size_t rb__batch_offering_run(const batch *b, const char *offering_id);
+
 /* Items rejected for reasons an alternative session could avoid. */
 bool rb__batch_wants_alternatives(const item *it);
 /* Fills each such item's alternatives from b->candidates. */

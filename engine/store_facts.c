@@ -229,7 +229,7 @@ static int class_holds(rb_store *st, batch *b, rb_error *err)
     return read_holds(st, b, SQL_CLASS_HOLDS, "read class trips", 0, 0, &b->class_holds, err);
 }
 
-/* The trips of rejected classes around their candidate sessions. */
+/* The trips of rejected classes around each of their candidate sessions. */
 static int candidate_class_holds(rb_store *st, batch *b, rb_error *err)
 {
     size_t i, k;
@@ -239,19 +239,15 @@ static int candidate_class_holds(rb_store *st, batch *b, rb_error *err)
     for (i = 0; i < b->n; i++) {
         const item *it = &b->items[i];
         const fact_session *asked = rb__batch_session(b, it->cmd.session_id);
-        const char *class_id = it->booking ? it->booking->klass->c.id : it->cmd.class_id;
-        int64_t from = INT64_MAX, until = INT64_MIN;
+        const fact_class *fc;
         if (!rb__batch_wants_alternatives(it) || !asked)
             continue;
-        for (k = 0; k < b->ncandidates; k++) {
-            const rb_session *c = &b->candidates[k].s;
-            if (strcmp(c->offering_id, asked->s.offering_id) != 0)
-                continue;
-            from = c->starts_at_ms < from ? c->starts_at_ms : from;
-            until = c->ends_at_ms > until ? c->ends_at_ms : until;
-        }
-        if (from < until)
-            class_window(st, rb__batch_class(b, class_id), from, until);
+        fc = rb__batch_class(b, it->booking ? it->booking->klass->c.id : it->cmd.class_id);
+        for (k = rb__batch_offering_run(b, asked->s.offering_id);
+             k < b->ncandidates &&
+             strcmp(b->candidates[k].s.offering_id, asked->s.offering_id) == 0;
+             k++)
+            class_window(st, fc, b->candidates[k].s.starts_at_ms, b->candidates[k].s.ends_at_ms);
     }
     for (i = 0; i < 3; i++)
         rb_pgarray_end(&st->col[i]);
