@@ -252,8 +252,10 @@ static void waitlist(batch *b, item *it, fact_session *fs, fact_class *fc)
                        "class \"%s\" is already waiting for session \"%s\"", fc->c.id, fs->s.id);
         return reject(it);
     }
-    if (b->nwaits == b->waits_cap)
+    if (b->nwaits == b->waits_cap) { /* sized for one entry per command: cannot happen */
+        rb_verdict_add(&it->verdict, "internal_error", "no room for a waiting entry");
         return reject(it);
+    }
     w = &b->waits[b->nwaits++];
     memset(w, 0, sizeof(*w));
     w->session = fs;
@@ -307,8 +309,10 @@ static void decide_book(batch *b, item *it)
             reject(it);
         return;
     }
-    if (!(bk = new_booking(b, it, fs, fc)))
+    if (!(bk = new_booking(b, it, fs, fc))) {
+        rb_verdict_add(&it->verdict, "internal_error", "cannot make a booking id");
         return reject(it);
+    }
     take(b, bk, &req);
     it->booking = bk;
     it->status = RB_STATUS_CONFIRMED;
@@ -551,7 +555,8 @@ void rb__batch_alternatives(batch *b)
 
 void rb__batch_reset(batch *b)
 {
-    size_t i;
+    item *items = b->items;
+    size_t i, n = b->n;
 
     for (i = 0; i < b->n; i++) {
         item *it = &b->items[i];
@@ -587,9 +592,7 @@ void rb__batch_reset(batch *b)
     rb_holds_fini(&b->bus_holds);
     rb__strset_fini(&b->done);
     rb__strset_fini(&b->held);
-    item *keep_items = b->items;
-    size_t keep_n = b->n;
     memset(b, 0, sizeof(*b));
-    b->items = keep_items;
-    b->n = keep_n;
+    b->items = items;
+    b->n = n;
 }

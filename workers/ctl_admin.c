@@ -52,6 +52,44 @@ int ctl_migrate(rb_config *cfg, int argc, char **argv)
     return 0;
 }
 
+/* Reads file and connects; on failure prints why (prefix) and returns 1. */
+static int open_import(rb_config *cfg, const char *prefix, const char *file, rb_buf *text,
+                       PGconn **conn)
+{
+    rb_error err;
+
+    rb_buf_init(text);
+    if (rb_buf_read_file(text, file) < 0) {
+        fprintf(stderr, "%s: cannot read %s\n", prefix, file);
+        rb_buf_fini(text);
+        return 1;
+    }
+    if (rb_pg_connect(cfg->dsn, conn, &err) < 0) {
+        fprintf(stderr, "%s: %s\n", prefix, err.message);
+        rb_buf_fini(text);
+        return 1;
+    }
+    return 0;
+}
+
+/* "X import FILE [common flags]": 0 to go on, else the exit code (-1: help shown). */
+static int import_args(rb_config *cfg, int argc, char **argv, const char *help)
+{
+    int rc;
+
+    if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
+        printf("%s", help);
+        return -1;
+    }
+    if (argc < 3 || strcmp(argv[1], "import") != 0) {
+        fprintf(stderr, "%s", help);
+        return 2;
+    }
+    if ((rc = only_common_flags(cfg, argc, argv, 3, help)))
+        return rc < 0 ? 2 : -1;
+    return 0;
+}
+
 int ctl_catalog(rb_config *cfg, int argc, char **argv)
 {
     static const char help[] = "usage: rumbookctl catalog import FILE [--dsn URL]\n"
@@ -63,27 +101,10 @@ int ctl_catalog(rb_config *cfg, int argc, char **argv)
     rb_error err;
     int rc;
 
-    if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
-        printf("%s", help);
-        return 0;
-    }
-    if (argc < 3 || strcmp(argv[1], "import") != 0) {
-        fprintf(stderr, "%s", help);
-        return 2;
-    }
-    if ((rc = only_common_flags(cfg, argc, argv, 3, help)))
-        return rc < 0 ? 2 : 0;
-    rb_buf_init(&json);
-    if (rb_buf_read_file(&json, argv[2]) < 0) {
-        fprintf(stderr, "rumbookctl catalog import: cannot read %s\n", argv[2]);
-        rb_buf_fini(&json);
+    if ((rc = import_args(cfg, argc, argv, help)))
+        return rc < 0 ? 0 : rc;
+    if (open_import(cfg, "rumbookctl catalog import", argv[2], &json, &conn))
         return 1;
-    }
-    if (rb_pg_connect(cfg->dsn, &conn, &err) < 0) {
-        fprintf(stderr, "rumbookctl catalog import: %s\n", err.message);
-        rb_buf_fini(&json);
-        return 1;
-    }
     rc = rb_catalog_import(conn, json.data, summary, sizeof(summary), &err);
     PQfinish(conn);
     rb_buf_fini(&json);
@@ -180,26 +201,6 @@ int ctl_topics(rb_config *cfg, int argc, char **argv)
     return rc;
 }
 
-/* Reads file and connects; on failure prints why (prefix) and returns 1. */
-static int open_import(rb_config *cfg, const char *prefix, const char *file, rb_buf *text,
-                       PGconn **conn)
-{
-    rb_error err;
-
-    rb_buf_init(text);
-    if (rb_buf_read_file(text, file) < 0) {
-        fprintf(stderr, "%s: cannot read %s\n", prefix, file);
-        rb_buf_fini(text);
-        return 1;
-    }
-    if (rb_pg_connect(cfg->dsn, conn, &err) < 0) {
-        fprintf(stderr, "%s: %s\n", prefix, err.message);
-        rb_buf_fini(text);
-        return 1;
-    }
-    return 0;
-}
-
 static bool parse_date(const char *s, int *yyyymmdd)
 {
     int y, m, d, n = 0;
@@ -276,16 +277,8 @@ int ctl_travel(rb_config *cfg, int argc, char **argv)
     PGconn *conn;
     rb_error err;
 
-    if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
-        printf("%s", help);
-        return 0;
-    }
-    if (argc < 3 || strcmp(argv[1], "import") != 0) {
-        fprintf(stderr, "%s", help);
-        return 2;
-    }
-    if ((rc = only_common_flags(cfg, argc, argv, 3, help)))
-        return rc < 0 ? 2 : 0;
+    if ((rc = import_args(cfg, argc, argv, help)))
+        return rc < 0 ? 0 : rc;
     if (open_import(cfg, "rumbookctl travel import", argv[2], &csv, &conn))
         return 1;
     rc = rb_travel_import(conn, csv.data, &imported, &err);

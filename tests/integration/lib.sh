@@ -104,6 +104,21 @@ start_worker() {
   eval "pid_$name=$!"
 }
 
+# wait_assigned NAME...: waits until each named worker holds partitions,
+# so that commands submitted next are shared out among them.
+wait_assigned() {
+  local deadline=$((SECONDS + 60)) name held
+  while :; do
+    held=0
+    for name in "$@"; do
+      grep -q 'assigned topic' "$work/worker-$name.log" 2>/dev/null && held=$((held + 1))
+    done
+    [ "$held" = $# ] && return 0
+    [ $SECONDS -lt $deadline ] || fail "workers $* did not all get partitions"
+    sleep 0.2
+  done
+}
+
 # wait_until SECONDS SQL EXPECTED: polls until the query returns EXPECTED.
 wait_until() {
   local deadline=$((SECONDS + $1)) got

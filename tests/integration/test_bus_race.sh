@@ -30,11 +30,7 @@ done >"$work/commands.jsonl"
 
 start_worker a --batch-size 3 --linger-ms 5
 start_worker b --batch-size 5 --linger-ms 5
-deadline=$((SECONDS + 60))
-until [ "$(grep -l 'assigned topic' "$work"/worker-[ab].log 2>/dev/null | wc -l)" = 2 ]; do
-  [ $SECONDS -lt $deadline ] || fail "the two workers did not both get partitions"
-  sleep 0.2
-done
+wait_assigned a b
 "$ctl" submit --json "$work/commands.jsonl" >"$work/submitted" || fail "submit"
 wait_until 120 "SELECT count(*) FROM commands" 40
 

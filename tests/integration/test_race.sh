@@ -13,11 +13,7 @@ done >"$work/commands.jsonl"
 start_worker a --batch-size 7 --linger-ms 5
 start_worker b --batch-size 11 --linger-ms 5
 start_worker c --batch-size 5 --linger-ms 5
-deadline=$((SECONDS + 60))
-until [ "$(grep -l 'assigned topic' "$work"/worker-[abc].log 2>/dev/null | wc -l)" = 3 ]; do
-  [ $SECONDS -lt $deadline ] || fail "the three workers did not all get partitions"
-  sleep 0.2
-done
+wait_assigned a b c
 "$ctl" submit --json "$work/commands.jsonl" >"$work/submitted" || fail "submit"
 [ "$(wc -l <"$work/submitted")" = 300 ] || fail "not all 300 submitted"
 [ "$(grep -o '"partition":[0-9]*' "$work/submitted" | sort -u | wc -l)" -gt 1 ] || fail "all on one partition"
