@@ -582,7 +582,6 @@ void rb__batch_reset(batch *b)
     free(b->waits);
     free(b->promotions);
     free(b->travel);
-    free(b->closures);
     free(b->buses);
     free(b->quotas);
     free(b->uses);

@@ -24,6 +24,8 @@ typedef struct fact_session {
     const char *venue_address;
     int classes_before;  /* as fetched: 0 -> n holds its resources, n -> 0 frees them */
     rb_place place;      /* where its resources are (outreach: the booking school) */
+    bool has_resources;  /* as read: rooms, guides or equipment to hold */
+    bool has_waiting;    /* as read: classes are waiting for it */
     bool anchored;       /* alternatives around it were read */
     struct fact_session *live; /* a candidate's locked twin, whose counters are current */
     bool dirty;
@@ -120,7 +122,7 @@ typedef struct batch {
     size_t nwaits, nwaits_fetched, waits_cap;
     travel_entry *travel;    /* sorted by school, venue, mode */
     size_t ntravel;
-    rb_closure *closures;
+    const rb_closure *closures; /* the store's, borrowed */
     size_t nclosures;
     rb_bus *buses;
     size_t nbuses;

@@ -50,7 +50,8 @@ static int replace(PGconn *conn, const char *const *params, rb_error *err)
     if ((rc = rb__pg_command(conn, "BEGIN", 0, NULL, "begin", err)) < 0)
         return rc;
     if ((rc = rb__pg_command(conn, SQL_DELETE, 3, params, "replace closures", err)) < 0 ||
-        (rc = rb__pg_command(conn, SQL_INSERT, 6, params, "store closures", err)) < 0) {
+        (rc = rb__pg_command(conn, SQL_INSERT, 6, params, "store closures", err)) < 0 ||
+        (rc = rb__pg_command(conn, "NOTIFY rumbook_facts", 0, NULL, "notify workers", err)) < 0) {
         PQclear(PQexec(conn, "ROLLBACK"));
         return rc;
     }

@@ -61,5 +61,10 @@ int rb_catalog_import(PGconn *conn, const char *json, char *summary, size_t size
         PQclear(PQexec(conn, "ROLLBACK"));
         return rc;
     }
+    /* Workers drop their cached facts (closures, settings) at once. */
+    if ((rc = rb__pg_command(conn, "NOTIFY rumbook_facts", 0, NULL, "notify workers", err)) < 0) {
+        PQclear(PQexec(conn, "ROLLBACK"));
+        return rc;
+    }
     return rb__pg_command(conn, "COMMIT", 0, NULL, "commit", err);
 }

@@ -38,7 +38,8 @@ int rb_store_new(const rb_store_options *opt, const rb_calendar *cal, rb_store *
     st->topic_dlq = dup_or_null(opt->topic_dlq);
     for (i = 0; i < STORE_COLUMNS; i++)
         rb_buf_init(&st->col[i]);
-    if ((rc = rb_pg_connect(st->dsn, &st->conn, err)) < 0) {
+    if ((rc = rb_pg_connect(st->dsn, &st->conn, err)) < 0 ||
+        (rc = rb__pg_command(st->conn, "LISTEN rumbook_facts", 0, NULL, "listen", err)) < 0) {
         rb_store_free(st);
         return rc;
     }
@@ -52,6 +53,7 @@ void rb_store_free(rb_store *st)
 
     if (!st)
         return;
+    rb__store_forget_facts(st);
     PQfinish(st->conn);
     for (i = 0; i < STORE_COLUMNS; i++)
         rb_buf_fini(&st->col[i]);
@@ -226,6 +228,8 @@ int rb_store_process(rb_store *st, const rb_message *msgs, size_t n, rb_batch_st
             return rb_error_set(err, RB_ERETRY, "database unreachable: %s",
                                 PQerrorMessage(st->conn));
         PQclear(PQexec(st->conn, "SET TIME ZONE 'UTC'"));
+        PQclear(PQexec(st->conn, "LISTEN rumbook_facts"));
+        rb__store_forget_facts(st); /* changes while away went unheard */
     }
     return process(st, msgs, n, stats, err);
 }

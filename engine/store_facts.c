@@ -20,7 +20,9 @@
 
 static const char SQL_SETTINGS[] =
     "SELECT 's', key, value::float8, 0, 0 FROM settings"
-    " UNION ALL SELECT 'm', mode, road_factor, speed_kmh, overhead_min FROM travel_modes";
+    " UNION ALL SELECT 'm', mode, road_factor, speed_kmh, overhead_min FROM travel_modes"
+    " UNION ALL SELECT 't', 'travel_times', count(*), 0, 0 FROM (SELECT 1 FROM travel_times LIMIT 1) t"
+    " UNION ALL SELECT 't', 'quotas', count(*), 0, 0 FROM (SELECT 1 FROM quotas LIMIT 1) q";
 
 static const char SQL_TRAVEL[] =
     "SELECT school_id, venue_id, mode, minutes FROM travel_times"
@@ -29,8 +31,7 @@ static const char SQL_TRAVEL[] =
 static const char SQL_CLOSURES[] =
     "SELECT scope_kind, scope_id, to_char(first_day, 'YYYYMMDD')::int,"
     " to_char(last_day, 'YYYYMMDD')::int, summary FROM closures"
-    " WHERE daterange(first_day, last_day, '[]') && daterange($2::date, $3::date, '[]')"
-    " AND (scope_kind = 'all' OR scope_kind || ':' || scope_id = ANY($1::text[]))";
+    " WHERE last_day >= (now() AT TIME ZONE 'Europe/Copenhagen')::date - 1";
 
 /* Per (class, window) pair, so the gist index on (class_id, away) finds
  * just the trips that could conflict. */
@@ -70,13 +71,69 @@ static const char SQL_QUOTA_USE[] =
     " AND (q.category IS NULL OR q.category = o.category)"
     " AND (q.counts = 'bookings' OR bk.travel_mode = 'bus') GROUP BY 1, 2";
 
+/* Closed days are few and change by import only: every batch shares them. */
+static int read_closures(rb_store *st, int64_t now_ms, rb_error *err)
+{
+    PGresult *res = rb__pg_exec(st->conn, SQL_CLOSURES, 0, NULL, PGRES_TUPLES_OK,
+                                "read closures", err);
+    rb_closure *list;
+    int r;
+
+    if (!res)
+        return err->code;
+    if (!(list = calloc((size_t)PQntuples(res) + 1, sizeof(*list)))) {
+        PQclear(res);
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    }
+    for (r = 0; r < PQntuples(res); r++) {
+        list[r].scope = RB_SCOPE_ALL;
+        rb_scope_from_name(PQgetvalue(res, r, 0), &list[r].scope);
+        list[r].scope_id = PQgetvalue(res, r, 1);
+        list[r].first_day = atoi(PQgetvalue(res, r, 2));
+        list[r].last_day = atoi(PQgetvalue(res, r, 3));
+        list[r].summary = PQgetvalue(res, r, 4);
+    }
+    rb__store_forget_facts(st);
+    st->closures_res = res;
+    st->closures = list;
+    st->nclosures = (size_t)PQntuples(res);
+    st->settings_at_ms = now_ms;
+    return 0;
+}
+
+void rb__store_forget_facts(rb_store *st)
+{
+    PQclear(st->closures_res);
+    free(st->closures);
+    st->closures_res = NULL;
+    st->closures = NULL;
+    st->nclosures = 0;
+    st->settings_at_ms = 0;
+}
+
+/* Imports NOTIFY rumbook_facts; the store's session LISTENs, so a change
+ * applies to the next batch without waiting for the cache to age. */
+static bool facts_changed(rb_store *st)
+{
+    PGnotify *n;
+    bool changed = false;
+
+    PQconsumeInput(st->conn);
+    while ((n = PQnotifies(st->conn))) {
+        changed = true;
+        PQfreemem(n);
+    }
+    return changed;
+}
+
 int rb__store_settings(rb_store *st, int64_t now_ms, rb_error *err)
 {
     PGresult *res;
     rb_settings s;
     int r;
 
-    if (st->settings_at_ms && now_ms - st->settings_at_ms < SETTINGS_TTL_MS)
+    if (st->settings_at_ms && now_ms - st->settings_at_ms < SETTINGS_TTL_MS &&
+        !facts_changed(st))
         return 0;
     res = rb__pg_exec(st->conn, SQL_SETTINGS, 0, NULL, PGRES_TUPLES_OK, "read settings", err);
     if (!res)
@@ -90,6 +147,11 @@ int rb__store_settings(rb_store *st, int64_t now_ms, rb_error *err)
             s.modes[m].road_factor = v;
             s.modes[m].speed_kmh = strtod(PQgetvalue(res, r, 3), NULL);
             s.modes[m].overhead_min = atoi(PQgetvalue(res, r, 4));
+        } else if (*PQgetvalue(res, r, 0) == 't') {
+            if (strcmp(key, "travel_times") == 0)
+                st->has_travel_times = v > 0;
+            else
+                st->has_quotas = v > 0;
         } else if (strcmp(key, "bus_notice_days") == 0) {
             s.bus.notice_days = (int)v;
         } else if (strcmp(key, "bus_min_km") == 0) {
@@ -104,8 +166,7 @@ int rb__store_settings(rb_store *st, int64_t now_ms, rb_error *err)
     }
     PQclear(res);
     st->settings = s;
-    st->settings_at_ms = now_ms;
-    return 0;
+    return read_closures(st, now_ms, err);
 }
 
 /* The time the batch's sessions span, with room for travel and buses. */
@@ -282,63 +343,6 @@ static int bus_holds(rb_store *st, batch *b, int64_t from, int64_t until, rb_err
     return read_holds(st, b, SQL_BUS_HOLDS, "read bus holds", from, until, &b->bus_holds, err);
 }
 
-static void date_param(rb_buf *col, int64_t ms)
-{
-    int d = rb_local_date(ms);
-
-    rb_buf_reset(col);
-    rb_buf_printf(col, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100);
-}
-
-static void scope_key(rb_buf *col, const char *kind, const char *id)
-{
-    char key[512];
-
-    if (!id)
-        return;
-    snprintf(key, sizeof(key), "%s:%s", kind, id);
-    rb_pgarray_text(col, key);
-}
-
-static int closures(rb_store *st, batch *b, const fact_session *sessions, size_t n,
-                    int64_t from, int64_t until, rb_error *err)
-{
-    PGresult *res;
-    rb_closure *grown;
-    size_t i;
-    int r;
-
-    rb_pgarray_begin(&st->col[0]);
-    for (i = 0; i < b->nclasses; i++) {
-        scope_key(&st->col[0], "school", b->classes[i].c.school_id);
-        scope_key(&st->col[0], "municipality", b->classes[i].school.municipality);
-    }
-    for (i = 0; i < n; i++) {
-        scope_key(&st->col[0], "provider", sessions[i].s.provider_id);
-        scope_key(&st->col[0], "municipality", sessions[i].s.provider_municipality);
-        scope_key(&st->col[0], "venue", sessions[i].s.venue_id);
-    }
-    rb_pgarray_end(&st->col[0]);
-    date_param(&st->col[1], from);
-    date_param(&st->col[2], until);
-    if (!(res = rb__store_fetch_run(st, b, SQL_CLOSURES, 3, "read closures", err)))
-        return err->code;
-    grown = realloc(b->closures, (b->nclosures + (size_t)PQntuples(res) + 1) * sizeof(*grown));
-    if (!grown)
-        return rb_error_set(err, RB_ENOMEM, "out of memory");
-    b->closures = grown;
-    for (r = 0; r < PQntuples(res); r++) {
-        rb_closure *c = &b->closures[b->nclosures++];
-        c->scope = RB_SCOPE_ALL;
-        rb_scope_from_name(PQgetvalue(res, r, 0), &c->scope);
-        c->scope_id = PQgetvalue(res, r, 1);
-        c->first_day = atoi(PQgetvalue(res, r, 2));
-        c->last_day = atoi(PQgetvalue(res, r, 3));
-        c->summary = PQgetvalue(res, r, 4);
-    }
-    return 0;
-}
-
 static int cmp_travel(const void *a, const void *b)
 {
     const travel_entry *x = a, *y = b;
@@ -364,13 +368,15 @@ static int travel(rb_store *st, batch *b, rb_error *err)
         if (b->sessions[i].s.venue_id)
             rb_pgarray_text(&st->col[1], b->sessions[i].s.venue_id);
     rb_pgarray_end(&st->col[1]);
-    if (!(res = rb__store_fetch_run(st, b, SQL_TRAVEL, 2, "read travel times", err)))
+    if (!st->has_travel_times)
+        res = NULL;
+    else if (!(res = rb__store_fetch_run(st, b, SQL_TRAVEL, 2, "read travel times", err)))
         return err->code;
-    b->ntravel = (size_t)PQntuples(res);
+    b->ntravel = res ? (size_t)PQntuples(res) : 0;
     b->travel = calloc(b->ntravel + 1, sizeof(*b->travel));
     if (!b->travel)
         return rb_error_set(err, RB_ENOMEM, "out of memory");
-    for (r = 0; r < PQntuples(res); r++) {
+    for (r = 0; res && r < PQntuples(res); r++) {
         travel_entry *t = &b->travel[r];
         t->school_id = PQgetvalue(res, r, 0);
         t->venue_id = PQgetvalue(res, r, 1);
@@ -462,6 +468,8 @@ static int quotas(rb_store *st, batch *b, rb_error *err)
     size_t i;
     int r;
 
+    if (!st->has_quotas)
+        return 0;
     rb_pgarray_begin(&st->col[0]);
     rb_pgarray_begin(&st->col[1]);
     for (i = 0; i < b->nclasses; i++) {
@@ -514,12 +522,13 @@ int rb__store_fetch_facts(rb_store *st, batch *b, rb_error *err)
     int64_t from, until;
     int rc;
 
+    b->closures = st->closures;
+    b->nclosures = st->nclosures;
     link_facts(b);
     if (b->nsessions == 0)
         return 0;
     window_of(b->sessions, b->nsessions, &from, &until);
     if ((rc = travel(st, b, err)) < 0 ||
-        (rc = closures(st, b, b->sessions, b->nsessions, from, until, err)) < 0 ||
         (rc = class_holds(st, b, err)) < 0 ||
         (rc = resource_holds(st, b, b->resources, b->nresources, from, until, err)) < 0 ||
         (rc = buses(st, b, err)) < 0 || (rc = bus_holds(st, b, from, until, err)) < 0 ||
@@ -597,7 +606,6 @@ int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err)
     if ((rc = rb__store_fetch_resources(st, b, b->candidates, b->ncandidates, false,
                                         &b->candidate_resources, &b->ncandidate_resources,
                                         err)) < 0 ||
-        (rc = closures(st, b, b->candidates, b->ncandidates, from, until, err)) < 0 ||
         (rc = candidate_class_holds(st, b, err)) < 0 ||
         (rc = resource_holds(st, b, b->candidate_resources, b->ncandidate_resources, from,
                              until, err)) < 0 ||

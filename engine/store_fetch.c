@@ -25,7 +25,9 @@ static const char SQL_BOOKINGS[] =
     " o.target_group, o.duration_min, coalesce(" MS("o.sales_open") ", 0),"                   \
     " coalesce(" MS("o.sales_close") ", 0), o.notice_days, o.setup_min, o.cleanup_min,"      \
     " o.category, o.schedule_start, o.schedule_rrule, o.schedule_rdates, o.schedule_exdates," \
-    " o.provider_id, p.municipality, o.venue_id"
+    " o.provider_id, p.municipality, o.venue_id,"                                            \
+    " (SELECT count(*) FROM session_resources r WHERE r.session_id = s.id)::int,"             \
+    " EXISTS (SELECT 1 FROM waitlist w WHERE w.session_id = s.id AND w.status = 'waiting')"
 #define SESSION_JOINS                                                                       \
     " JOIN offerings o ON o.id = s.offering_id JOIN providers p ON p.id = o.provider_id"      \
     " LEFT JOIN venues v ON v.id = o.venue_id"
@@ -172,6 +174,8 @@ void rb__session_row(fact_session *fs, PGresult *res, int r)
     s->provider_id = PQgetvalue(res, r, 29);
     s->provider_municipality = or_null(res, r, 30);
     s->venue_id = or_null(res, r, 31);
+    fs->has_resources = atoi(PQgetvalue(res, r, 32)) > 0;
+    fs->has_waiting = *PQgetvalue(res, r, 33) == 't';
     fs->classes_before = s->classes_booked;
 }
 
@@ -218,13 +222,19 @@ int rb__store_fetch_resources(rb_store *st, batch *b, fact_session *sessions, si
 {
     session_resource *rows;
     PGresult *res;
-    size_t i, k = 0;
+    size_t i, k = 0, asking = 0;
     int r;
 
     rb_pgarray_begin(&st->col[0]);
     for (i = 0; i < n; i++)
-        rb_pgarray_text(&st->col[0], sessions[i].s.id);
+        if (sessions[i].has_resources && ++asking)
+            rb_pgarray_text(&st->col[0], sessions[i].s.id);
     rb_pgarray_end(&st->col[0]);
+    if (!asking) { /* most sessions need no room or guide: skip the round trip */
+        *nout = 0;
+        *out = calloc(1, sizeof(**out));
+        return *out ? 0 : rb_error_set(err, RB_ENOMEM, "out of memory");
+    }
     res = rb__store_fetch_run(st, b, lock ? SQL_RESOURCES_LOCK : SQL_RESOURCES_READ, 1,
                               lock ? "lock resources" : "read resources", err);
     if (!res)
@@ -262,24 +272,25 @@ int rb__store_fetch_resources(rb_store *st, batch *b, fact_session *sessions, si
 
 static int fetch_waits(rb_store *st, batch *b, rb_error *err)
 {
-    PGresult *res;
-    size_t i;
+    PGresult *res = NULL;
+    size_t i, asking = 0;
     int r;
 
     rb_pgarray_begin(&st->col[0]);
     for (i = 0; i < b->nsessions; i++)
-        rb_pgarray_text(&st->col[0], b->sessions[i].s.id);
+        if (b->sessions[i].has_waiting && ++asking)
+            rb_pgarray_text(&st->col[0], b->sessions[i].s.id);
     rb_pgarray_end(&st->col[0]);
-    if (!(res = rb__store_fetch_run(st, b, SQL_WAITS, 1, "lock waiting lists", err)))
+    if (asking && !(res = rb__store_fetch_run(st, b, SQL_WAITS, 1, "lock waiting lists", err)))
         return err->code;
-    b->nwaits = b->nwaits_fetched = (size_t)PQntuples(res);
+    b->nwaits = b->nwaits_fetched = res ? (size_t)PQntuples(res) : 0;
     b->waits_cap = b->nwaits + b->n;
     b->npromotions = b->nwaits;
     b->waits = calloc(b->waits_cap + 1, sizeof(*b->waits));
     b->promotions = calloc(b->npromotions + 1, sizeof(*b->promotions));
     if (!b->waits || !b->promotions)
         return rb_error_set(err, RB_ENOMEM, "out of memory");
-    for (r = 0; r < PQntuples(res); r++) {
+    for (r = 0; res && r < PQntuples(res); r++) {
         fact_wait *w = &b->waits[r];
         item *it = &b->promotions[r];
         w->id = PQgetvalue(res, r, 0);

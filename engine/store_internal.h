@@ -18,6 +18,11 @@ struct rb_store {
     rb_buf col[STORE_COLUMNS]; /* array literals, reused across batches */
     rb_settings settings;      /* the settings and travel_modes tables, cached */
     int64_t settings_at_ms;
+    PGresult *closures_res;    /* closures ending today or later, cached with the settings */
+    rb_closure *closures;
+    size_t nclosures;
+    bool has_travel_times;     /* whether reading the travel table can find anything */
+    bool has_quotas;
 };
 
 /* Runs a read and keeps its result alive for the attempt. */
@@ -35,8 +40,11 @@ void rb__session_row(fact_session *fs, PGresult *res, int r);
 int rb__store_fetch_resources(rb_store *st, batch *b, fact_session *sessions, size_t n,
                               bool lock, rb_resource **out, size_t *nout, rb_error *err);
 
-/* Refreshes st->settings when older than a few seconds. */
+/* Refreshes st->settings, the closures and what tables are in use when
+ * older than a few seconds: a change (an import) applies within that. */
 int rb__store_settings(rb_store *st, int64_t now_ms, rb_error *err);
+/* Drops the cached closures (the connection they came from was reset). */
+void rb__store_forget_facts(rb_store *st);
 
 /* Locks and reads what the commands name: bookings, sessions and their
  * resources, waiting lists, classes, decided commands, held pairs. */

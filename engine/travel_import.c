@@ -103,8 +103,11 @@ int rb_travel_import(PGconn *conn, char *csv, int *imported, rb_error *err)
         if (cols[i].failed && rc == 0)
             rc = rb_error_set(err, RB_ENOMEM, "out of memory");
     }
+    /* The upsert is one statement, all or nothing; then the workers are told. */
     if (rc == 0 && *imported)
         rc = rb__pg_command(conn, SQL_UPSERT, 4, params, "store travel times", err);
+    if (rc == 0 && *imported)
+        rc = rb__pg_command(conn, "NOTIFY rumbook_facts", 0, NULL, "notify workers", err);
     for (i = 0; i < 4; i++)
         rb_buf_fini(&cols[i]);
     if (rc < 0)
