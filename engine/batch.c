@@ -196,7 +196,7 @@ static void take(batch *b, fact_booking *bk, const rb_booking_request *req)
             bk->bus_until[i] = bh.until_ms;
         }
     }
-    bk->buses_changed = true;
+    bk->buses_changed = bk->buses_changed || bk->nbuses > 0;
     count_quotas(b, bk, +1);
 }
 
@@ -211,8 +211,8 @@ static void release(batch *b, fact_booking *bk)
     hold_pair(b, bk, false);
     rb_holds_remove(&b->class_holds, NULL, bk->id);
     rb_holds_remove(&b->bus_holds, NULL, bk->id);
+    bk->buses_changed = bk->mode == RB_MODE_BUS; /* only a bus trip has holds to drop */
     bk->nbuses = 0;
-    bk->buses_changed = true;
     count_quotas(b, bk, -1);
 }
 
@@ -437,7 +437,6 @@ static void promote(batch *b)
         it->status = RB_STATUS_CONFIRMED;
         it->invite = true;
         it->method = RB_ITIP_REQUEST;
-        it->m = b->items[0].m;
     }
 }
 

@@ -76,7 +76,8 @@ typedef struct item {
     rb_command cmd;
     int decode_rc;          /* RB_EDECODE: a dead letter */
     char cause[512];
-    bool promotion;         /* a waiting command confirmed now; cmd from the waitlist */
+    bool promotion;         /* a waiting command confirmed now; cmd from the waitlist
+                             * (m is NULL: it came from no message) */
     fact_wait *wait;        /* promotion's entry, or the entry this command made */
     /* outcome, recomputed on every attempt */
     bool duplicate;
@@ -102,6 +103,8 @@ typedef struct travel_entry {
 typedef struct batch {
     item *items;
     size_t n;
+    const char *const *extra_sessions; /* sessions to promote in without a command */
+    size_t nextra_sessions;
     item *promotions;        /* one slot per waiting entry fetched */
     size_t npromotions;
     int64_t now_ms;

@@ -234,6 +234,42 @@ int rb_store_process(rb_store *st, const rb_message *msgs, size_t n, rb_batch_st
     return process(st, msgs, n, stats, err);
 }
 
+/* Sessions with waiting classes and places again, though no command has
+ * touched them: their capacity was raised by a catalogue import. */
+static const char SQL_PROMOTABLE[] =
+    "SELECT DISTINCT w.session_id FROM waitlist w JOIN sessions s ON s.id = w.session_id"
+    " WHERE w.status = 'waiting' AND s.starts_at > now()"
+    " AND s.pupils_booked < s.pupil_capacity AND s.classes_booked < s.class_capacity LIMIT 100";
+
+int rb_store_promote_waiting(rb_store *st, int *promoted, rb_error *err)
+{
+    PGresult *res = rb__pg_exec(st->conn, SQL_PROMOTABLE, 0, NULL, PGRES_TUPLES_OK,
+                                "find sessions to promote in", err);
+    const char **ids;
+    batch b = {0};
+    rb_batch_stats stats = {0};
+    int r, rc = 0;
+
+    *promoted = 0;
+    if (!res)
+        return err->code;
+    ids = calloc((size_t)PQntuples(res) + 1, sizeof(*ids));
+    if (!ids) {
+        PQclear(res);
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    }
+    for (r = 0; r < PQntuples(res); r++)
+        ids[r] = PQgetvalue(res, r, 0);
+    b.extra_sessions = ids;
+    b.nextra_sessions = (size_t)PQntuples(res);
+    if (b.nextra_sessions)
+        rc = run_batch(st, &b, &stats, err);
+    *promoted = stats.promoted;
+    free(ids);
+    PQclear(res);
+    return rc;
+}
+
 int rb_store_offsets(rb_store *st, const char *topic, const int32_t *partitions, int64_t *next,
                      size_t n, rb_error *err)
 {

@@ -192,6 +192,8 @@ static int fetch_sessions(rb_store *st, batch *b, rb_error *err)
             rb_pgarray_text(&st->col[0], b->items[i].cmd.session_id);
     for (r = 0; r < PQntuples(bres); r++)
         rb_pgarray_text(&st->col[0], PQgetvalue(bres, r, 2));
+    for (i = 0; i < b->nextra_sessions; i++)
+        rb_pgarray_text(&st->col[0], b->extra_sessions[i]);
     rb_pgarray_end(&st->col[0]);
     if (!(res = rb__store_fetch_run(st, b, SQL_SESSIONS, 1, "lock sessions", err)))
         return err->code;
@@ -298,7 +300,6 @@ static int fetch_waits(rb_store *st, batch *b, rb_error *err)
         w->class_id = PQgetvalue(res, r, 3);
         it->promotion = true;
         it->wait = w;
-        it->m = &b->items[0].m[0];
         it->cmd.kind = RB_CMD_BOOK;
         it->cmd.command_id = PQgetvalue(res, r, 1);
         it->cmd.session_id = PQgetvalue(res, r, 2);

@@ -284,7 +284,8 @@ static void report(worker *w, int64_t *last)
 }
 
 /* Every few seconds, waiting-list entries whose notice period began get
- * their final decision, so no place is offered after that. */
+ * their final decision, so no place is offered after that; and classes
+ * waiting for a session whose capacity was raised are confirmed. */
 static void expire_waits(worker *w, int64_t *last)
 {
     int64_t now = mono_ms();
@@ -298,6 +299,10 @@ static void expire_waits(worker *w, int64_t *last)
         rb_log_warning("waiting list expiry failed: %s", err.message);
     else if (n)
         rb_log_info("waiting list expired=%d", n);
+    if (rb_store_promote_waiting(w->store, &n, &err) < 0)
+        rb_log_warning("waiting list promotion failed: %s", err.message);
+    else if (n)
+        rb_log_info("waiting list promoted=%d (places came free without a command)", n);
 }
 
 /* Fills a batch up to batch_size or until linger_ms after its first message. */

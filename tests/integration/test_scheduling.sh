@@ -75,6 +75,13 @@ decided "$w5" confirmed
 [ "$(sql "SELECT status FROM waitlist WHERE command_id = '$w6'")" = waiting ] || fail "c6 left the list"
 [ "$(sql "SELECT pupils_booked || '/' || classes_booked FROM sessions WHERE id = 'w1'")" = 20/1 ] ||
   fail "w1 counters after promotion"
+# The provider raises w1 to two classes: c6 gets the place without any command.
+sed 's/\("id":"w1"[^}]*"class_capacity":\)1/\12/' "$work/catalog.json" >"$work/raised.json"
+grep -q '"id":"w1"[^}]*"class_capacity":2' "$work/raised.json" || fail "could not raise w1 in the catalogue"
+"$ctl" catalog import "$work/raised.json" >/dev/null || fail "re-import"
+decided "$w6" confirmed
+[ "$(sql "SELECT pupils_booked || '/' || classes_booked FROM sessions WHERE id = 'w1'")" = 40/2 ] ||
+  fail "w1 counters after the capacity was raised"
 
 # Closures: the municipality's winter holiday from an .ics file; a public holiday.
 cat >"$work/aarhus.ics" <<'ICS'

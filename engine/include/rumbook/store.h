@@ -63,6 +63,11 @@ int rb_store_process(rb_store *st, const rb_message *msgs, size_t n, rb_batch_st
  * how many. Safe to run from several workers at once. */
 int rb_store_expire_waitlist(rb_store *st, int *expired, rb_error *err) RB_MUSTCHECK;
 
+/* Confirms waiting classes in sessions that have places again without a
+ * command touching them (a catalogue import raised the capacity), as a
+ * cancel in a batch would. *promoted says how many. */
+int rb_store_promote_waiting(rb_store *st, int *promoted, rb_error *err) RB_MUSTCHECK;
+
 /* Stored next offsets for topic's partitions; -1 where none is stored. */
 int rb_store_offsets(rb_store *st, const char *topic, const int32_t *partitions, int64_t *next,
                      size_t n, rb_error *err) RB_MUSTCHECK;
