@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "rumbook/events.h"
 #include "rumbook/json.h"
 #include "rumbook/pgarray.h"
 #include "rumbook/uuid.h"
@@ -42,6 +43,15 @@ static void test_json(void)
     CHECK_STR(rb_json_get_string(o, "note", &rc), "\xc3\xa5\n");
     CHECK(rb_json_get_string(o, "pupils", &rc) == NULL && rc == RB_EINVAL);
     CHECK_STR(rb_json_unknown_key(o, known), "note");
+    rb_json_object_free(o);
+    CHECK(rb_json_object_parse("{\"wait\":true,\"no\":false,\"n\":1}", &o, &err) == 0);
+    {
+        bool yes = false, no = true;
+        CHECK(rb_json_get_bool(o, "wait", &yes) == 0 && yes);
+        CHECK(rb_json_get_bool(o, "no", &no) == 0 && !no);
+        CHECK(rb_json_get_bool(o, "n", &yes) == RB_EINVAL);
+        CHECK(rb_json_get_bool(o, "absent", &yes) == RB_ENOTFOUND);
+    }
     rb_json_object_free(o);
     CHECK(rb_json_object_parse("{\"a\":[1]}", &o, &err) == RB_EINVAL);
     CHECK(strstr(err.message, "nested") != NULL);
@@ -85,11 +95,47 @@ static void test_uuid(void)
     CHECK(!rb_uuid_valid("6756086c+2638-443b-97fb-93f9dc194dc6"));
 }
 
+/* The decision a portal reads, with the scheduling fields, through the
+ * encoder and back out as JSON. */
+static void test_decision_fields(void)
+{
+    rb_session s1 = {.id = "s-0406", .starts_at_ms = 1806994800000LL,
+                     .ends_at_ms = 1807002000000LL};
+    const rb_session *alts[1] = {&s1};
+    const char *buses[2] = {"ulf-bus-1", "ulf-bus-2"};
+    rb_verdict v;
+    rb_decision d = {.command_id = "c-1", .status = RB_STATUS_WAITLISTED, .reasons = &v,
+                     .decided_at_ms = 1, .session_id = "s-0330", .class_id = "4a", .pupils = 25,
+                     .waitlist_position = 2, .alternatives = alts, .nalternatives = 1,
+                     .travel_mode = "bus", .departs_at_ms = 10, .returns_at_ms = 20,
+                     .bus_ids = buses, .nbus_ids = 2};
+    uint8_t *bytes;
+    size_t len;
+    rb_buf b;
+
+    rb_verdict_init(&v);
+    rb_verdict_add(&v, "no_class_places", "all %d class places are taken", 2);
+    CHECK(rb_decision_encode(&d, &bytes, &len) == 0);
+    rb_buf_init(&b);
+    CHECK(rb_decision_to_json(bytes, len, &b) == 0);
+    CHECK(strstr(b.data, "\"status\":\"waitlisted\"") != NULL);
+    CHECK(strstr(b.data, "\"waitlist_position\":2") != NULL);
+    CHECK(strstr(b.data, "\"travel_mode\":\"bus\"") != NULL);
+    CHECK(strstr(b.data, "\"bus_ids\":[\"ulf-bus-1\",\"ulf-bus-2\"]") != NULL);
+    CHECK(strstr(b.data, "\"alternatives\":[{\"session_id\":\"s-0406\","
+                         "\"starts_at_unix_ms\":1806994800000}]") != NULL);
+    CHECK(strstr(b.data, "\"code\":\"no_class_places\"") != NULL);
+    CHECK_STR(rb_status_name(RB_STATUS_PENDING_REVIEW), "pending_review");
+    rb_buf_fini(&b);
+    free(bytes);
+}
+
 int main(void)
 {
     test_pgarray();
     test_json();
     test_strset();
     test_uuid();
+    test_decision_fields();
     return check_done("test_codec");
 }

@@ -58,6 +58,33 @@ static void test_valid_book(void)
     rb_command_fini(&cmd);
 }
 
+static void test_travel_mode_and_waiting(void)
+{
+    Rumbook__V1__BookingCommand m = RUMBOOK__V1__BOOKING_COMMAND__INIT;
+    Rumbook__V1__BookRequest b = RUMBOOK__V1__BOOK_REQUEST__INIT;
+    rb_command cmd;
+
+    m.command_id = ID;
+    b.session_id = "s1";
+    b.class_id = "c1";
+    b.has_pupils = 1;
+    b.pupils = 20;
+    m.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_BOOK;
+    m.book = &b;
+    CHECK(decode_msg(&m, &cmd) == 0 && cmd.mode == RB_MODE_PUBLIC_TRANSPORT && !cmd.wait_if_full);
+    rb_command_fini(&cmd);
+    b.has_travel_mode = 1;
+    b.travel_mode = RUMBOOK__V1__TRAVEL_MODE__BUS;
+    b.has_wait_if_full = 1;
+    b.wait_if_full = 1;
+    CHECK(decode_msg(&m, &cmd) == 0 && cmd.mode == RB_MODE_BUS && cmd.wait_if_full);
+    rb_command_fini(&cmd);
+    b.travel_mode = (Rumbook__V1__TravelMode)42; /* from a newer portal */
+    CHECK(decode_msg(&m, &cmd) == 0 && cmd.kind == RB_CMD_INVALID);
+    CHECK(rb_verdict_has(&cmd.problems, "invalid_field"));
+    rb_command_fini(&cmd);
+}
+
 static void test_invalid_book_keeps_its_id(void)
 {
     rb_command cmd;
@@ -138,6 +165,7 @@ static void test_text_validation(void)
 int main(void)
 {
     test_valid_book();
+    test_travel_mode_and_waiting();
     test_invalid_book_keeps_its_id();
     test_unreadable_id_is_a_dead_letter();
     test_garbage();
