@@ -1,6 +1,7 @@
-/* Reading the facts around a batch's sessions and classes: settings,
- * travel times, closures, and the holds of classes, resources and buses
- * over the batch's days. Buses and quotas are locked (by id, after the
+/* Reading the facts around a batch's sessions and classes: settings and
+ * closures (cached per store), travel times, the holds of classes,
+ * resources and buses over the batch's days, and the sessions near a
+ * rejected one for alternatives. Buses and quotas are locked (by id, after the
  * rows store_fetch.c locks) because choosing a bus or counting a quota is
  * a read-then-write that two workers must not interleave. */
 #include <stdio.h>
@@ -17,7 +18,6 @@
 #define SETTINGS_TTL_MS 5000
 #define HALF_DAY_MS (12 * 3600 * 1000LL)
 
-
 static const char SQL_SETTINGS[] =
     "SELECT 's', key, value::float8, 0, 0 FROM settings"
     " UNION ALL SELECT 'm', mode, road_factor, speed_kmh, overhead_min FROM travel_modes"
@@ -33,7 +33,7 @@ static const char SQL_CLOSURES[] =
     " to_char(last_day, 'YYYYMMDD')::int, summary FROM closures"
     " WHERE last_day >= (now() AT TIME ZONE 'Europe/Copenhagen')::date - 1";
 
-/* Per (class, window) pair, so the gist index on (class_id, away) finds
+/* Per (class, window) pair, so the gist index on (class_no, away) finds
  * just the trips that could conflict. */
 static const char SQL_CLASS_HOLDS[] =
     "SELECT b.class_id, b.id::text, " MS("lower(b.away)") ", " MS("upper(b.away)") ", NULL, NULL"
@@ -223,16 +223,14 @@ static bool changed_in_batch(batch *b, const char *owner)
     return bk && bk->dirty;
 }
 
-/* Reads holds of the keys in col[0] over [from, until) into h; rows the
- * list has, or the batch has changed, are left out. */
-static int read_holds(rb_store *st, batch *b, const char *sql, const char *what, int64_t from,
-                      int64_t until, rb_holds *h, rb_error *err)
+/* Reads holds with the parameters in col[0..2] into h; rows the list
+ * has, or the batch has changed, are left out. */
+static int read_holds(rb_store *st, batch *b, const char *sql, const char *what, rb_holds *h,
+                      rb_error *err)
 {
     PGresult *res;
     int r;
 
-    if (from || until)
-        window_params(st, from, until);
     if (!(res = rb__store_fetch_run(st, b, sql, 3, what, err)))
         return err->code;
     for (r = 0; r < PQntuples(res); r++) {
@@ -287,7 +285,7 @@ static int class_holds(rb_store *st, batch *b, rb_error *err)
         class_session(st, b, b->promotions[i].cmd.class_id, b->promotions[i].cmd.session_id);
     for (i = 0; i < 3; i++)
         rb_pgarray_end(&st->col[i]);
-    return read_holds(st, b, SQL_CLASS_HOLDS, "read class trips", 0, 0, &b->class_holds, err);
+    return read_holds(st, b, SQL_CLASS_HOLDS, "read class trips", &b->class_holds, err);
 }
 
 /* The trips of rejected classes around each of their candidate sessions. */
@@ -312,7 +310,7 @@ static int candidate_class_holds(rb_store *st, batch *b, rb_error *err)
     }
     for (i = 0; i < 3; i++)
         rb_pgarray_end(&st->col[i]);
-    return read_holds(st, b, SQL_CLASS_HOLDS, "read class trips", 0, 0, &b->class_holds, err);
+    return read_holds(st, b, SQL_CLASS_HOLDS, "read class trips", &b->class_holds, err);
 }
 
 static int resource_holds(rb_store *st, batch *b, const rb_resource *res, size_t n, int64_t from,
@@ -326,8 +324,8 @@ static int resource_holds(rb_store *st, batch *b, const rb_resource *res, size_t
     for (i = 0; i < n; i++)
         rb_pgarray_text(&st->col[0], res[i].id);
     rb_pgarray_end(&st->col[0]);
-    return read_holds(st, b, SQL_RESOURCE_HOLDS, "read resource holds", from, until,
-                      &b->resource_holds, err);
+    window_params(st, from, until);
+    return read_holds(st, b, SQL_RESOURCE_HOLDS, "read resource holds", &b->resource_holds, err);
 }
 
 static int bus_holds(rb_store *st, batch *b, int64_t from, int64_t until, rb_error *err)
@@ -340,7 +338,8 @@ static int bus_holds(rb_store *st, batch *b, int64_t from, int64_t until, rb_err
     for (i = 0; i < b->nbuses; i++)
         rb_pgarray_text(&st->col[0], b->buses[i].id);
     rb_pgarray_end(&st->col[0]);
-    return read_holds(st, b, SQL_BUS_HOLDS, "read bus holds", from, until, &b->bus_holds, err);
+    window_params(st, from, until);
+    return read_holds(st, b, SQL_BUS_HOLDS, "read bus holds", &b->bus_holds, err);
 }
 
 static int cmp_travel(const void *a, const void *b)
