@@ -6,25 +6,13 @@
 
 #include <libical/ical.h>
 
+#include "localtime_internal.h"
 #include "rumbook/availability.h"
 #include "rumbook/decision.h"
-#include "rumbook/localtime.h"
 
 /* A weekly rule over a school year has ~100 occurrences; the cap only
  * stops a rule like FREQ=MINUTELY from spinning. */
 #define MAX_STEPS 100000
-
-static struct icaltimetype floating(const rb_local *l)
-{
-    struct icaltimetype t = icaltime_null_time();
-
-    t.year = l->year;
-    t.month = l->month;
-    t.day = l->day;
-    t.hour = l->hour;
-    t.minute = l->minute;
-    return t;
-}
 
 static bool same_minute(struct icaltimetype a, const rb_local *l)
 {
@@ -103,7 +91,7 @@ static int walk_rule(const rb_schedule *s, const rb_local *start,
 
     if ((rc = parse_rule(s, &r, err)) < 0)
         return rc;
-    if (!(it = icalrecur_iterator_new(r, floating(start))))
+    if (!(it = icalrecur_iterator_new(r, rb__local_floating(start))))
         return rb_error_set(err, RB_EINVAL, "rrule: \"%s\" cannot be expanded", s->rrule);
     for (t = icalrecur_iterator_next(it); !icaltime_is_null_time(t) && steps < MAX_STEPS;
          t = icalrecur_iterator_next(it), steps++)
@@ -121,7 +109,7 @@ typedef struct find_ctx {
 static bool find_step(struct icaltimetype t, void *ctx)
 {
     find_ctx *f = ctx;
-    struct icaltimetype w = floating(f->want);
+    struct icaltimetype w = rb__local_floating(f->want);
 
     if (same_minute(t, f->want))
         f->found = true;
@@ -147,7 +135,7 @@ int rb_schedule_occurs(const rb_schedule *s, int64_t start_ms, bool *occurs, rb_
         *occurs = rc > 0;
         return rc < 0 ? rc : 0;
     }
-    if (same_minute(floating(&start), &want)) {
+    if (same_minute(rb__local_floating(&start), &want)) {
         *occurs = true;
         return 0;
     }

@@ -5,8 +5,8 @@
 
 #include <libical/ical.h>
 
+#include "localtime_internal.h"
 #include "rumbook/calendar.h"
-#include "rumbook/localtime.h"
 
 static icaltimezone *zone(void)
 {
@@ -34,7 +34,7 @@ void rb_local_from_ms(int64_t ms, rb_local *out)
     out->minute = tt.minute;
 }
 
-int64_t rb_local_to_ms(const rb_local *l)
+struct icaltimetype rb__local_floating(const rb_local *l)
 {
     struct icaltimetype tt = icaltime_null_time();
 
@@ -43,7 +43,12 @@ int64_t rb_local_to_ms(const rb_local *l)
     tt.day = l->day;
     tt.hour = l->hour;
     tt.minute = l->minute;
-    return (int64_t)icaltime_as_timet_with_zone(tt, zone()) * 1000;
+    return tt;
+}
+
+int64_t rb_local_to_ms(const rb_local *l)
+{
+    return (int64_t)icaltime_as_timet_with_zone(rb__local_floating(l), zone()) * 1000;
 }
 
 int rb_local_date(int64_t ms)
