@@ -238,12 +238,13 @@ static int waiting_count(batch *b, const fact_session *fs)
     int n = 0;
 
     for (i = 0; i < b->nwaits; i++)
-        n += !b->waits[i].leaves && b->waits[i].session == fs;
+        n += !b->waits[i].leaves && !b->waits[i].review && b->waits[i].session == fs;
     return n;
 }
 
-/* Capacity was the only obstacle and the teacher asked to wait. */
-static void waitlist(batch *b, item *it, fact_session *fs, fact_class *fc)
+/* Capacity was the only obstacle and the teacher asked to wait; or the
+ * bus order needs staff (review). */
+static void waitlist(batch *b, item *it, fact_session *fs, fact_class *fc, bool review)
 {
     fact_wait *w;
 
@@ -262,10 +263,11 @@ static void waitlist(batch *b, item *it, fact_session *fs, fact_class *fc)
     w->class_id = fc->c.id;
     w->klass = fc;
     w->is_new = true;
+    w->review = review;
     w->expires_ms = fs->s.starts_at_ms - (int64_t)fs->s.notice_days * 86400000LL;
     it->wait = w;
-    it->position = waiting_count(b, fs);
-    it->status = RB_STATUS_WAITLISTED;
+    it->position = review ? 0 : waiting_count(b, fs);
+    it->status = review ? RB_STATUS_PENDING_REVIEW : RB_STATUS_WAITLISTED;
 }
 
 static fact_booking *new_booking(batch *b, item *it, fact_session *fs, fact_class *fc)
@@ -302,12 +304,10 @@ static void decide_book(batch *b, item *it)
     rb_decide(&req, rb_booking_rules, rb_booking_rules_count, &it->verdict);
     if (!rb_verdict_ok(&it->verdict)) {
         if (it->cmd.wait_if_full && rb_verdict_only_capacity(&it->verdict))
-            return waitlist(b, it, fs, fc);
+            return waitlist(b, it, fs, fc, false);
         if (rb_verdict_needs_review(&it->verdict))
-            it->status = RB_STATUS_PENDING_REVIEW;
-        else
-            reject(it);
-        return;
+            return waitlist(b, it, fs, fc, true);
+        return reject(it);
     }
     if (!(bk = new_booking(b, it, fs, fc))) {
         rb_verdict_add(&it->verdict, "internal_error", "cannot make a booking id");
@@ -409,7 +409,22 @@ static void decide_item(batch *b, item *it)
     }
 }
 
-/* The waiting classes, in the order they joined, that fit now. */
+static bool has_places(const fact_session *fs, int pupils)
+{
+    return fs->s.classes_booked < fs->s.class_capacity &&
+           fs->s.pupils_booked + pupils <= fs->s.pupil_capacity;
+}
+
+/* A review whose distance is known now is decided for good. */
+static void refuse(fact_wait *w, item *it)
+{
+    w->leaves = true;
+    w->refused = true;
+    it->status = RB_STATUS_REJECTED;
+}
+
+/* The waiting classes, in the order they joined, that fit now; and the
+ * bus orders in review that can be decided now. */
 static void promote(batch *b)
 {
     size_t k;
@@ -423,11 +438,14 @@ static void promote(batch *b)
 
         rb_verdict_init(&it->verdict);
         it->status = RB_STATUS_REJECTED;
-        if (w->leaves || !w->klass || fs->s.classes_booked >= fs->s.class_capacity ||
-            fs->s.pupils_booked + it->cmd.pupils > fs->s.pupil_capacity)
+        if (w->leaves || !w->klass || (!w->review && !has_places(fs, it->cmd.pupils)))
             continue;
         req = request_for(b, fs, w->klass, it->cmd.pupils, it->cmd.mode, NULL);
         rb_decide(&req, rb_booking_rules, rb_booking_rules_count, &it->verdict);
+        if (w->review && !rb_verdict_ok(&it->verdict) && !rb_verdict_needs_review(&it->verdict)) {
+            refuse(w, it);
+            continue;
+        }
         if (!rb_verdict_ok(&it->verdict) || !(bk = new_booking(b, it, fs, w->klass)))
             continue;
         take(b, bk, &req);

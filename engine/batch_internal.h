@@ -60,13 +60,16 @@ typedef struct fact_booking {
     bool dirty;
 } fact_booking;
 
-/* A class waiting for a place in a session. */
+/* A class waiting for a place in a session, or (review) for staff to
+ * supply what the bus rules could not compute. */
 typedef struct fact_wait {
     const char *id;
     fact_session *session;
     const char *class_id;
     fact_class *klass;
-    bool leaves;          /* promoted in this batch */
+    bool review;
+    bool leaves;          /* decided in this batch: confirmed, or (refused) rejected */
+    bool refused;
     bool is_new;
     int64_t expires_ms;
 } fact_wait;

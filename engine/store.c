@@ -235,11 +235,13 @@ int rb_store_process(rb_store *st, const rb_message *msgs, size_t n, rb_batch_st
 }
 
 /* Sessions with waiting classes and places again, though no command has
- * touched them: their capacity was raised by a catalogue import. */
+ * touched them (a catalogue import raised the capacity), and sessions with
+ * bus orders in review (an import may have added what was missing). */
 static const char SQL_PROMOTABLE[] =
     "SELECT DISTINCT w.session_id FROM waitlist w JOIN sessions s ON s.id = w.session_id"
-    " WHERE w.status = 'waiting' AND s.starts_at > now()"
-    " AND s.pupils_booked < s.pupil_capacity AND s.classes_booked < s.class_capacity LIMIT 100";
+    " WHERE w.status = 'waiting' AND s.starts_at > now() AND (w.kind = 'review'"
+    " OR (s.pupils_booked < s.pupil_capacity AND s.classes_booked < s.class_capacity))"
+    " LIMIT 100";
 
 int rb_store_promote_waiting(rb_store *st, int *promoted, rb_error *err)
 {

@@ -50,7 +50,7 @@ static const char SQL_RESOURCES_READ[] =
 
 static const char SQL_WAITS[] =
     "SELECT id::text, command_id::text, session_id, class_id, pupils, travel_mode, note,"
-    " actor_email, actor_name FROM waitlist WHERE status = 'waiting'"
+    " actor_email, actor_name, kind FROM waitlist WHERE status = 'waiting'"
     " AND session_id = ANY($1::text[]) ORDER BY id FOR UPDATE";
 
 static const char SQL_CLASSES[] =
@@ -298,6 +298,7 @@ static int fetch_waits(rb_store *st, batch *b, rb_error *err)
         w->id = PQgetvalue(res, r, 0);
         w->session = rb__batch_session(b, PQgetvalue(res, r, 2));
         w->class_id = PQgetvalue(res, r, 3);
+        w->review = strcmp(PQgetvalue(res, r, 9), "review") == 0;
         it->promotion = true;
         it->wait = w;
         it->cmd.kind = RB_CMD_BOOK;

@@ -48,14 +48,16 @@ static const char SQL_INSERT_RESOURCE_HOLDS[] =
 
 static const char SQL_INSERT_WAITS[] =
     "INSERT INTO waitlist (command_id, session_id, class_id, pupils, travel_mode, note,"
-    " actor_email, actor_name, expires_at)"
-    " SELECT u.c, u.s, u.k, u.p, u.m, u.n, u.ae, u.an, to_timestamp(u.x / 1000.0)"
+    " actor_email, actor_name, expires_at, kind)"
+    " SELECT u.c, u.s, u.k, u.p, u.m, u.n, u.ae, u.an, to_timestamp(u.x / 1000.0), u.kind"
     " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[],"
-    " $7::text[], $8::text[], $9::bigint[]) AS u(c, s, k, p, m, n, ae, an, x)";
+    " $7::text[], $8::text[], $9::bigint[], $10::text[])"
+    " AS u(c, s, k, p, m, n, ae, an, x, kind)";
 
-static const char SQL_PROMOTE_WAITS[] =
-    "UPDATE waitlist w SET status = 'promoted', booking_id = u.b, resolved_at = now()"
-    " FROM unnest($1::bigint[], $2::uuid[]) AS u(id, b) WHERE w.id = u.id";
+/* Entries decided in the batch: promoted (with their booking) or rejected. */
+static const char SQL_RESOLVE_WAITS[] =
+    "UPDATE waitlist w SET status = u.status, booking_id = u.b, resolved_at = now()"
+    " FROM unnest($1::bigint[], $2::text[], $3::uuid[]) AS u(id, status, b) WHERE w.id = u.id";
 
 /* A promoted command already has its row (it was waitlisted). */
 static const char SQL_UPDATE_COMMANDS[] =
@@ -245,11 +247,10 @@ static int write_waits(rb_store *st, batch *b, rb_error *err)
     size_t i, n = 0;
     int rc;
 
-    begin_columns(st, 9);
+    begin_columns(st, 10);
     for (i = 0; i < b->n; i++) {
         const item *it = &b->items[i];
-        if (it->status != RB_STATUS_WAITLISTED || !it->wait || it->duplicate ||
-            it->decode_rc < 0)
+        if (!it->wait || it->duplicate || it->decode_rc < 0)
             continue;
         rb_pgarray_text(&st->col[0], it->cmd.command_id);
         rb_pgarray_text(&st->col[1], it->wait->session->s.id);
@@ -260,21 +261,23 @@ static int write_waits(rb_store *st, batch *b, rb_error *err)
         rb_pgarray_text(&st->col[6], it->cmd.actor_email);
         rb_pgarray_text(&st->col[7], it->cmd.actor_name ? it->cmd.actor_name : "");
         rb_pgarray_int(&st->col[8], it->wait->expires_ms);
+        rb_pgarray_text(&st->col[9], it->wait->review ? "review" : "capacity");
         n++;
     }
-    if (n && (rc = run(st, SQL_INSERT_WAITS, 9, "insert waiting entries", err)) < 0)
+    if (n && (rc = run(st, SQL_INSERT_WAITS, 10, "insert waiting entries", err)) < 0)
         return rc;
     n = 0;
-    begin_columns(st, 2);
+    begin_columns(st, 3);
     for (i = 0; i < b->npromotions; i++) {
         const item *it = &b->promotions[i];
-        if (it->status != RB_STATUS_CONFIRMED)
+        if (!it->wait->leaves)
             continue;
         rb_pgarray_text(&st->col[0], it->wait->id);
-        rb_pgarray_text(&st->col[1], it->booking->id);
+        rb_pgarray_text(&st->col[1], it->wait->refused ? "rejected" : "promoted");
+        rb_pgarray_text(&st->col[2], it->booking ? it->booking->id : NULL);
         n++;
     }
-    return n ? run(st, SQL_PROMOTE_WAITS, 2, "promote waiting entries", err) : 0;
+    return n ? run(st, SQL_RESOLVE_WAITS, 3, "resolve waiting entries", err) : 0;
 }
 
 static int write_sessions(rb_store *st, batch *b, rb_error *err)
@@ -521,7 +524,7 @@ static void count(const item *it, rb_batch_stats *stats)
         stats->dead_letters++;
     else if (it->duplicate)
         stats->duplicates++;
-    else if (it->promotion)
+    else if (it->promotion && it->status == RB_STATUS_CONFIRMED)
         stats->promoted++;
     else if (it->status == RB_STATUS_CONFIRMED)
         stats->confirmed++;
@@ -576,7 +579,7 @@ static int write_events(rb_store *st, batch *b, rb_batch_stats *stats, rb_error 
     ncommands = 0;
     begin_columns(st, 6);
     for (i = 0; i < b->npromotions && rc == 0; i++) {
-        if (b->promotions[i].status != RB_STATUS_CONFIRMED)
+        if (!b->promotions[i].wait->leaves)
             continue;
         rc = add_item(st, &b->promotions[i], b->now_ms, &o, &codes, &ncommands, err);
         count(&b->promotions[i], stats);
@@ -645,7 +648,7 @@ int rb__store_write(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *err
 }
 
 static const char SQL_EXPIRING[] =
-    "SELECT id::text, command_id::text, session_id, class_id, pupils FROM waitlist"
+    "SELECT id::text, command_id::text, session_id, class_id, pupils, kind FROM waitlist"
     " WHERE status = 'waiting' AND expires_at <= now() ORDER BY id LIMIT 500"
     " FOR UPDATE SKIP LOCKED";
 
@@ -662,8 +665,12 @@ static int expiry_decision(rb_store *st, PGresult *res, int r, int64_t now, outb
     size_t len;
 
     rb_verdict_init(&v);
-    rb_verdict_add(&v, "waitlist_expired", "no place came free before session \"%s\" closed "
-                   "for booking", PQgetvalue(res, r, 2));
+    if (strcmp(PQgetvalue(res, r, 5), "review") == 0)
+        rb_verdict_add(&v, "waitlist_expired", "the bus order was not reviewed before session "
+                       "\"%s\" closed for booking", PQgetvalue(res, r, 2));
+    else
+        rb_verdict_add(&v, "waitlist_expired", "no place came free before session \"%s\" "
+                       "closed for booking", PQgetvalue(res, r, 2));
     d.command_id = PQgetvalue(res, r, 1);
     d.status = RB_STATUS_REJECTED;
     d.reasons = &v;

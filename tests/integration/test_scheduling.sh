@@ -33,8 +33,10 @@ session() { # id offering local-date start end pupils classes [resources]
   session o3-0217 o3 2027-02-17 09:00 11:00 60 2 | sed 's/+02:00/+01:00/g'
   session o3-0325 o3 2027-03-25 09:00 11:00 60 2 | sed 's/+02:00/+01:00/g'
   session w1 o3 2027-04-21 09:00 11:00 60 1 | sed 's/,$//'
-  echo '],"schools":[{"id":"s1","name":"Skovvangskolen","municipality":"Aarhus","lat":56.17,"lon":10.19,"day_start":"07:30"}],'
-  echo "\"classes\":[${classes%,}],"
+  echo '],"schools":[{"id":"s1","name":"Skovvangskolen","municipality":"Aarhus","lat":56.17,"lon":10.19,"day_start":"07:30"},'
+  echo '{"id":"s2","name":"Nyskolen","municipality":"Aarhus","day_start":"07:30"}],'
+  echo "\"classes\":[${classes}"
+  echo '{"id":"n4","school":"s2","name":"4.N","grade":4,"size":22,"teacher_email":"n4@nyskolen.example"}],'
   echo '"buses":[{"id":"bus-1","name":"ULF-bus 1","seats":47,"municipality":"Aarhus","depot_lat":56.16,"depot_lon":10.2}]}'
 } >"$work/catalog.json"
 setup_catalog "$work/catalog.json"
@@ -119,6 +121,23 @@ c9=$(submit_one book --session o1-0406 --class c9 --pupils 25)
 decided "$c9" confirmed
 [ "$(sql "SELECT to_char(lower(away) AT TIME ZONE 'Europe/Copenhagen', 'HH24:MI') FROM bookings WHERE command_id = '$c9'")" = 08:10 ] ||
   fail "the trip does not use the travel table"
+
+# A bus order from a school without coordinates waits for review; when the
+# school's coordinates are added, it is decided (confirmed) under its own id.
+printf 's2,v1,bus,35\n' >"$work/travel2.csv"
+"$ctl" travel import "$work/travel2.csv" >/dev/null || fail "travel import s2"
+r1=$(submit_one book --session o1-0406 --class n4 --pupils 22 --travel bus)
+decided "$r1" pending_review
+[ "$(sql "SELECT reasons FROM commands WHERE command_id = '$r1'")" = bus_needs_review ] ||
+  fail "review: $(sql "SELECT reasons FROM commands WHERE command_id = '$r1'")"
+[ "$(sql "SELECT kind || ' ' || status FROM waitlist WHERE command_id = '$r1'")" = "review waiting" ] ||
+  fail "the bus order is not waiting for review"
+echo '{"schools":[{"id":"s2","name":"Nyskolen","municipality":"Aarhus","day_start":"07:30","lat":56.2,"lon":10.1}]}' \
+  >"$work/s2.json"
+"$ctl" catalog import "$work/s2.json" >/dev/null || fail "adding s2's coordinates"
+decided "$r1" confirmed
+[ "$(sql "SELECT count(*) FROM bus_holds h JOIN bookings b ON b.id = h.booking_id WHERE b.command_id = '$r1'")" = 1 ] ||
+  fail "the reviewed order holds no bus"
 
 # A bus trip, then a reschedule: same UID, SEQUENCE 1, the bus moves along.
 c10=$(submit_one book --session o1-0413 --class c10 --pupils 25 --travel bus)
