@@ -167,9 +167,10 @@ static char *catalogue(const options *o)
     }
     rb_buf_puts(&b, "],\"schools\":[");
     for (k = 0; k < o->schools; k++)
+        /* Schools within about ten kilometres of the venues, as in one municipality. */
         rb_buf_printf(&b, "%s{\"id\":\"sc%d\",\"name\":\"School %d\",\"lat\":56.%04d,"
                       "\"lon\":10.%04d,\"day_start\":\"07:00\",\"day_end\":\"17:00\"}",
-                      k ? "," : "", k, k, (k * 7) % 9999, (k * 13) % 9999);
+                      k ? "," : "", k, k, (k * 7) % 1000, (k * 13) % 1000);
     rb_buf_puts(&b, "],\"classes\":[");
     for (k = 0; k < o->classes; k++)
         rb_buf_printf(&b, "%s{\"id\":\"c%d\",\"school\":\"sc%d\",\"name\":\"%d.A\",\"grade\":%d,"
