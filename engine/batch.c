@@ -45,8 +45,8 @@ fact_booking *rb__batch_booking(batch *b, const char *id)
     return hit;
 }
 
-int rb__batch_travel_minutes(const batch *b, const char *school_id, const char *venue_id,
-                             enum rb_mode mode)
+static int travel_minutes(const batch *b, const char *school_id, const char *venue_id,
+                          enum rb_mode mode)
 {
     size_t lo = 0, hi = b->ntravel;
 
@@ -116,10 +116,9 @@ static rb_booking_request request_for(batch *b, const fact_session *fs, const fa
 
     if (fs && fc) {
         req.class_holds_session = holds(b, fs->s.id, fc->c.id);
-        req.table_minutes = rb__batch_travel_minutes(b, fc->c.school_id, fs->s.venue_id, mode);
+        req.table_minutes = travel_minutes(b, fc->c.school_id, fs->s.venue_id, mode);
     }
-    rb_request_plan(&req);
-    return req;
+    return req; /* rb_decide plans the trip */
 }
 
 /* Quota counters follow the bookings made and released in the batch. */
@@ -300,8 +299,8 @@ static void decide_book(batch *b, item *it)
 
     req.session_id = it->cmd.session_id;
     req.class_id = it->cmd.class_id;
-    it->trip = req.trip;
     rb_decide(&req, rb_booking_rules, rb_booking_rules_count, &it->verdict);
+    it->trip = req.trip;
     if (!rb_verdict_ok(&it->verdict)) {
         if (it->cmd.wait_if_full && rb_verdict_only_capacity(&it->verdict))
             return waitlist(b, it, fs, fc, false);
@@ -367,8 +366,8 @@ static void decide_reschedule(batch *b, item *it)
     it->booking = bk;
     if (bk && to) {
         req = request_for(b, to, bk->klass, bk->pupils, bk->mode, bk->id);
-        it->trip = req.trip;
         rb_decide(&req, rb_booking_rules, rb_booking_rules_count, &target);
+        it->trip = req.trip;
         merge_reasons(&it->verdict, &target);
         if (strcmp(to->s.offering_id, bk->session->s.offering_id) != 0)
             rb_verdict_add(&it->verdict, "different_offering",

@@ -149,8 +149,6 @@ typedef struct batch {
 fact_session *rb__batch_session(batch *b, const char *id);
 fact_class *rb__batch_class(batch *b, const char *id);
 fact_booking *rb__batch_booking(batch *b, const char *id);
-int rb__batch_travel_minutes(const batch *b, const char *school_id, const char *venue_id,
-                             enum rb_mode mode);
 
 /* Decides every item in order against the facts, updating them, then
  * promotes waiting classes into places freed by the batch. */

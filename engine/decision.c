@@ -142,16 +142,14 @@ void rb_request_plan(rb_booking_request *req)
                  req->facts ? req->facts->settings->modes : rb_mode_defaults, &req->trip);
 }
 
-void rb_decide(const rb_booking_request *req, const rb_rule *rules, size_t nrules,
-               rb_verdict *v)
+void rb_decide(rb_booking_request *req, const rb_rule *rules, size_t nrules, rb_verdict *v)
 {
-    rb_booking_request planned = *req;
     size_t i;
 
-    rb_request_plan(&planned);
+    rb_request_plan(req);
     rb_verdict_init(v);
     for (i = 0; i < nrules; i++)
-        rules[i].check(&planned, v);
+        rules[i].check(req, v);
 }
 
 bool rb_verdict_only_capacity(const rb_verdict *v)

@@ -58,7 +58,6 @@ static rb_booking_request request(int pupils, enum rb_mode mode)
 
 static void decide(rb_booking_request *r, rb_verdict *v)
 {
-    rb_request_plan(r);
     rb_decide(r, rb_booking_rules, rb_booking_rules_count, v);
     if (getenv("RB_TEST_VERBOSE"))
         for (int i = 0; i < v->nreasons; i++)

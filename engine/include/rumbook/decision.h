@@ -125,7 +125,7 @@ typedef struct rb_booking_request {
     int table_minutes;          /* travel-time table entry, -1: none */
     int64_t now_ms;
     const rb_facts *facts;      /* NULL: only the session and class rules apply */
-    rb_trip trip;               /* filled by rb_request_plan() */
+    rb_trip trip;               /* filled by rb_decide() or rb_request_plan() */
 } rb_booking_request;
 
 /* Plans the class's trip (req->trip) from the facts in req. */
@@ -148,10 +148,9 @@ void rb_verdict_add(rb_verdict *v, const char *code, const char *fmt, ...)
 bool rb_verdict_ok(const rb_verdict *v);
 bool rb_verdict_has(const rb_verdict *v, const char *code);
 
-/* Plans the trip and runs every rule; v lists each reason that applied
- * (empty: confirm). */
-void rb_decide(const rb_booking_request *req, const rb_rule *rules, size_t nrules,
-               rb_verdict *v);
+/* Plans the trip (req->trip, for the caller to use too) and runs every
+ * rule; v lists each reason that applied (empty: confirm). */
+void rb_decide(rb_booking_request *req, const rb_rule *rules, size_t nrules, rb_verdict *v);
 
 /* True when every reason is about places (pupils or classes) running out:
  * the request may wait for a place. */
