@@ -43,6 +43,7 @@ int rb_store_new(const rb_store_options *opt, const rb_calendar *cal, rb_store *
         rb_store_free(st);
         return rc;
     }
+    st->promote_pending = true; /* imports made while no worker ran */
     *out = st;
     return 0;
 }
@@ -234,26 +235,34 @@ int rb_store_process(rb_store *st, const rb_message *msgs, size_t n, rb_batch_st
     return process(st, msgs, n, stats, err);
 }
 
-/* Sessions with waiting classes and places again, though no command has
- * touched them (a catalogue import raised the capacity), and sessions with
- * bus orders in review (an import may have added what was missing). */
+#define PROMOTE_SESSIONS 100
+#define RB_STR_(x) #x
+#define RB_STR(x) RB_STR_(x)
+
+/* After an import (rumbook_facts): sessions with waiting classes and
+ * places again, though no command has touched them (the capacity was
+ * raised), and sessions with bus orders in review (the missing coordinates
+ * may have come). */
 static const char SQL_PROMOTABLE[] =
     "SELECT DISTINCT w.session_id FROM waitlist w JOIN sessions s ON s.id = w.session_id"
     " WHERE w.status = 'waiting' AND s.starts_at > now() AND (w.kind = 'review'"
     " OR (s.pupils_booked < s.pupil_capacity AND s.classes_booked < s.class_capacity))"
-    " LIMIT 100";
+    " LIMIT " RB_STR(PROMOTE_SESSIONS);
 
 int rb_store_promote_waiting(rb_store *st, int *promoted, rb_error *err)
 {
-    PGresult *res = rb__pg_exec(st->conn, SQL_PROMOTABLE, 0, NULL, PGRES_TUPLES_OK,
-                                "find sessions to promote in", err);
+    PGresult *res;
     const char **ids;
     batch b = {0};
     rb_batch_stats stats = {0};
     int r, rc = 0;
 
     *promoted = 0;
-    if (!res)
+    rb__store_poll_facts(st);
+    if (!st->promote_pending)
+        return 0; /* nothing was imported since the last look */
+    if (!(res = rb__pg_exec(st->conn, SQL_PROMOTABLE, 0, NULL, PGRES_TUPLES_OK,
+                            "find sessions to promote in", err)))
         return err->code;
     ids = calloc((size_t)PQntuples(res) + 1, sizeof(*ids));
     if (!ids) {
@@ -266,6 +275,8 @@ int rb_store_promote_waiting(rb_store *st, int *promoted, rb_error *err)
     b.nextra_sessions = (size_t)PQntuples(res);
     if (b.nextra_sessions)
         rc = run_batch(st, &b, &stats, err);
+    /* Look again next time if this failed or left sessions for later. */
+    st->promote_pending = rc < 0 || PQntuples(res) == PROMOTE_SESSIONS;
     *promoted = stats.promoted;
     free(ids);
     PQclear(res);

@@ -109,21 +109,19 @@ void rb__store_forget_facts(rb_store *st)
     st->closures = NULL;
     st->nclosures = 0;
     st->settings_at_ms = 0;
+    st->promote_pending = true; /* what changed while we were not listening */
 }
 
-/* Imports NOTIFY rumbook_facts; the store's session LISTENs, so a change
- * applies to the next batch without waiting for the cache to age. */
-static bool facts_changed(rb_store *st)
+void rb__store_poll_facts(rb_store *st)
 {
     PGnotify *n;
-    bool changed = false;
 
     PQconsumeInput(st->conn);
     while ((n = PQnotifies(st->conn))) {
-        changed = true;
+        st->settings_at_ms = 0;
+        st->promote_pending = true;
         PQfreemem(n);
     }
-    return changed;
 }
 
 int rb__store_settings(rb_store *st, int64_t now_ms, rb_error *err)
@@ -132,8 +130,8 @@ int rb__store_settings(rb_store *st, int64_t now_ms, rb_error *err)
     rb_settings s;
     int r;
 
-    if (st->settings_at_ms && now_ms - st->settings_at_ms < SETTINGS_TTL_MS &&
-        !facts_changed(st))
+    rb__store_poll_facts(st);
+    if (st->settings_at_ms && now_ms - st->settings_at_ms < SETTINGS_TTL_MS)
         return 0;
     res = rb__pg_exec(st->conn, SQL_SETTINGS, 0, NULL, PGRES_TUPLES_OK, "read settings", err);
     if (!res)

@@ -21,6 +21,7 @@ struct rb_store {
     PGresult *closures_res;    /* closures ending today or later, cached with the settings */
     rb_closure *closures;
     size_t nclosures;
+    bool promote_pending;      /* an import may have made waiting entries decidable */
     bool has_travel_times;     /* whether reading the travel table can find anything */
     bool has_quotas;
 };
@@ -43,6 +44,11 @@ int rb__store_fetch_resources(rb_store *st, batch *b, fact_session *sessions, si
 /* Refreshes st->settings, the closures and what tables are in use when
  * older than a few seconds: a change (an import) applies within that. */
 int rb__store_settings(rb_store *st, int64_t now_ms, rb_error *err);
+/* Drains the rumbook_facts notifications imports send (the store's
+ * session LISTENs): the cached facts are refreshed at the next batch and
+ * the waiting entries looked at again. */
+void rb__store_poll_facts(rb_store *st);
+
 /* Drops the cached closures (the connection they came from was reset). */
 void rb__store_forget_facts(rb_store *st);
 

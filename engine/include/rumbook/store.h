@@ -63,9 +63,11 @@ int rb_store_process(rb_store *st, const rb_message *msgs, size_t n, rb_batch_st
  * how many. Safe to run from several workers at once. */
 int rb_store_expire_waitlist(rb_store *st, int *expired, rb_error *err) RB_MUSTCHECK;
 
-/* Confirms waiting classes in sessions that have places again without a
- * command touching them (a catalogue import raised the capacity), as a
- * cancel in a batch would. *promoted says how many. */
+/* After an import (and once at start): confirms waiting classes in
+ * sessions that have places again without a command touching them (a
+ * catalogue import raised the capacity), as a cancel in a batch would, and
+ * decides bus orders in review. Cheap when nothing was imported: no query.
+ * *promoted says how many were confirmed. */
 int rb_store_promote_waiting(rb_store *st, int *promoted, rb_error *err) RB_MUSTCHECK;
 
 /* Stored next offsets for topic's partitions; -1 where none is stored. */
