@@ -75,6 +75,17 @@ setup() {
   "$ctl" topics create --partitions "${2:-6}" >/dev/null || fail "topics create"
 }
 
+# classes_json N GRADE: classes c1..cN of 25 pupils at school s1, as JSON
+# objects separated by commas (for a catalogue's "classes" array).
+classes_json() {
+  local i
+  for i in $(seq 1 "$1"); do
+    [ "$i" = 1 ] || printf ','
+    printf '{"id":"c%d","school":"s1","name":"%d.A","grade":%d,"size":25,"teacher_email":"c%d@skovvang.example"}' \
+      "$i" "$i" "$2" "$i"
+  done
+}
+
 # setup_catalog FILE [PARTITIONS]: as setup, with the test's own catalogue.
 setup_catalog() {
   psql "$RUMBOOK_TEST_PG/postgres" -qc "CREATE DATABASE \"rb_$uniq\"" >/dev/null

@@ -15,12 +15,8 @@
     [ "$i" = 40 ] || echo ','
   done
   echo '],"schools":[{"id":"s1","name":"Skovvangskolen","municipality":"Aarhus","lat":56.17,"lon":10.19,"day_start":"07:30"}],'
-  echo '"classes":['
-  for i in $(seq 1 40); do
-    printf '{"id":"c%d","school":"s1","name":"%d.A","grade":3,"size":25,"teacher_email":"c%d@skovvang.example"}' "$i" "$i" "$i"
-    [ "$i" = 40 ] || echo ','
-  done
-  echo '],"buses":[{"id":"bus-1","name":"ULF-bus 1","seats":47,"municipality":"Aarhus"},'
+  echo "\"classes\":[$(classes_json 40 3)],"
+  echo '"buses":[{"id":"bus-1","name":"ULF-bus 1","seats":47,"municipality":"Aarhus"},'
   echo '{"id":"bus-vejen","name":"Vejen skolebus","seats":47,"municipality":"Vejen"}]}'
 } >"$work/catalog.json"
 setup_catalog "$work/catalog.json"

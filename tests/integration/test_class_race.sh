@@ -23,12 +23,7 @@
   done
   echo '],'
   echo '"schools":[{"id":"s1","name":"Skovvangskolen","lat":56.17,"lon":10.19,"day_start":"07:30"}],'
-  echo '"classes":['
-  for i in $(seq 1 30); do
-    printf '{"id":"c%d","school":"s1","name":"%d.A","grade":5,"size":25,"teacher_email":"c%d@skovvang.example"}' "$i" "$i" "$i"
-    [ "$i" = 30 ] || echo ','
-  done
-  echo ']}'
+  echo "\"classes\":[$(classes_json 30 5)]}"
 } >"$work/catalog.json"
 setup_catalog "$work/catalog.json"
 for i in $(seq 1 30); do

@@ -7,9 +7,6 @@
 # the bus.
 . "$(dirname "$0")/lib.sh"
 
-classes=$(for i in $(seq 1 12); do
-  printf '{"id":"c%d","school":"s1","name":"%d.A","grade":4,"size":25,"teacher_email":"c%d@skovvang.example"},' "$i" "$i" "$i"
-done)
 session() { # id offering local-date start end pupils classes [resources]
   printf '{"id":"%s","offering":"%s","starts_at":"%sT%s:00+02:00","ends_at":"%sT%s:00+02:00","pupil_capacity":%d,"class_capacity":%d%s},' \
     "$1" "$2" "$3" "$4" "$3" "$5" "$6" "$7" "${8:+,\"resources\":[$8]}"
@@ -35,7 +32,7 @@ session() { # id offering local-date start end pupils classes [resources]
   session w1 o3 2027-04-21 09:00 11:00 60 1 | sed 's/,$//'
   echo '],"schools":[{"id":"s1","name":"Skovvangskolen","municipality":"Aarhus","lat":56.17,"lon":10.19,"day_start":"07:30"},'
   echo '{"id":"s2","name":"Nyskolen","municipality":"Aarhus","day_start":"07:30"}],'
-  echo "\"classes\":[${classes}"
+  echo "\"classes\":[$(classes_json 12 4),"
   echo '{"id":"n4","school":"s2","name":"4.N","grade":4,"size":22,"teacher_email":"n4@nyskolen.example"}],'
   echo '"buses":[{"id":"bus-1","name":"ULF-bus 1","seats":47,"municipality":"Aarhus","depot_lat":56.16,"depot_lon":10.2}]}'
 } >"$work/catalog.json"

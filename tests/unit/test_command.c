@@ -29,20 +29,29 @@ static int decode_msg(Rumbook__V1__BookingCommand *m, rb_command *cmd)
     return rc;
 }
 
+/* A book command for class c1 in m and b (pupils < 0: none given). */
+static void init_book(Rumbook__V1__BookingCommand *m, Rumbook__V1__BookRequest *b,
+                      const char *id, const char *session, int pupils, const char *note)
+{
+    rumbook__v1__booking_command__init(m);
+    rumbook__v1__book_request__init(b);
+    m->command_id = (char *)id;
+    b->session_id = (char *)session;
+    b->class_id = "c1";
+    b->has_pupils = pupils >= 0;
+    b->pupils = (uint32_t)(pupils >= 0 ? pupils : 0);
+    b->note = (char *)note;
+    m->action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_BOOK;
+    m->book = b;
+}
+
 static int decode_book(const char *id, const char *session, int pupils, const char *note,
                        rb_command *cmd)
 {
-    Rumbook__V1__BookingCommand m = RUMBOOK__V1__BOOKING_COMMAND__INIT;
-    Rumbook__V1__BookRequest b = RUMBOOK__V1__BOOK_REQUEST__INIT;
+    Rumbook__V1__BookingCommand m;
+    Rumbook__V1__BookRequest b;
 
-    m.command_id = (char *)id;
-    b.session_id = (char *)session;
-    b.class_id = "c1";
-    b.has_pupils = pupils >= 0;
-    b.pupils = (uint32_t)(pupils >= 0 ? pupils : 0);
-    b.note = (char *)note;
-    m.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_BOOK;
-    m.book = &b;
+    init_book(&m, &b, id, session, pupils, note);
     return decode_msg(&m, cmd);
 }
 
@@ -60,17 +69,11 @@ static void test_valid_book(void)
 
 static void test_travel_mode_and_waiting(void)
 {
-    Rumbook__V1__BookingCommand m = RUMBOOK__V1__BOOKING_COMMAND__INIT;
-    Rumbook__V1__BookRequest b = RUMBOOK__V1__BOOK_REQUEST__INIT;
+    Rumbook__V1__BookingCommand m;
+    Rumbook__V1__BookRequest b;
     rb_command cmd;
 
-    m.command_id = ID;
-    b.session_id = "s1";
-    b.class_id = "c1";
-    b.has_pupils = 1;
-    b.pupils = 20;
-    m.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_BOOK;
-    m.book = &b;
+    init_book(&m, &b, ID, "s1", 20, NULL);
     CHECK(decode_msg(&m, &cmd) == 0 && cmd.mode == RB_MODE_PUBLIC_TRANSPORT && !cmd.wait_if_full);
     rb_command_fini(&cmd);
     b.has_travel_mode = 1;
