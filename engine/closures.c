@@ -53,38 +53,42 @@ const char *rb_scope_name(enum rb_scope scope)
     return scope_names[scope];
 }
 
-bool rb_scope_from_name(const char *name, enum rb_scope *scope)
+/* The scope named by the len bytes at name; -1 when none is. */
+static int scope_named(const char *name, size_t len)
 {
     int k;
 
     for (k = 0; k <= RB_SCOPE_VENUE; k++)
-        if (strcmp(name, scope_names[k]) == 0) {
-            *scope = (enum rb_scope)k;
-            return true;
-        }
-    return false;
+        if (strlen(scope_names[k]) == len && strncmp(name, scope_names[k], len) == 0)
+            return k;
+    return -1;
+}
+
+bool rb_scope_from_name(const char *name, enum rb_scope *scope)
+{
+    int k = scope_named(name, strlen(name));
+
+    if (k >= 0)
+        *scope = (enum rb_scope)k;
+    return k >= 0;
 }
 
 int rb_scope_parse(const char *s, enum rb_scope *scope, const char **id, rb_error *err)
 {
     const char *colon = strchr(s, ':');
-    size_t len = colon ? (size_t)(colon - s) : strlen(s);
-    int k;
+    int k = scope_named(s, colon ? (size_t)(colon - s) : strlen(s));
 
-    for (k = 0; k <= RB_SCOPE_VENUE; k++) {
-        if (strlen(scope_names[k]) != len || strncmp(s, scope_names[k], len) != 0)
-            continue;
-        *scope = (enum rb_scope)k;
-        *id = colon ? colon + 1 : "";
-        if (k == RB_SCOPE_ALL && colon)
-            return rb_error_set(err, RB_EINVAL, "scope \"all\" takes no id");
-        if (k != RB_SCOPE_ALL && (!colon || !colon[1]))
-            return rb_error_set(err, RB_EINVAL, "scope %s needs an id, like %s:ID",
-                                scope_names[k], scope_names[k]);
-        return 0;
-    }
-    return rb_error_set(err, RB_EINVAL, "unknown scope \"%s\" (all, municipality:ID, school:ID, "
-                        "provider:ID or venue:ID)", s);
+    if (k < 0)
+        return rb_error_set(err, RB_EINVAL, "unknown scope \"%s\" (all, municipality:ID, "
+                            "school:ID, provider:ID or venue:ID)", s);
+    *scope = (enum rb_scope)k;
+    *id = colon ? colon + 1 : "";
+    if (k == RB_SCOPE_ALL && colon)
+        return rb_error_set(err, RB_EINVAL, "scope \"all\" takes no id");
+    if (k != RB_SCOPE_ALL && (!colon || !colon[1]))
+        return rb_error_set(err, RB_EINVAL, "scope %s needs an id, like %s:ID", scope_names[k],
+                            scope_names[k]);
+    return 0;
 }
 
 static bool same(const char *a, const char *b)

@@ -82,7 +82,7 @@ PGresult *rb__store_run(rb_store *st, const char *sql, rb_buf *cols, int ncols,
     return rb__pg_exec(st->conn, sql, ncols, params, want, what, err);
 }
 
-static int64_t now_ms(void)
+int64_t rb__store_now_ms(void)
 {
     struct timespec ts;
 
@@ -106,7 +106,7 @@ static int attempt(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *err)
 {
     int rc;
 
-    b->now_ms = now_ms();
+    b->now_ms = rb__store_now_ms();
     if ((rc = rb__store_settings(st, b->now_ms, err)) < 0)
         return rc;
     b->settings = &st->settings;

@@ -62,6 +62,9 @@ int rb__store_fetch_facts(rb_store *st, batch *b, rb_error *err);
  * holds and closures around them. */
 int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err);
 
+/* The wall clock in Unix milliseconds: "now" for the rules and decisions. */
+int64_t rb__store_now_ms(void);
+
 /* Runs sql with ncols buffers as its text parameters. */
 PGresult *rb__store_run(rb_store *st, const char *sql, rb_buf *cols, int ncols,
                         ExecStatusType want, const char *what, rb_error *err);

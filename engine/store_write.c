@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "pg_internal.h"
 #include "rumbook/localtime.h"
@@ -731,14 +730,12 @@ static int expire(rb_store *st, int64_t now, int *expired, rb_error *err)
 
 int rb_store_expire_waitlist(rb_store *st, int *expired, rb_error *err)
 {
-    struct timespec ts;
     int rc;
 
     *expired = 0;
-    clock_gettime(CLOCK_REALTIME, &ts);
     if ((rc = rb__pg_command(st->conn, "BEGIN", 0, NULL, "begin", err)) < 0)
         return rc;
-    rc = expire(st, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, expired, err);
+    rc = expire(st, rb__store_now_ms(), expired, err);
     if (rc < 0) {
         PQclear(PQexec(st->conn, "ROLLBACK"));
         return rc;
