@@ -58,8 +58,8 @@ int rb__store_fetch(rb_store *st, batch *b, rb_error *err);
 /* Reads the facts around them: travel times, closures, holds of classes,
  * resources and buses (fleet locked), quotas (locked) and their use. */
 int rb__store_fetch_facts(rb_store *st, batch *b, rb_error *err);
-/* Reads sessions of the same offerings near the rejected ones, and the
- * holds and closures around them. */
+/* Reads sessions of the same offerings near the rejected ones, their
+ * resources, and the holds around them (closures are the store's). */
 int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err);
 
 /* The wall clock in Unix milliseconds: "now" for the rules and decisions. */
