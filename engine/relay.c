@@ -18,10 +18,12 @@
 #define RELAY_ROWS "5000"
 #define FLUSH_TIMEOUT_MS 30000
 
+/* In commit order per key: ORDER BY outbox.id, as the bare name would sort
+ * the text output column ("10" before "9"). */
 static const char SQL_PENDING[] =
     "SELECT id::text, event_id::text, topic, key, payload, message_type, cause, source_topic,"
     " source_partition::text, source_offset::text"
-    " FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT " RELAY_ROWS;
+    " FROM outbox WHERE sent_at IS NULL ORDER BY outbox.id LIMIT " RELAY_ROWS;
 
 struct rb_relay {
     PGconn *conn;
@@ -159,7 +161,7 @@ static int produce_row(rb_relay *r, PGresult *res, int row, bool *ok)
 
 static int mark_sent(rb_relay *r, PGresult *res, const bool *ok, rb_error *err)
 {
-    const char *params[1];
+    const char *params[3];
     int i, n = 0;
 
     rb_pgarray_begin(&r->ids);
@@ -172,8 +174,15 @@ static int mark_sent(rb_relay *r, PGresult *res, const bool *ok, rb_error *err)
     if (n == 0)
         return 0;
     params[0] = r->ids.data;
-    if (rb__pg_command(r->conn, "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])",
-                       1, params, "mark outbox sent", err) < 0)
+    /* The bounds let the planner walk the primary key; with only the list
+     * of a few thousand ids it reads the whole outbox. Rows arrive in id
+     * order. */
+    params[1] = PQgetvalue(res, 0, 0);
+    params[2] = PQgetvalue(res, PQntuples(res) - 1, 0);
+    if (rb__pg_command(r->conn,
+                       "UPDATE outbox SET sent_at = now()"
+                       " WHERE id BETWEEN $2::bigint AND $3::bigint AND id = ANY($1::bigint[])",
+                       3, params, "mark outbox sent", err) < 0)
         return err->code;
     return n;
 }

@@ -15,7 +15,7 @@
 static const char SQL_BOOKINGS[] =
     "SELECT id::text, command_id::text, session_id, class_id, pupils, status, sequence, note,"
     " teacher_email, travel_mode, " MS("lower(away)") ", " MS("upper(away)")
-    " FROM bookings WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE";
+    " FROM bookings WHERE id = ANY($1::uuid[]) ORDER BY bookings.id FOR UPDATE";
 
 /* The columns session_row() reads, shared with the candidates query. */
 #define SESSION_COLUMNS                                                                     \
@@ -48,10 +48,12 @@ static const char SQL_RESOURCES_READ[] =
     "SELECT sr.session_id, r.id, r.kind, r.name FROM session_resources sr"
     " JOIN resources r ON r.id = sr.resource_id WHERE sr.session_id = ANY($1::text[])";
 
+/* First come, first served: ORDER BY waitlist.id, as the bare name would
+ * sort the text output column ("10" before "9"). */
 static const char SQL_WAITS[] =
     "SELECT id::text, command_id::text, session_id, class_id, pupils, travel_mode, note,"
     " actor_email, actor_name, kind FROM waitlist WHERE status = 'waiting'"
-    " AND session_id = ANY($1::text[]) ORDER BY id FOR UPDATE";
+    " AND session_id = ANY($1::text[]) ORDER BY waitlist.id FOR UPDATE";
 
 static const char SQL_CLASSES[] =
     "SELECT c.id, c.school_id, c.grade, c.size, c.name, sc.name, c.teacher_email,"

@@ -648,7 +648,7 @@ int rb__store_write(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *err
 
 static const char SQL_EXPIRING[] =
     "SELECT id::text, command_id::text, session_id, class_id, pupils, kind FROM waitlist"
-    " WHERE status = 'waiting' AND expires_at <= now() ORDER BY id LIMIT 500"
+    " WHERE status = 'waiting' AND expires_at <= now() ORDER BY waitlist.id LIMIT 500"
     " FOR UPDATE SKIP LOCKED";
 
 static const char SQL_EXPIRE[] =
