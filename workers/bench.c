@@ -20,8 +20,10 @@
 #include <librdkafka/rdkafka.h>
 
 #include "rumbook/buf.h"
+#include "rumbook/closures.h"
 #include "rumbook/config.h"
 #include "rumbook/events.h"
+#include "rumbook/localtime.h"
 #include "rumbook/log.h"
 #include "rumbook/pg.h"
 #include "rumbook/v1/booking.pb-c.h"
@@ -30,6 +32,7 @@ typedef struct options {
     const char *server;   /* PostgreSQL URL without database */
     const char *brokers;
     int providers, offerings, sessions, schools, classes;
+    int days;             /* school days the sessions are spread over */
     long commands, unbatched_commands;
     long existing;        /* bookings already in the database before the rounds */
     double rate;          /* commands/s offered; 0: as fast as possible */
@@ -68,6 +71,7 @@ static void usage(void)
            "  --brokers HOSTS        Kafka (default RUMBOOK_BROKERS or 127.0.0.1:19092)\n"
            "  --providers N --offerings N --sessions N --schools N --classes N\n"
            "                         catalogue size (200, 2000, 40000, 500, 10000)\n"
+           "  --days N               school days the sessions spread over (190)\n"
            "  --commands N           commands in the batched round (200000)\n"
            "  --unbatched-commands N commands in the one-per-transaction round (10000; 0 skips it)\n"
            "  --existing N           bookings (and decisions) in the database beforehand (0)\n"
@@ -98,6 +102,7 @@ static int parse(options *o, int argc, char **argv)
         INT_FLAG("sessions", sessions)
         INT_FLAG("schools", schools)
         INT_FLAG("classes", classes)
+        INT_FLAG("days", days)
         LONG_FLAG("commands", commands)
         LONG_FLAG("unbatched-commands", unbatched_commands)
         LONG_FLAG("existing", existing)
@@ -124,7 +129,7 @@ static int parse(options *o, int argc, char **argv)
 #undef LONG_FLAG
     }
     if (o->providers < 1 || o->offerings < o->providers || o->sessions < o->offerings ||
-        o->schools < 1 || o->classes < o->schools || o->commands < 1 || o->workers < 1 ||
+        o->schools < 1 || o->classes < o->schools || o->days < 1 || o->days > 2000 || o->commands < 1 || o->workers < 1 ||
         o->batch_size < 1 || o->hot_sessions < 1 || o->hot_sessions > o->sessions) {
         fprintf(stderr, "rumbook-bench: sizes out of range (see --help)\n");
         return -1;
@@ -132,12 +137,43 @@ static int parse(options *o, int argc, char **argv)
     return 0;
 }
 
+/* The first n school days from Monday 4 January 2027: weekdays that are
+ * not Danish public holidays. */
+static int *school_days_from(int date, int n)
+{
+    int *days = calloc((size_t)n, sizeof(*days));
+    int i = 0;
+
+    for (; days && i < n; date = rb_date_add_days(date, 1))
+        if (rb_date_weekday(date) % 6 != 0 && !rb_dk_holiday(date))
+            days[i++] = date;
+    return days;
+}
+
+static void local_of_day(int yyyymmdd, rb_local *l)
+{
+    l->year = yyyymmdd / 10000;
+    l->month = yyyymmdd / 100 % 100;
+    l->day = yyyymmdd % 100;
+}
+
+static void iso_utc(int64_t ms, char out[32])
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+}
+
 /* The generated catalogue: offering k % offerings owns session k. */
 static char *catalogue(const options *o)
 {
+    int *school_days = school_days_from(20270104, o->days);
     rb_buf b;
     int k;
 
+    if (!school_days)
+        return NULL;
     rb_buf_init(&b);
     rb_buf_puts(&b, "{\"providers\":[");
     for (k = 0; k < o->providers; k++)
@@ -154,16 +190,20 @@ static char *catalogue(const options *o)
                       k ? "," : "", k, k % o->providers, k % o->providers, k);
     rb_buf_puts(&b, "],\"sessions\":[");
     for (k = 0; k < o->sessions; k++) {
-        int day = (k / o->offerings) % 300, hour = 8 + k % 4;
-        struct tm tm = {.tm_year = 127, .tm_mon = 0, .tm_mday = 4 + day, .tm_hour = hour};
+        /* An offering's sessions spread over the school days, offerings
+         * staggered, so that every day has sessions, as on a portal
+         * publishing a school year. */
+        int per_offering = (o->sessions + o->offerings - 1) / o->offerings;
+        int nth = k / o->offerings, offering = k % o->offerings;
+        int day = (nth * o->days / per_offering + offering * 7) % o->days;
+        rb_local start = {.hour = 9 + k % 4};
         char t0[32], t1[32];
-        time_t t = timegm(&tm);
-        strftime(t0, sizeof(t0), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-        t += 7200;
-        strftime(t1, sizeof(t1), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+        local_of_day(school_days[day], &start);
+        iso_utc(rb_local_to_ms(&start), t0);
+        iso_utc(rb_local_to_ms(&start) + 7200 * 1000LL, t1);
         rb_buf_printf(&b, "%s{\"id\":\"s%d\",\"offering\":\"o%d\",\"starts_at\":\"%s\",\"ends_at\":"
                       "\"%s\",\"pupil_capacity\":60,\"class_capacity\":3}",
-                      k ? "," : "", k, k % o->offerings, t0, t1);
+                      k ? "," : "", k, offering, t0, t1);
     }
     rb_buf_puts(&b, "],\"schools\":[");
     for (k = 0; k < o->schools; k++)
@@ -177,6 +217,7 @@ static char *catalogue(const options *o)
                       "\"size\":%d,\"teacher_email\":\"t%d@sc%d.example\"}", k ? "," : "", k,
                       k % o->schools, k % 10, k % 10, 20 + k % 9, k, k % o->schools);
     rb_buf_puts(&b, "]}");
+    free(school_days);
     if (b.failed) {
         rb_buf_fini(&b);
         return NULL;
@@ -265,12 +306,13 @@ static int prepare_template(const options *o)
             return -1;
         snprintf(sql, sizeof(SQL_EXISTING) + 64, SQL_EXISTING, o->existing, o->existing, o->classes);
         rc = sql_on(o->server, "rumbook_bench_template", sql);
-        if (rc == 0)
-            rc = sql_on(o->server, "rumbook_bench_template", "VACUUM ANALYZE");
         free(sql);
         if (rc < 0)
             return -1;
     }
+    /* As autovacuum would have done on a server that has run a while. */
+    if (sql_on(o->server, "rumbook_bench_template", "VACUUM ANALYZE") < 0)
+        return -1;
     printf("catalogue %s existing_bookings=%ld seconds=%.1f\n", summary, o->existing,
            (double)(now_us() - t0) / 1e6);
     return 0;
@@ -401,7 +443,7 @@ static void produce_one(round *rd, rd_kafka_t *p, long i)
     Rumbook__V1__CancelRequest cancel = RUMBOOK__V1__CANCEL_REQUEST__INIT;
     Rumbook__V1__RescheduleRequest move = RUMBOOK__V1__RESCHEDULE_REQUEST__INIT;
     const options *o = rd->o;
-    char id[40], session[24], klass[24], key[24];
+    char id[40], session[24], klass[24], key[24], booking[40];
     int roll = rand() % 100, k, c;
     uint8_t buf[512];
     size_t len;
@@ -411,13 +453,15 @@ static void produce_one(round *rd, rd_kafka_t *p, long i)
     if (rd->nheld > 0 && roll < o->mix_cancel + o->mix_reschedule) {
         long h = rand() % rd->nheld;
         k = rd->held_session[h];
+        /* A copy: the slot is refilled with the last held booking below. */
+        memcpy(booking, rd->held[h], sizeof(booking));
         if (roll < o->mix_cancel) {
-            cancel.booking_id = rd->held[h];
+            cancel.booking_id = booking;
             cmd.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_CANCEL;
             cmd.cancel = &cancel;
         } else {
             snprintf(session, sizeof(session), "s%d", other_session(o, k));
-            move.booking_id = rd->held[h];
+            move.booking_id = booking;
             move.session_id = session;
             cmd.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_RESCHEDULE;
             cmd.reschedule = &move;
@@ -734,7 +778,7 @@ int main(int argc, char **argv)
     options o = {.server = "postgresql://postgres@127.0.0.1:55432", .providers = 200,
                  .offerings = 2000, .sessions = 40000, .schools = 500, .classes = 10000,
                  .commands = 200000, .unbatched_commands = 10000, .hot_share = 0.2,
-                 .hot_sessions = 20, .mix_cancel = 5, .mix_reschedule = 5, .workers = 2,
+                 .hot_sessions = 20, .days = 190, .mix_cancel = 5, .mix_reschedule = 5, .workers = 2,
                  .batch_size = 500, .linger_ms = 20, .warmup_s = 3};
     round_result r[2];
     char exe[PATH_MAX];
@@ -747,6 +791,10 @@ int main(int argc, char **argv)
     if ((rc = parse(&o, argc, argv)) != 0)
         return rc < 0 ? 2 : 0;
     rb_log_init("rumbook-bench", RB_LOG_WARNING);
+    if (!rb_localtime_init()) {
+        fprintf(stderr, "rumbook-bench: no Europe/Copenhagen zone data (install tzdata)\n");
+        return 1;
+    }
     len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     exe[len > 0 ? len : 0] = '\0';
     snprintf(bindir, sizeof(bindir), "%s", dirname(exe));
