@@ -18,6 +18,8 @@ PGresult *rb__pg_exec(PGconn *conn, const char *sql, int nparams, const char *co
                       ExecStatusType want, const char *what, rb_error *err);
 
 /* Runs a statement that returns no rows. */
+/* The settings every rumbook session runs with; again after PQreset(). */
+int rb__pg_session_setup(PGconn *conn, rb_error *err);
 int rb__pg_command(PGconn *conn, const char *sql, int nparams, const char *const *params,
                    const char *what, rb_error *err);
 

@@ -248,7 +248,7 @@ static void reconnect(rb_relay *r)
 {
     r->leader = false;
     PQreset(r->conn);
-    if (PQstatus(r->conn) == CONNECTION_OK)
+    if (PQstatus(r->conn) == CONNECTION_OK && rb__pg_session_setup(r->conn, NULL) == 0)
         PQclear(PQexec(r->conn, "LISTEN rumbook_outbox"));
 }
 

@@ -228,7 +228,8 @@ int rb_store_process(rb_store *st, const rb_message *msgs, size_t n, rb_batch_st
         if (PQstatus(st->conn) != CONNECTION_OK)
             return rb_error_set(err, RB_ERETRY, "database unreachable: %s",
                                 PQerrorMessage(st->conn));
-        PQclear(PQexec(st->conn, "SET TIME ZONE 'UTC'"));
+        if (rb__pg_session_setup(st->conn, err) < 0)
+            return err->code;
         PQclear(PQexec(st->conn, "LISTEN rumbook_facts"));
         rb__store_forget_facts(st); /* changes while away went unheard */
     }
