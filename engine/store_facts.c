@@ -33,13 +33,22 @@ static const char SQL_CLOSURES[] =
     " to_char(last_day, 'YYYYMMDD')::int, summary FROM closures"
     " WHERE last_day >= (now() AT TIME ZONE 'Europe/Copenhagen')::date - 1";
 
-/* Per (class, window) pair, so the gist index on (class_no, away) finds
- * just the trips that could conflict. */
+/* Per (class, window) pair, a range of the btree bookings_class_trips: a
+ * trip lies within a day (bookings_trip_within_a_day), so one that
+ * overlaps the window starts at most a day before it. OFFSET 0 keeps it a
+ * probe per pair: flattened into a join, the planner scans all bookings
+ * while their statistics are still those of an empty table. */
 static const char SQL_CLASS_HOLDS[] =
-    "SELECT b.class_id, b.id::text, " MS("lower(b.away)") ", " MS("upper(b.away)") ", NULL, NULL"
-    " FROM unnest($1::int[], $2::bigint[], $3::bigint[]) AS u(c, f, t) JOIN bookings b"
-    " ON b.class_no = u.c AND b.status = 'confirmed'"
-    " AND b.away && tstzrange(to_timestamp(u.f / 1000.0), to_timestamp(u.t / 1000.0))";
+    "SELECT h.* FROM unnest($1::int[], $2::bigint[], $3::bigint[]) AS u(c, f, t)"
+    " CROSS JOIN LATERAL (SELECT b.class_id, b.id::text, " MS("lower(b.away)") ", "
+    MS("upper(b.away)") ", NULL, NULL FROM bookings b"
+    " WHERE b.class_no = u.c AND b.status = 'confirmed'"
+    " AND lower(b.away) >= to_timestamp(u.f / 1000.0) - interval '1 day'"
+    " AND lower(b.away) < to_timestamp(u.t / 1000.0)"
+    " AND upper(b.away) > to_timestamp(u.f / 1000.0) OFFSET 0) AS h";
+
+static const char SQL_LOCK_CLASS_DAYS[] =
+    "SELECT count(pg_advisory_xact_lock(c, d)) FROM unnest($1::int[], $2::int[]) AS u(c, d)";
 
 static const char SQL_RESOURCE_HOLDS[] =
     "SELECT resource_id, session_id, " MS("lower(during)") ", " MS("upper(during)") ", lat, lon"
@@ -254,39 +263,98 @@ static void class_window(rb_store *st, const fact_class *fc, int64_t from, int64
     rb_pgarray_int(&st->col[2], until + HALF_DAY_MS);
 }
 
-static void class_session(rb_store *st, batch *b, const char *class_id, const char *session_id)
-{
-    fact_session *fs = rb__batch_session(b, session_id);
+/* A class asking for a session: its trip may be added on that local date. */
+typedef struct class_day {
+    const fact_class *fc;
+    const fact_session *fs;
+    int date;
+} class_day;
 
-    if (fs)
-        class_window(st, rb__batch_class(b, class_id), fs->s.starts_at_ms, fs->s.ends_at_ms);
+static int cmp_class_day(const void *a, const void *b)
+{
+    const class_day *x = a, *y = b;
+
+    if (x->fc->no != y->fc->no)
+        return x->fc->no < y->fc->no ? -1 : 1;
+    return x->date < y->date ? -1 : x->date > y->date;
+}
+
+static void class_session(batch *b, const char *class_id, const char *session_id,
+                          class_day *days, size_t *ndays)
+{
+    const fact_session *fs = rb__batch_session(b, session_id);
+    const fact_class *fc = rb__batch_class(b, class_id);
+
+    if (!fs || !fc)
+        return;
+    days[*ndays] = (class_day){.fc = fc, .fs = fs, .date = rb_local_date(fs->s.starts_at_ms)};
+    (*ndays)++;
+}
+
+/* A class's trip lies within one school day, so two trips that could
+ * overlap share their sessions' (class, local date). Locking those pairs,
+ * sorted, before the trips are read makes two workers booking one class
+ * on one day take turns: the second reads the first's trip and rejects
+ * with class_conflict, where both would otherwise insert, and one fail on
+ * the exclusion constraint (or deadlock) and redo its whole batch. The
+ * constraint stays the last word. Taken after the sessions and waiting
+ * entries, before buses and quotas (the store's lock order). */
+static int lock_class_days(rb_store *st, batch *b, class_day *days, size_t n, rb_error *err)
+{
+    size_t i;
+
+    qsort(days, n, sizeof(*days), cmp_class_day);
+    rb_pgarray_begin(&st->col[0]);
+    rb_pgarray_begin(&st->col[1]);
+    for (i = 0; i < n; i++) {
+        if (i > 0 && cmp_class_day(&days[i], &days[i - 1]) == 0)
+            continue;
+        rb_pgarray_int(&st->col[0], days[i].fc->no);
+        rb_pgarray_int(&st->col[1], days[i].date);
+    }
+    rb_pgarray_end(&st->col[0]);
+    rb_pgarray_end(&st->col[1]);
+    return rb__store_fetch_run(st, b, SQL_LOCK_CLASS_DAYS, 2, "lock class days", err) ? 0
+                                                                                      : err->code;
 }
 
 /* The trips of the classes around the sessions they ask for. */
 static int class_holds(rb_store *st, batch *b, rb_error *err)
 {
-    size_t i;
+    class_day *days = calloc(b->n + b->npromotions + 1, sizeof(*days));
+    size_t i, ndays = 0;
+    int rc = 0;
 
-    for (i = 0; i < 3; i++)
-        rb_pgarray_begin(&st->col[i]);
+    if (!days)
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
     for (i = 0; i < b->n; i++) {
         const item *it = &b->items[i];
         fact_booking *bk = it->cmd.booking_id ? rb__batch_booking(b, it->cmd.booking_id) : NULL;
         if (it->decode_rc < 0)
             continue;
         if (it->cmd.kind == RB_CMD_BOOK)
-            class_session(st, b, it->cmd.class_id, it->cmd.session_id);
+            class_session(b, it->cmd.class_id, it->cmd.session_id, days, &ndays);
         else if (it->cmd.kind == RB_CMD_RESCHEDULE && bk && bk->klass)
-            class_session(st, b, bk->klass->c.id, it->cmd.session_id);
+            class_session(b, bk->klass->c.id, it->cmd.session_id, days, &ndays);
     }
     for (i = 0; i < b->npromotions; i++)
-        class_session(st, b, b->promotions[i].cmd.class_id, b->promotions[i].cmd.session_id);
-    for (i = 0; i < 3; i++)
-        rb_pgarray_end(&st->col[i]);
-    return read_holds(st, b, SQL_CLASS_HOLDS, "read class trips", &b->class_holds, err);
+        class_session(b, b->promotions[i].cmd.class_id, b->promotions[i].cmd.session_id, days,
+                      &ndays);
+    if (ndays > 0 && (rc = lock_class_days(st, b, days, ndays, err)) == 0) {
+        for (i = 0; i < 3; i++)
+            rb_pgarray_begin(&st->col[i]);
+        for (i = 0; i < ndays; i++)
+            class_window(st, days[i].fc, days[i].fs->s.starts_at_ms, days[i].fs->s.ends_at_ms);
+        for (i = 0; i < 3; i++)
+            rb_pgarray_end(&st->col[i]);
+        rc = read_holds(st, b, SQL_CLASS_HOLDS, "read class trips", &b->class_holds, err);
+    }
+    free(days);
+    return rc;
 }
 
-/* The trips of rejected classes around each of their candidate sessions. */
+/* The trips of rejected classes over the span of their candidate sessions:
+ * one index probe per class, not one per candidate. */
 static int candidate_class_holds(rb_store *st, batch *b, rb_error *err)
 {
     size_t i, k;
@@ -297,14 +365,21 @@ static int candidate_class_holds(rb_store *st, batch *b, rb_error *err)
         const item *it = &b->items[i];
         const fact_session *asked = rb__batch_session(b, it->cmd.session_id);
         const fact_class *fc;
+        int64_t from = INT64_MAX, until = INT64_MIN;
         if (!rb__batch_wants_alternatives(it) || !asked)
             continue;
         fc = rb__batch_class(b, it->booking ? it->booking->klass->c.id : it->cmd.class_id);
         for (k = rb__batch_offering_run(b, asked->s.offering_id);
              k < b->ncandidates &&
              strcmp(b->candidates[k].s.offering_id, asked->s.offering_id) == 0;
-             k++)
-            class_window(st, fc, b->candidates[k].s.starts_at_ms, b->candidates[k].s.ends_at_ms);
+             k++) {
+            if (b->candidates[k].s.starts_at_ms < from)
+                from = b->candidates[k].s.starts_at_ms;
+            if (b->candidates[k].s.ends_at_ms > until)
+                until = b->candidates[k].s.ends_at_ms;
+        }
+        if (from <= until)
+            class_window(st, fc, from, until);
     }
     for (i = 0; i < 3; i++)
         rb_pgarray_end(&st->col[i]);
