@@ -80,18 +80,48 @@ static const char SQL_QUOTA_USE[] =
     " AND (q.category IS NULL OR q.category = o.category)"
     " AND (q.counts = 'bookings' OR bk.travel_mode = 'bus') GROUP BY 1, 2";
 
-/* Closed days are few and change by import only: every batch shares them. */
-static int read_closures(rb_store *st, int64_t now_ms, rb_error *err)
+/* Read by id (byte order, as strcmp compares) for rb__store_offering(). */
+static const char SQL_OFFERINGS[] =
+    "SELECT o.id, o.grade_min, o.grade_max, o.title, p.name, p.email, coalesce(v.name, ''),"
+    " coalesce(v.address, ''), v.lat, v.lon, o.target_group, o.duration_min,"
+    " coalesce(" MS("o.sales_open") ", 0), coalesce(" MS("o.sales_close") ", 0), o.notice_days,"
+    " o.setup_min, o.cleanup_min, o.category, o.schedule_start, o.schedule_rrule,"
+    " o.schedule_rdates, o.schedule_exdates, o.provider_id, p.municipality, o.venue_id"
+    " FROM offerings o JOIN providers p ON p.id = o.provider_id"
+    " LEFT JOIN venues v ON v.id = o.venue_id ORDER BY o.id COLLATE \"C\"";
+
+static void drop_cached(rb_store *st)
+{
+    PQclear(st->closures_res);
+    PQclear(st->offerings_res);
+    free(st->closures);
+    st->closures_res = NULL;
+    st->offerings_res = NULL;
+    st->closures = NULL;
+    st->nclosures = 0;
+}
+
+/* Closed days and the offerings (with their providers and venues) change
+ * by import only: every batch shares them. A session row then carries
+ * only what bookings change. */
+static int read_cached(rb_store *st, int64_t now_ms, rb_error *err)
 {
     PGresult *res = rb__pg_exec(st->conn, SQL_CLOSURES, 0, NULL, PGRES_TUPLES_OK,
                                 "read closures", err);
+    PGresult *offerings;
     rb_closure *list;
     int r;
 
     if (!res)
         return err->code;
+    if (!(offerings = rb__pg_exec(st->conn, SQL_OFFERINGS, 0, NULL, PGRES_TUPLES_OK,
+                                  "read offerings", err))) {
+        PQclear(res);
+        return err->code;
+    }
     if (!(list = calloc((size_t)PQntuples(res) + 1, sizeof(*list)))) {
         PQclear(res);
+        PQclear(offerings);
         return rb_error_set(err, RB_ENOMEM, "out of memory");
     }
     for (r = 0; r < PQntuples(res); r++) {
@@ -102,8 +132,9 @@ static int read_closures(rb_store *st, int64_t now_ms, rb_error *err)
         list[r].last_day = atoi(PQgetvalue(res, r, 3));
         list[r].summary = PQgetvalue(res, r, 4);
     }
-    rb__store_forget_facts(st);
+    drop_cached(st);
     st->closures_res = res;
+    st->offerings_res = offerings;
     st->closures = list;
     st->nclosures = (size_t)PQntuples(res);
     st->settings_at_ms = now_ms;
@@ -112,13 +143,34 @@ static int read_closures(rb_store *st, int64_t now_ms, rb_error *err)
 
 void rb__store_forget_facts(rb_store *st)
 {
-    PQclear(st->closures_res);
-    free(st->closures);
-    st->closures_res = NULL;
-    st->closures = NULL;
-    st->nclosures = 0;
+    drop_cached(st);
     st->settings_at_ms = 0;
     st->promote_pending = true; /* what changed while we were not listening */
+}
+
+int rb__store_offering(const rb_store *st, const char *offering_id)
+{
+    int lo = 0, hi = st->offerings_res ? PQntuples(st->offerings_res) : 0;
+
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        int c = strcmp(offering_id, PQgetvalue(st->offerings_res, mid, 0));
+        if (c == 0)
+            return mid;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return -1;
+}
+
+/* Imported after the cache was read, and the notification not yet seen. */
+int rb__store_offerings_stale(rb_store *st, const char *offering_id, rb_error *err)
+{
+    st->settings_at_ms = 0;
+    return rb_error_set(err, RB_ERETRY, "offering %s is newer than the cached catalogue",
+                        offering_id);
 }
 
 void rb__store_poll_facts(rb_store *st)
@@ -173,7 +225,7 @@ int rb__store_settings(rb_store *st, int64_t now_ms, rb_error *err)
     }
     PQclear(res);
     st->settings = s;
-    return read_closures(st, now_ms, err);
+    return read_cached(st, now_ms, err);
 }
 
 /* The time the batch's sessions span, with room for travel and buses. */
@@ -661,8 +713,8 @@ int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err)
              "  ORDER BY starts_at LIMIT %d) UNION ALL"
              " (SELECT id FROM sessions WHERE offering_id = a.o"
              "  AND starts_at < to_timestamp(a.t / 1000.0) AND starts_at > now()"
-             "  ORDER BY starts_at DESC LIMIT %d)) c JOIN sessions s ON s.id = c.id%s",
-             rb__sql_session_columns, per_side, per_side, rb__sql_session_joins);
+             "  ORDER BY starts_at DESC LIMIT %d)) c JOIN sessions s ON s.id = c.id",
+             rb__sql_session_columns, per_side, per_side);
     if (!(res = rb__store_fetch_run(st, b, sql, 2, "read alternatives", err)))
         return err->code;
     b->ncandidates = (size_t)PQntuples(res);
@@ -670,7 +722,8 @@ int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err)
     if (!b->candidates)
         return rb_error_set(err, RB_ENOMEM, "out of memory");
     for (r = 0; r < PQntuples(res); r++)
-        rb__session_row(&b->candidates[r], res, r);
+        if (rb__session_row(st, &b->candidates[r], res, r, err) < 0)
+            return err->code;
     unique_candidates(b);
     if (b->ncandidates == 0)
         return 0;

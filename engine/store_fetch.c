@@ -17,27 +17,19 @@ static const char SQL_BOOKINGS[] =
     " teacher_email, travel_mode, " MS("lower(away)") ", " MS("upper(away)")
     " FROM bookings WHERE id = ANY($1::uuid[]) ORDER BY bookings.id FOR UPDATE";
 
-/* The columns session_row() reads, shared with the candidates query. */
-#define SESSION_COLUMNS                                                                     \
-    "s.id, s.offering_id, " MS("s.starts_at") ", " MS("s.ends_at") ", s.pupil_capacity,"     \
-    " s.class_capacity, s.pupils_booked, s.classes_booked, o.grade_min, o.grade_max, o.title," \
-    " p.name, p.email, coalesce(v.name, ''), coalesce(v.address, ''), v.lat, v.lon,"          \
-    " o.target_group, o.duration_min, coalesce(" MS("o.sales_open") ", 0),"                   \
-    " coalesce(" MS("o.sales_close") ", 0), o.notice_days, o.setup_min, o.cleanup_min,"      \
-    " o.category, o.schedule_start, o.schedule_rrule, o.schedule_rdates, o.schedule_exdates," \
-    " o.provider_id, p.municipality, o.venue_id,"                                            \
-    " (SELECT count(*) FROM session_resources r WHERE r.session_id = s.id)::int,"             \
+/* The columns rb__session_row() reads, shared with the candidates query;
+ * the offering's, provider's and venue's come from the store's cache. */
+#define SESSION_COLUMNS                                                                 \
+    "s.id, s.offering_id, " MS("s.starts_at") ", " MS("s.ends_at") ", s.pupil_capacity," \
+    " s.class_capacity, s.pupils_booked, s.classes_booked,"                              \
+    " (SELECT count(*) FROM session_resources r WHERE r.session_id = s.id)::int,"         \
     " EXISTS (SELECT 1 FROM waitlist w WHERE w.session_id = s.id AND w.status = 'waiting')"
-#define SESSION_JOINS                                                                       \
-    " JOIN offerings o ON o.id = s.offering_id JOIN providers p ON p.id = o.provider_id"      \
-    " LEFT JOIN venues v ON v.id = o.venue_id"
 
 const char rb__sql_session_columns[] = SESSION_COLUMNS;
-const char rb__sql_session_joins[] = SESSION_JOINS;
 
 static const char SQL_SESSIONS[] =
-    "SELECT " SESSION_COLUMNS " FROM sessions s" SESSION_JOINS
-    " WHERE s.id = ANY($1::text[]) ORDER BY s.id COLLATE \"C\" FOR UPDATE OF s";
+    "SELECT " SESSION_COLUMNS " FROM sessions s"
+    " WHERE s.id = ANY($1::text[]) ORDER BY s.id COLLATE \"C\" FOR UPDATE";
 
 /* Resources of sessions; $2 says whether to lock them. */
 static const char SQL_RESOURCES_LOCK[] =
@@ -92,12 +84,12 @@ PGresult *rb__store_fetch_run(rb_store *st, batch *b, const char *sql, int ncols
     return res;
 }
 
-static const char *or_null(PGresult *res, int r, int c)
+static const char *or_null(const PGresult *res, int r, int c)
 {
     return PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
 }
 
-static void place_of(rb_place *p, PGresult *res, int r, int lat_col)
+static void place_of(rb_place *p, const PGresult *res, int r, int lat_col)
 {
     p->has_geo = !PQgetisnull(res, r, lat_col) && !PQgetisnull(res, r, lat_col + 1);
     p->lat = p->has_geo ? strtod(PQgetvalue(res, r, lat_col), NULL) : 0;
@@ -145,9 +137,11 @@ static int fetch_bookings(rb_store *st, batch *b, rb_error *err)
     return 0;
 }
 
-void rb__session_row(fact_session *fs, PGresult *res, int r)
+int rb__session_row(rb_store *st, fact_session *fs, PGresult *res, int r, rb_error *err)
 {
     rb_session *s = &fs->s;
+    const PGresult *o = st->offerings_res;
+    int k;
 
     s->id = PQgetvalue(res, r, 0);
     s->offering_id = PQgetvalue(res, r, 1);
@@ -157,32 +151,35 @@ void rb__session_row(fact_session *fs, PGresult *res, int r)
     s->class_capacity = atoi(PQgetvalue(res, r, 5));
     s->pupils_booked = atoi(PQgetvalue(res, r, 6));
     s->classes_booked = atoi(PQgetvalue(res, r, 7));
-    s->grade_min = atoi(PQgetvalue(res, r, 8));
-    s->grade_max = atoi(PQgetvalue(res, r, 9));
-    fs->title = PQgetvalue(res, r, 10);
-    fs->provider_name = PQgetvalue(res, r, 11);
-    fs->provider_email = PQgetvalue(res, r, 12);
-    fs->venue_name = PQgetvalue(res, r, 13);
-    fs->venue_address = PQgetvalue(res, r, 14);
-    place_of(&s->venue, res, r, 15);
-    s->target_group = PQgetvalue(res, r, 17);
-    s->duration_min = atoi(PQgetvalue(res, r, 18));
-    s->sales_open_ms = strtoll(PQgetvalue(res, r, 19), NULL, 10);
-    s->sales_close_ms = strtoll(PQgetvalue(res, r, 20), NULL, 10);
-    s->notice_days = atoi(PQgetvalue(res, r, 21));
-    s->setup_min = atoi(PQgetvalue(res, r, 22));
-    s->cleanup_min = atoi(PQgetvalue(res, r, 23));
-    s->category = or_null(res, r, 24);
-    s->schedule.start = or_null(res, r, 25);
-    s->schedule.rrule = or_null(res, r, 26);
-    s->schedule.rdates = or_null(res, r, 27);
-    s->schedule.exdates = or_null(res, r, 28);
-    s->provider_id = PQgetvalue(res, r, 29);
-    s->provider_municipality = or_null(res, r, 30);
-    s->venue_id = or_null(res, r, 31);
-    fs->has_resources = atoi(PQgetvalue(res, r, 32)) > 0;
-    fs->has_waiting = *PQgetvalue(res, r, 33) == 't';
+    fs->has_resources = atoi(PQgetvalue(res, r, 8)) > 0;
+    fs->has_waiting = *PQgetvalue(res, r, 9) == 't';
     fs->classes_before = s->classes_booked;
+    if ((k = rb__store_offering(st, s->offering_id)) < 0)
+        return rb__store_offerings_stale(st, s->offering_id, err);
+    s->grade_min = atoi(PQgetvalue(o, k, 1));
+    s->grade_max = atoi(PQgetvalue(o, k, 2));
+    fs->title = PQgetvalue(o, k, 3);
+    fs->provider_name = PQgetvalue(o, k, 4);
+    fs->provider_email = PQgetvalue(o, k, 5);
+    fs->venue_name = PQgetvalue(o, k, 6);
+    fs->venue_address = PQgetvalue(o, k, 7);
+    place_of(&s->venue, o, k, 8);
+    s->target_group = PQgetvalue(o, k, 10);
+    s->duration_min = atoi(PQgetvalue(o, k, 11));
+    s->sales_open_ms = strtoll(PQgetvalue(o, k, 12), NULL, 10);
+    s->sales_close_ms = strtoll(PQgetvalue(o, k, 13), NULL, 10);
+    s->notice_days = atoi(PQgetvalue(o, k, 14));
+    s->setup_min = atoi(PQgetvalue(o, k, 15));
+    s->cleanup_min = atoi(PQgetvalue(o, k, 16));
+    s->category = or_null(o, k, 17);
+    s->schedule.start = or_null(o, k, 18);
+    s->schedule.rrule = or_null(o, k, 19);
+    s->schedule.rdates = or_null(o, k, 20);
+    s->schedule.exdates = or_null(o, k, 21);
+    s->provider_id = PQgetvalue(o, k, 22);
+    s->provider_municipality = or_null(o, k, 23);
+    s->venue_id = or_null(o, k, 24);
+    return 0;
 }
 
 /* Sessions named by commands and by the bookings they touch. */
@@ -208,7 +205,8 @@ static int fetch_sessions(rb_store *st, batch *b, rb_error *err)
     if (!b->sessions)
         return rb_error_set(err, RB_ENOMEM, "out of memory");
     for (r = 0; r < PQntuples(res); r++)
-        rb__session_row(&b->sessions[r], res, r);
+        if (rb__session_row(st, &b->sessions[r], res, r, err) < 0)
+            return err->code;
     for (r = 0; r < PQntuples(bres); r++)
         b->bookings[r].session = rb__batch_session(b, PQgetvalue(bres, r, 2));
     return 0;

@@ -19,6 +19,7 @@ struct rb_store {
     rb_settings settings;      /* the settings and travel_modes tables, cached */
     int64_t settings_at_ms;
     PGresult *closures_res;    /* closures ending today or later, cached with the settings */
+    PGresult *offerings_res;   /* offerings with provider and venue, by id; cached with them */
     rb_closure *closures;
     size_t nclosures;
     bool promote_pending;      /* an import may have made waiting entries decidable */
@@ -30,26 +31,34 @@ struct rb_store {
 PGresult *rb__store_fetch_run(rb_store *st, batch *b, const char *sql, int ncols,
                               const char *what, rb_error *err);
 
-/* The session columns and joins every session read shares, and the
- * reader of one such row. */
+/* The session columns every session read shares (alias s), and the
+ * reader of one such row, which takes its offering's facts from the
+ * store's cache; an offering the cache does not know (imported since)
+ * fails it with RB_ERETRY and has the cache reloaded. */
 extern const char rb__sql_session_columns[];
-extern const char rb__sql_session_joins[];
-void rb__session_row(fact_session *fs, PGresult *res, int r);
+int rb__session_row(rb_store *st, fact_session *fs, PGresult *res, int r, rb_error *err);
+
+/* The cached offering's row in st->offerings_res, or -1. */
+int rb__store_offering(const rb_store *st, const char *offering_id);
+/* Marks the cached facts for reloading; returns RB_ERETRY. */
+int rb__store_offerings_stale(rb_store *st, const char *offering_id, rb_error *err);
 
 /* Reads (and with lock, locks) the resources of sessions[0..n), grouped
  * per session into *out. */
 int rb__store_fetch_resources(rb_store *st, batch *b, fact_session *sessions, size_t n,
                               bool lock, rb_resource **out, size_t *nout, rb_error *err);
 
-/* Refreshes st->settings, the closures and what tables are in use when
- * older than a few seconds: a change (an import) applies within that. */
+/* Refreshes st->settings, the closures, the offerings and what tables are
+ * in use after an import's notification, or when older than a few
+ * seconds (a safety net). */
 int rb__store_settings(rb_store *st, int64_t now_ms, rb_error *err);
 /* Drains the rumbook_facts notifications imports send (the store's
  * session LISTENs): the cached facts are refreshed at the next batch and
  * the waiting entries looked at again. */
 void rb__store_poll_facts(rb_store *st);
 
-/* Drops the cached closures (the connection they came from was reset). */
+/* Drops the cached closures and offerings (the connection they came from
+ * was reset, and notifications may have been missed). */
 void rb__store_forget_facts(rb_store *st);
 
 /* Locks and reads what the commands name: bookings, sessions and their

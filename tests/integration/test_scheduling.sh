@@ -83,6 +83,14 @@ grep -q '"id":"w1"[^}]*"class_capacity":2' "$work/raised.json" || fail "could no
 decided "$w6" confirmed
 [ "$(sql "SELECT pupils_booked || '/' || classes_booked FROM sessions WHERE id = 'w1'")" = 40/2 ] ||
   fail "w1 counters after the capacity was raised"
+# An offering imported while the worker runs (its offerings are cached) is bookable at once.
+cat >"$work/new.json" <<'JSON'
+{"offerings":[{"id":"o9","provider":"p1","venue":"v1","title":"Insekter","duration_min":90}],
+ "sessions":[{"id":"n1","offering":"o9","starts_at":"2027-05-04T09:00:00+02:00","ends_at":"2027-05-04T10:30:00+02:00","pupil_capacity":30,"class_capacity":1}]}
+JSON
+"$ctl" catalog import "$work/new.json" >/dev/null || fail "import a new offering"
+n1=$(submit_one book --session n1 --class c7 --pupils 20)
+decided "$n1" confirmed
 
 # Closures: the municipality's winter holiday from an .ics file; a public holiday.
 cat >"$work/aarhus.ics" <<'ICS'
