@@ -94,35 +94,37 @@ static void drop_cached(rb_store *st)
 {
     PQclear(st->closures_res);
     PQclear(st->offerings_res);
+    PQclear(st->classes_res);
     free(st->closures);
     st->closures_res = NULL;
     st->offerings_res = NULL;
+    st->classes_res = NULL;
     st->closures = NULL;
     st->nclosures = 0;
 }
 
-/* Closed days and the offerings (with their providers and venues) change
- * by import only: every batch shares them. A session row then carries
- * only what bookings change. */
+/* Closed days, the offerings (with their providers and venues) and the
+ * classes (with their schools) change by import only: every batch shares
+ * them. A session row then carries only what bookings change, and a batch
+ * reads only the classes imported since. */
 static int read_cached(rb_store *st, int64_t now_ms, rb_error *err)
 {
     PGresult *res = rb__pg_exec(st->conn, SQL_CLOSURES, 0, NULL, PGRES_TUPLES_OK,
                                 "read closures", err);
-    PGresult *offerings;
-    rb_closure *list;
+    PGresult *offerings = NULL, *classes = NULL;
+    rb_closure *list = NULL;
     int r;
 
-    if (!res)
-        return err->code;
-    if (!(offerings = rb__pg_exec(st->conn, SQL_OFFERINGS, 0, NULL, PGRES_TUPLES_OK,
-                                  "read offerings", err))) {
-        PQclear(res);
-        return err->code;
-    }
-    if (!(list = calloc((size_t)PQntuples(res) + 1, sizeof(*list)))) {
+    if (!res ||
+        !(offerings = rb__pg_exec(st->conn, SQL_OFFERINGS, 0, NULL, PGRES_TUPLES_OK,
+                                  "read offerings", err)) ||
+        !(classes = rb__pg_exec(st->conn, rb__sql_classes_all, 0, NULL, PGRES_TUPLES_OK,
+                                "read classes", err)) ||
+        !(list = calloc((size_t)PQntuples(res) + 1, sizeof(*list)))) {
         PQclear(res);
         PQclear(offerings);
-        return rb_error_set(err, RB_ENOMEM, "out of memory");
+        PQclear(classes);
+        return list || !classes ? err->code : rb_error_set(err, RB_ENOMEM, "out of memory");
     }
     for (r = 0; r < PQntuples(res); r++) {
         list[r].scope = RB_SCOPE_ALL;
@@ -135,6 +137,7 @@ static int read_cached(rb_store *st, int64_t now_ms, rb_error *err)
     drop_cached(st);
     st->closures_res = res;
     st->offerings_res = offerings;
+    st->classes_res = classes;
     st->closures = list;
     st->nclosures = (size_t)PQntuples(res);
     st->settings_at_ms = now_ms;
@@ -148,13 +151,14 @@ void rb__store_forget_facts(rb_store *st)
     st->promote_pending = true; /* what changed while we were not listening */
 }
 
-int rb__store_offering(const rb_store *st, const char *offering_id)
+/* The row whose first column is key, in a result ordered by it. */
+static int row_of(const PGresult *res, const char *key)
 {
-    int lo = 0, hi = st->offerings_res ? PQntuples(st->offerings_res) : 0;
+    int lo = 0, hi = res ? PQntuples(res) : 0;
 
     while (lo < hi) {
         int mid = lo + (hi - lo) / 2;
-        int c = strcmp(offering_id, PQgetvalue(st->offerings_res, mid, 0));
+        int c = strcmp(key, PQgetvalue(res, mid, 0));
         if (c == 0)
             return mid;
         if (c < 0)
@@ -163,6 +167,16 @@ int rb__store_offering(const rb_store *st, const char *offering_id)
             lo = mid + 1;
     }
     return -1;
+}
+
+int rb__store_offering(const rb_store *st, const char *offering_id)
+{
+    return row_of(st->offerings_res, offering_id);
+}
+
+int rb__store_class(const rb_store *st, const char *class_id)
+{
+    return row_of(st->classes_res, class_id);
 }
 
 /* Imported after the cache was read, and the notification not yet seen. */

@@ -47,16 +47,20 @@ static const char SQL_WAITS[] =
     " actor_email, actor_name, kind FROM waitlist WHERE status = 'waiting'"
     " AND session_id = ANY($1::text[]) ORDER BY waitlist.id FOR UPDATE";
 
-static const char SQL_CLASSES[] =
-    "SELECT c.id, c.school_id, c.grade, c.size, c.name, sc.name, c.teacher_email,"
-    " c.target_group, sc.municipality, sc.lat, sc.lon,"
-    " extract(epoch FROM coalesce(h.earliest_departure, sc.day_start))::int / 60,"
-    " extract(epoch FROM coalesce(h.latest_return, sc.day_end))::int / 60, c.no"
-    " FROM classes c JOIN schools sc ON sc.id = c.school_id"
-    " LEFT JOIN LATERAL (SELECT earliest_departure, latest_return FROM school_hours h"
-    "  WHERE h.school_id = c.school_id AND c.grade BETWEEN h.grade_min AND h.grade_max"
+/* The classes, with their school and school day; the store caches them
+ * all (rb__sql_classes_all) and reads here only those it does not know. */
+#define CLASS_COLUMNS                                                                        \
+    "SELECT c.id, c.school_id, c.grade, c.size, c.name, sc.name, c.teacher_email,"            \
+    " c.target_group, sc.municipality, sc.lat, sc.lon,"                                       \
+    " extract(epoch FROM coalesce(h.earliest_departure, sc.day_start))::int / 60,"            \
+    " extract(epoch FROM coalesce(h.latest_return, sc.day_end))::int / 60, c.no"              \
+    " FROM classes c JOIN schools sc ON sc.id = c.school_id"                                  \
+    " LEFT JOIN LATERAL (SELECT earliest_departure, latest_return FROM school_hours h"         \
+    "  WHERE h.school_id = c.school_id AND c.grade BETWEEN h.grade_min AND h.grade_max"        \
     "  ORDER BY h.grade_min LIMIT 1) h ON true"
-    " WHERE c.id = ANY($1::text[]) ORDER BY c.id COLLATE \"C\"";
+
+static const char SQL_CLASSES[] = CLASS_COLUMNS " WHERE c.id = ANY($1::text[])";
+const char rb__sql_classes_all[] = CLASS_COLUMNS " ORDER BY c.id COLLATE \"C\"";
 
 static const char SQL_DONE[] =
     "SELECT command_id::text FROM commands WHERE command_id = ANY($1::uuid[])";
@@ -318,45 +322,74 @@ static int fetch_waits(rb_store *st, batch *b, rb_error *err)
     return 0;
 }
 
+static void class_row(fact_class *fc, const PGresult *res, int r)
+{
+    fc->c.id = PQgetvalue(res, r, 0);
+    fc->c.school_id = PQgetvalue(res, r, 1);
+    fc->c.grade = atoi(PQgetvalue(res, r, 2));
+    fc->c.size = atoi(PQgetvalue(res, r, 3));
+    fc->name = PQgetvalue(res, r, 4);
+    fc->school.id = fc->c.school_id;
+    fc->school.name = PQgetvalue(res, r, 5);
+    fc->teacher_email = PQgetvalue(res, r, 6);
+    fc->c.target_group = PQgetvalue(res, r, 7);
+    fc->school.municipality = PQgetvalue(res, r, 8);
+    place_of(&fc->school.place, res, r, 9);
+    fc->c.earliest_departure_min = atoi(PQgetvalue(res, r, 11));
+    fc->c.latest_return_min = atoi(PQgetvalue(res, r, 12));
+    fc->c.school = &fc->school;
+    fc->no = atoi(PQgetvalue(res, r, 13));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int cmp_fact_class(const void *a, const void *b)
+{
+    return strcmp(((const fact_class *)a)->c.id, ((const fact_class *)b)->c.id);
+}
+
+/* The classes the commands, bookings and waiting entries name: from the
+ * store's cache, and from the database those it does not know (imported
+ * since, or no class at all, which the rules then reject). */
 static int fetch_classes(rb_store *st, batch *b, rb_error *err)
 {
-    PGresult *bres = b->results[0], *res; /* the bookings */
-    size_t i;
-    int r;
+    PGresult *bres = b->results[0], *res = NULL; /* the bookings */
+    size_t i, n = 0, nmissing = 0;
+    const char **ids = calloc(b->n + (size_t)PQntuples(bres) + b->nwaits + 1, sizeof(*ids));
+    int r, k;
 
-    rb_pgarray_begin(&st->col[0]);
+    if (!ids)
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
     for (i = 0; i < b->n; i++)
         if (b->items[i].decode_rc == 0 && b->items[i].cmd.class_id)
-            rb_pgarray_text(&st->col[0], b->items[i].cmd.class_id);
+            ids[n++] = b->items[i].cmd.class_id;
     for (r = 0; r < PQntuples(bres); r++)
-        rb_pgarray_text(&st->col[0], PQgetvalue(bres, r, 3));
+        ids[n++] = PQgetvalue(bres, r, 3);
     for (i = 0; i < b->nwaits; i++)
-        rb_pgarray_text(&st->col[0], b->waits[i].class_id);
+        ids[n++] = b->waits[i].class_id;
+    qsort(ids, n, sizeof(*ids), cmp_str);
+    b->classes = calloc(n + 1, sizeof(*b->classes));
+    rb_pgarray_begin(&st->col[0]);
+    for (i = 0; b->classes && i < n; i++) {
+        if (i > 0 && strcmp(ids[i], ids[i - 1]) == 0)
+            continue;
+        if ((k = rb__store_class(st, ids[i])) >= 0)
+            class_row(&b->classes[b->nclasses++], st->classes_res, k);
+        else
+            rb_pgarray_text(&st->col[0], ids[i]), nmissing++;
+    }
     rb_pgarray_end(&st->col[0]);
-    if (!(res = rb__store_fetch_run(st, b, SQL_CLASSES, 1, "read classes", err)))
-        return err->code;
-    b->nclasses = (size_t)PQntuples(res);
-    b->classes = calloc(b->nclasses + 1, sizeof(*b->classes));
+    free(ids);
     if (!b->classes)
         return rb_error_set(err, RB_ENOMEM, "out of memory");
-    for (r = 0; r < PQntuples(res); r++) {
-        fact_class *fc = &b->classes[r];
-        fc->c.id = PQgetvalue(res, r, 0);
-        fc->c.school_id = PQgetvalue(res, r, 1);
-        fc->c.grade = atoi(PQgetvalue(res, r, 2));
-        fc->c.size = atoi(PQgetvalue(res, r, 3));
-        fc->name = PQgetvalue(res, r, 4);
-        fc->school.id = fc->c.school_id;
-        fc->school.name = PQgetvalue(res, r, 5);
-        fc->teacher_email = PQgetvalue(res, r, 6);
-        fc->c.target_group = PQgetvalue(res, r, 7);
-        fc->school.municipality = PQgetvalue(res, r, 8);
-        place_of(&fc->school.place, res, r, 9);
-        fc->c.earliest_departure_min = atoi(PQgetvalue(res, r, 11));
-        fc->c.latest_return_min = atoi(PQgetvalue(res, r, 12));
-        fc->c.school = &fc->school;
-        fc->no = atoi(PQgetvalue(res, r, 13));
-    }
+    if (nmissing && !(res = rb__store_fetch_run(st, b, SQL_CLASSES, 1, "read classes", err)))
+        return err->code;
+    for (r = 0; res && r < PQntuples(res); r++)
+        class_row(&b->classes[b->nclasses++], res, r);
+    qsort(b->classes, b->nclasses, sizeof(*b->classes), cmp_fact_class);
     for (r = 0; r < PQntuples(bres); r++)
         b->bookings[r].klass = rb__batch_class(b, PQgetvalue(bres, r, 3));
     for (i = 0; i < b->nwaits; i++)
@@ -364,7 +397,6 @@ static int fetch_classes(rb_store *st, batch *b, rb_error *err)
     return 0;
 }
 
-/* Commands already decided, and the (session, class) pairs already held. */
 static int fetch_done_and_held(rb_store *st, batch *b, rb_error *err)
 {
     PGresult *done, *held;

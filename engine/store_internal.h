@@ -20,6 +20,7 @@ struct rb_store {
     int64_t settings_at_ms;
     PGresult *closures_res;    /* closures ending today or later, cached with the settings */
     PGresult *offerings_res;   /* offerings with provider and venue, by id; cached with them */
+    PGresult *classes_res;     /* classes with school and school day, by id; cached with them */
     rb_closure *closures;
     size_t nclosures;
     bool promote_pending;      /* an import may have made waiting entries decidable */
@@ -40,6 +41,9 @@ int rb__session_row(rb_store *st, fact_session *fs, PGresult *res, int r, rb_err
 
 /* The cached offering's row in st->offerings_res, or -1. */
 int rb__store_offering(const rb_store *st, const char *offering_id);
+/* The cached class's row in st->classes_res (rb__sql_classes_all), or -1. */
+extern const char rb__sql_classes_all[];
+int rb__store_class(const rb_store *st, const char *class_id);
 /* Marks the cached facts for reloading; returns RB_ERETRY. */
 int rb__store_offerings_stale(rb_store *st, const char *offering_id, rb_error *err);
 

@@ -83,14 +83,20 @@ grep -q '"id":"w1"[^}]*"class_capacity":2' "$work/raised.json" || fail "could no
 decided "$w6" confirmed
 [ "$(sql "SELECT pupils_booked || '/' || classes_booked FROM sessions WHERE id = 'w1'")" = 40/2 ] ||
   fail "w1 counters after the capacity was raised"
-# An offering imported while the worker runs (its offerings are cached) is bookable at once.
+# An offering and a class imported while the worker runs (it caches both)
+# are bookable at once; a class that does not exist is still refused.
 cat >"$work/new.json" <<'JSON'
 {"offerings":[{"id":"o9","provider":"p1","venue":"v1","title":"Insekter","duration_min":90}],
- "sessions":[{"id":"n1","offering":"o9","starts_at":"2027-05-04T09:00:00+02:00","ends_at":"2027-05-04T10:30:00+02:00","pupil_capacity":30,"class_capacity":1}]}
+ "sessions":[{"id":"n1","offering":"o9","starts_at":"2027-05-04T09:00:00+02:00","ends_at":"2027-05-04T10:30:00+02:00","pupil_capacity":30,"class_capacity":1}],
+ "classes":[{"id":"new-5a","school":"s1","name":"5.A","grade":5,"size":20,"teacher_email":"5a@skovvang.example"}]}
 JSON
-"$ctl" catalog import "$work/new.json" >/dev/null || fail "import a new offering"
-n1=$(submit_one book --session n1 --class c7 --pupils 20)
+"$ctl" catalog import "$work/new.json" >/dev/null || fail "import a new offering and class"
+n1=$(submit_one book --session n1 --class new-5a --pupils 20)
 decided "$n1" confirmed
+n2=$(submit_one book --session n1 --class no-such-class --pupils 20)
+decided "$n2" rejected
+sql "SELECT reasons FROM commands WHERE command_id = '$n2'" | grep -qw unknown_class ||
+  fail "a class that does not exist: $(sql "SELECT reasons FROM commands WHERE command_id = '$n2'")"
 
 # Closures: the municipality's winter holiday from an .ics file; a public holiday.
 cat >"$work/aarhus.ics" <<'ICS'
