@@ -1,5 +1,8 @@
 /* Array literal building: elements are always double-quoted, with
  * backslash and quote escaped, which is valid for every element type. */
+#include <stdio.h>
+#include <string.h>
+
 #include "rumbook/pgarray.h"
 
 void rb_pgarray_begin(rb_buf *b)
@@ -27,18 +30,25 @@ void rb_pgarray_text(rb_buf *b, const char *s)
         return;
     }
     rb_buf_putc(b, '"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
+    while (*s) { /* runs without a quote or backslash are copied whole */
+        size_t run = strcspn(s, "\"\\");
+        rb_buf_append(b, s, run);
+        s += run;
+        if (*s) {
             rb_buf_putc(b, '\\');
-        rb_buf_putc(b, *s);
+            rb_buf_putc(b, *s++);
+        }
     }
     rb_buf_putc(b, '"');
 }
 
 void rb_pgarray_int(rb_buf *b, int64_t v)
 {
+    char digits[24];
+    int n = snprintf(digits, sizeof(digits), "%lld", (long long)v);
+
     separate(b);
-    rb_buf_printf(b, "%lld", (long long)v);
+    rb_buf_append(b, digits, (size_t)n);
 }
 
 void rb_pgarray_bytea(rb_buf *b, const uint8_t *data, size_t len)
@@ -49,9 +59,16 @@ void rb_pgarray_bytea(rb_buf *b, const uint8_t *data, size_t len)
     separate(b);
     /* "\\x..." : the array parser turns \\ into the \ that bytea's hex form needs. */
     rb_buf_puts(b, "\"\\\\x");
-    for (i = 0; i < len; i++) {
-        rb_buf_putc(b, hex[data[i] >> 4]);
-        rb_buf_putc(b, hex[data[i] & 15]);
+    while (len > 0) { /* a chunk at a time: payloads are kilobytes */
+        char chunk[512];
+        size_t n = len < sizeof(chunk) / 2 ? len : sizeof(chunk) / 2;
+        for (i = 0; i < n; i++) {
+            chunk[2 * i] = hex[data[i] >> 4];
+            chunk[2 * i + 1] = hex[data[i] & 15];
+        }
+        rb_buf_append(b, chunk, 2 * n);
+        data += n;
+        len -= n;
     }
     rb_buf_putc(b, '"');
 }

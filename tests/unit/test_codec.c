@@ -24,6 +24,22 @@ static void test_pgarray(void)
     rb_pgarray_begin(&b);
     rb_pgarray_end(&b);
     CHECK_STR(b.data, "{}");
+    {
+        /* Longer than the encoder's chunk, and text ending in an escape. */
+        uint8_t big[700];
+        char want[2 + 4 + 2 * sizeof(big) + 2 + 1 + 16] = "{\"\\\\x";
+        size_t i, n = strlen(want);
+        for (i = 0; i < sizeof(big); i++) {
+            big[i] = (uint8_t)(i * 7);
+            n += (size_t)sprintf(want + n, "%02x", big[i]);
+        }
+        strcpy(want + n, "\",\"x\\\\\"}");
+        rb_pgarray_begin(&b);
+        rb_pgarray_bytea(&b, big, sizeof(big));
+        rb_pgarray_text(&b, "x\\");
+        rb_pgarray_end(&b);
+        CHECK(strcmp(b.data, want) == 0);
+    }
     rb_buf_fini(&b);
 }
 
