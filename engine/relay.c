@@ -15,15 +15,24 @@
 #include "rumbook/relay.h"
 
 #define RELAY_LOCK "7351903"
-#define RELAY_ROWS "5000"
+#define RELAY_BATCHES "8"
 #define FLUSH_TIMEOUT_MS 30000
 
-/* In commit order per key: ORDER BY outbox.id, as the bare name would sort
- * the text output column ("10" before "9"). */
-static const char SQL_PENDING[] =
-    "SELECT id::text, event_id::text, topic, key, payload, message_type, cause, source_topic,"
-    " source_partition::text, source_offset::text"
-    " FROM outbox WHERE sent_at IS NULL ORDER BY outbox.id LIMIT " RELAY_ROWS;
+/* The oldest unsent batches (a worker transaction's events each). ORDER BY
+ * outbox_batches.id: the bare name would sort the text output column,
+ * "10" before "9". */
+static const char SQL_UNSENT[] =
+    "SELECT id::text FROM outbox_batches WHERE sent_at IS NULL"
+    " ORDER BY outbox_batches.id LIMIT " RELAY_BATCHES;
+
+/* Their events, batch by batch, each batch's in the order it wrote them
+ * (e.batch_id, e.id: numbers, not the text output columns). */
+static const char SQL_EVENTS[] =
+    "SELECT e.id::text, e.event_id::text, e.topic, e.key, e.payload, e.message_type, e.cause,"
+    " e.source_topic, e.source_partition::text, e.source_offset::text, e.batch_id::text"
+    " FROM unnest($1::bigint[]) AS u(b)"
+    " CROSS JOIN LATERAL (SELECT * FROM outbox_events WHERE batch_id = u.b OFFSET 0) e"
+    " ORDER BY e.batch_id, e.id";
 
 struct rb_relay {
     PGconn *conn;
@@ -33,11 +42,6 @@ struct rb_relay {
     atomic_llong failed;
     rb_buf ids;
 };
-
-/* Set by the delivery callback: row index -> delivered. */
-typedef struct delivery {
-    bool *ok;
-} delivery;
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
@@ -159,44 +163,71 @@ static int produce_row(rb_relay *r, PGresult *res, int row, bool *ok)
     return 0;
 }
 
-static int mark_sent(rb_relay *r, PGresult *res, const bool *ok, rb_error *err)
+/* Marks the batches all of whose events were delivered (events come
+ * grouped by batch, in the batches' order); returns how many. A batch
+ * with an event the broker refused is sent again whole, the delivered
+ * events with the same event ids. */
+static int mark_sent(rb_relay *r, PGresult *batches, PGresult *events, const bool *ok,
+                     rb_error *err)
 {
-    const char *params[3];
-    int i, n = 0;
+    const char *params[1];
+    int b, row = 0, n = PQntuples(events), marked = 0;
 
     rb_pgarray_begin(&r->ids);
-    for (i = 0; i < PQntuples(res); i++)
-        if (ok[i]) {
-            rb_pgarray_text(&r->ids, PQgetvalue(res, i, 0));
-            n++;
+    for (b = 0; b < PQntuples(batches); b++) {
+        const char *id = PQgetvalue(batches, b, 0);
+        bool all = true;
+        for (; row < n && strcmp(PQgetvalue(events, row, 10), id) == 0; row++)
+            all = all && ok[row];
+        if (all) {
+            rb_pgarray_text(&r->ids, id);
+            marked++;
         }
+    }
     rb_pgarray_end(&r->ids);
-    if (n == 0)
-        return 0;
     params[0] = r->ids.data;
-    /* The bounds let the planner walk the primary key; with only the list
-     * of a few thousand ids it reads the whole outbox. Rows arrive in id
-     * order. */
-    params[1] = PQgetvalue(res, 0, 0);
-    params[2] = PQgetvalue(res, PQntuples(res) - 1, 0);
-    if (rb__pg_command(r->conn,
-                       "UPDATE outbox SET sent_at = now()"
-                       " WHERE id BETWEEN $2::bigint AND $3::bigint AND id = ANY($1::bigint[])",
-                       3, params, "mark outbox sent", err) < 0)
+    if (marked && rb__pg_command(r->conn,
+                                 "UPDATE outbox_batches SET sent_at = now()"
+                                 " WHERE id = ANY($1::bigint[])",
+                                 1, params, "mark outbox sent", err) < 0)
         return err->code;
-    return n;
+    return marked;
 }
 
-/* Sends one chunk of pending rows; returns rows sent (0: none pending). */
-static int send_pending(rb_relay *r, rb_error *err)
+static PGresult *read_events(rb_relay *r, PGresult **batches, rb_error *err)
 {
-    PGresult *res = PQexecParams(r->conn, SQL_PENDING, 0, NULL, NULL, NULL, NULL, 1);
-    int i, n, sent;
-    bool *ok;
+    const char *params[1];
+    PGresult *res;
+    int b;
 
+    *batches = PQexec(r->conn, SQL_UNSENT);
+    if (PQresultStatus(*batches) != PGRES_TUPLES_OK) {
+        rb__pg_fail(r->conn, *batches, "read outbox batches", err);
+        return NULL;
+    }
+    rb_pgarray_begin(&r->ids);
+    for (b = 0; b < PQntuples(*batches); b++)
+        rb_pgarray_text(&r->ids, PQgetvalue(*batches, b, 0));
+    rb_pgarray_end(&r->ids);
+    params[0] = r->ids.data;
+    res = PQexecParams(r->conn, SQL_EVENTS, 1, NULL, params, NULL, NULL, 1);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         rb__pg_fail(r->conn, res, "read outbox", err);
         PQclear(res);
+        return NULL;
+    }
+    return res;
+}
+
+/* Sends the oldest unsent batches; returns how many (0: none pending). */
+static int send_pending(rb_relay *r, rb_error *err)
+{
+    PGresult *batches = NULL, *res = read_events(r, &batches, err);
+    int i, n, sent = 0, rc;
+    bool *ok;
+
+    if (!res) {
+        PQclear(batches);
         return err->code;
     }
     n = PQntuples(res);
@@ -206,16 +237,21 @@ static int send_pending(rb_relay *r, rb_error *err)
             break;
     if (ok)
         rd_kafka_flush(r->producer, FLUSH_TIMEOUT_MS);
-    sent = ok ? mark_sent(r, res, ok, err) : rb_error_set(err, RB_ENOMEM, "out of memory");
-    if (sent >= 0) {
+    for (i = 0; ok && i < n; i++)
+        sent += ok[i];
+    rc = ok ? mark_sent(r, batches, res, ok, err) : rb_error_set(err, RB_ENOMEM, "out of memory");
+    if (rc >= 0) {
         atomic_fetch_add(&r->sent, sent);
         atomic_fetch_add(&r->failed, n - sent);
     }
-    if (sent >= 0 && sent < n)
-        sent = rb_error_set(err, RB_EKAFKA, "%d of %d outbox rows were not delivered", n - sent, n);
+    if (rc >= 0 && sent < n)
+        rc = rb_error_set(err, RB_EKAFKA, "%d of %d outbox rows were not delivered", n - sent, n);
+    else if (rc >= 0)
+        rc = PQntuples(batches);
     free(ok);
     PQclear(res);
-    return sent;
+    PQclear(batches);
+    return rc;
 }
 
 static bool try_lead(rb_relay *r)

@@ -75,11 +75,13 @@ static const char SQL_INSERT_COMMANDS[] =
     " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[],"
     " $6::bytea[], $7::uuid[], $8::text[], $9::int[], $10::bigint[])";
 
+/* The transaction's events, as one batch the relay marks sent at once. */
 static const char SQL_INSERT_OUTBOX[] =
-    "INSERT INTO outbox (event_id, topic, key, payload, message_type, cause, source_topic,"
-    " source_partition, source_offset)"
-    " SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::text[],"
-    " $6::text[], $7::text[], $8::int[], $9::bigint[])";
+    "WITH b AS (INSERT INTO outbox_batches DEFAULT VALUES RETURNING id)"
+    " INSERT INTO outbox_events (event_id, topic, key, payload, message_type, cause,"
+    " source_topic, source_partition, source_offset, batch_id)"
+    " SELECT u.*, b.id FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::text[],"
+    " $6::text[], $7::text[], $8::int[], $9::bigint[]) AS u CROSS JOIN b";
 
 static const char SQL_OFFSETS[] =
     "INSERT INTO consumer_offsets (group_id, topic, partition, next_offset)"
@@ -713,7 +715,7 @@ static int expire(rb_store *st, int64_t now, int *expired, rb_error *err)
                             "expire waiting entries", err);
         PQclear(res);
         rc = res ? run(st, SQL_UPDATE_COMMANDS, 6, "decide expired entries", err) : err->code;
-        if (rc == 0)
+        if (rc == 0 && o.n)
             rc = run_columns(st, SQL_INSERT_OUTBOX, o.col, 9, "insert outbox", err);
         if (rc == 0 && (res = rb__store_run(st, "SELECT pg_notify('rumbook_outbox', '')", NULL,
                                             0, PGRES_TUPLES_OK, "notify relay", err)))
