@@ -74,7 +74,7 @@ static const char SQL_QUOTA_USE[] =
     " (s.starts_at AT TIME ZONE 'Europe/Copenhagen')::date), 'YYYYMMDD')::int, count(*)::int"
     " FROM quotas q JOIN classes c ON (q.scope_kind = 'class' AND c.id = q.scope_id)"
     "  OR (q.scope_kind = 'school' AND c.school_id = q.scope_id)"
-    " JOIN bookings bk ON bk.class_id = c.id AND bk.status = 'confirmed'"
+    " JOIN bookings bk ON bk.class_no = c.no AND bk.status = 'confirmed'"
     " JOIN sessions s ON s.id = bk.session_id JOIN offerings o ON o.id = s.offering_id"
     " WHERE q.id = ANY($1::text[]) AND (q.offering_id IS NULL OR q.offering_id = o.id)"
     " AND (q.category IS NULL OR q.category = o.category)"
