@@ -65,13 +65,15 @@ const char rb__sql_classes_all[] = CLASS_COLUMNS " ORDER BY c.id COLLATE \"C\"";
 static const char SQL_DONE[] =
     "SELECT command_id::text FROM commands WHERE command_id = ANY($1::uuid[])";
 
-/* A probe per session (OFFSET 0 keeps the planner from turning it into one
- * scan of all bookings, which it does while bookings' statistics are
- * still those of an empty table). */
+/* Every class holding each of the batch's sessions (a few each), those
+ * the batch does not name included: a probe per session. OFFSET 0 keeps
+ * the planner from turning it into one scan of all bookings while their
+ * statistics are those of an empty table; filtering by the batch's classes
+ * in the probe made it one index descent per class and session. */
 static const char SQL_HELD[] =
     "SELECT h.k FROM unnest($1::text[]) AS u(s) CROSS JOIN LATERAL ("
     " SELECT session_id || chr(31) || class_id FROM bookings WHERE status = 'confirmed'"
-    " AND session_id = u.s AND class_id = ANY($2::text[]) OFFSET 0) AS h(k)";
+    " AND session_id = u.s OFFSET 0) AS h(k)";
 
 PGresult *rb__store_fetch_run(rb_store *st, batch *b, const char *sql, int ncols,
                               const char *what, rb_error *err)
@@ -414,11 +416,7 @@ static int fetch_done_and_held(rb_store *st, batch *b, rb_error *err)
     for (i = 0; i < b->nsessions; i++)
         rb_pgarray_text(&st->col[0], b->sessions[i].s.id);
     rb_pgarray_end(&st->col[0]);
-    rb_pgarray_begin(&st->col[1]);
-    for (i = 0; i < b->nclasses; i++)
-        rb_pgarray_text(&st->col[1], b->classes[i].c.id);
-    rb_pgarray_end(&st->col[1]);
-    if (!(held = rb__store_fetch_run(st, b, SQL_HELD, 2, "read held sessions", err)))
+    if (!(held = rb__store_fetch_run(st, b, SQL_HELD, 1, "read held sessions", err)))
         return err->code;
     if (rb__strset_init(&b->done, (size_t)PQntuples(done) + b->n) < 0 ||
         rb__strset_init(&b->held, (size_t)PQntuples(held) + 4 * (b->n + b->npromotions)) < 0)
