@@ -699,7 +699,7 @@ static void unique_candidates(batch *b)
 
 int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err)
 {
-    char sql[2048];
+    char sql[4096];
     PGresult *res;
     int64_t from, until;
     size_t i;
@@ -720,15 +720,19 @@ int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err)
     }
     rb_pgarray_end(&st->col[0]);
     rb_pgarray_end(&st->col[1]);
-    snprintf(sql, sizeof(sql),
-             "SELECT %s FROM unnest($1::text[], $2::bigint[]) a(o, t) CROSS JOIN LATERAL ("
-             " (SELECT id FROM sessions WHERE offering_id = a.o"
-             "  AND starts_at >= to_timestamp(a.t / 1000.0) AND starts_at > now()"
-             "  ORDER BY starts_at LIMIT %d) UNION ALL"
-             " (SELECT id FROM sessions WHERE offering_id = a.o"
-             "  AND starts_at < to_timestamp(a.t / 1000.0) AND starts_at > now()"
-             "  ORDER BY starts_at DESC LIMIT %d)) c JOIN sessions s ON s.id = c.id",
-             rb__sql_session_columns, per_side, per_side);
+    /* The nearest sessions on each side, read whole from the index walk
+     * (no second lookup by id). */
+    if ((size_t)snprintf(sql, sizeof(sql),
+             "SELECT c.* FROM unnest($1::text[], $2::bigint[]) a(o, t) CROSS JOIN LATERAL ("
+             " (SELECT %s FROM sessions s WHERE s.offering_id = a.o"
+             "  AND s.starts_at >= to_timestamp(a.t / 1000.0) AND s.starts_at > now()"
+             "  ORDER BY s.starts_at LIMIT %d) UNION ALL"
+             " (SELECT %s FROM sessions s WHERE s.offering_id = a.o"
+             "  AND s.starts_at < to_timestamp(a.t / 1000.0) AND s.starts_at > now()"
+             "  ORDER BY s.starts_at DESC LIMIT %d)) c",
+             rb__sql_session_columns, per_side, rb__sql_session_columns,
+             per_side) >= sizeof(sql))
+        return rb_error_set(err, RB_ENOMEM, "read alternatives: query longer than its buffer");
     if (!(res = rb__store_fetch_run(st, b, sql, 2, "read alternatives", err)))
         return err->code;
     b->ncandidates = (size_t)PQntuples(res);
