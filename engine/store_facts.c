@@ -419,8 +419,10 @@ static int class_holds(rb_store *st, batch *b, rb_error *err)
     return rc;
 }
 
-/* The trips of rejected classes over the span of their candidate sessions:
- * one index probe per class, not one per candidate. */
+/* The trips of rejected classes around each of their candidate sessions:
+ * a probe per candidate reads what could conflict and no more, however
+ * many trips the class has between the candidates (one probe over their
+ * whole span read a hundred times the rows with a million bookings). */
 static int candidate_class_holds(rb_store *st, batch *b, rb_error *err)
 {
     size_t i, k;
@@ -431,21 +433,14 @@ static int candidate_class_holds(rb_store *st, batch *b, rb_error *err)
         const item *it = &b->items[i];
         const fact_session *asked = rb__batch_session(b, it->cmd.session_id);
         const fact_class *fc;
-        int64_t from = INT64_MAX, until = INT64_MIN;
         if (!rb__batch_wants_alternatives(it) || !asked)
             continue;
         fc = rb__batch_class(b, it->booking ? it->booking->klass->c.id : it->cmd.class_id);
         for (k = rb__batch_offering_run(b, asked->s.offering_id);
              k < b->ncandidates &&
              strcmp(b->candidates[k].s.offering_id, asked->s.offering_id) == 0;
-             k++) {
-            if (b->candidates[k].s.starts_at_ms < from)
-                from = b->candidates[k].s.starts_at_ms;
-            if (b->candidates[k].s.ends_at_ms > until)
-                until = b->candidates[k].s.ends_at_ms;
-        }
-        if (from <= until)
-            class_window(st, fc, from, until);
+             k++)
+            class_window(st, fc, b->candidates[k].s.starts_at_ms, b->candidates[k].s.ends_at_ms);
     }
     for (i = 0; i < 3; i++)
         rb_pgarray_end(&st->col[i]);
