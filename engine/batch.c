@@ -518,22 +518,40 @@ static int by_gap(const void *a, const void *b)
     return strcmp(x->session->s.id, y->session->s.id);
 }
 
+/* Whether a class could book session c instead of what it asked for. */
+static bool fits(batch *b, const item *it, fact_session *c)
+{
+    fact_booking *moving = it->cmd.kind == RB_CMD_RESCHEDULE ? it->booking : NULL;
+    fact_class *fc = moving ? moving->klass : rb__batch_class(b, it->cmd.class_id);
+    rb_booking_request req = request_for(b, c, fc, moving ? moving->pupils : it->cmd.pupils,
+                                         moving ? moving->mode : it->cmd.mode,
+                                         moving ? moving->id : NULL);
+    rb_verdict v;
+
+    rb_decide(&req, rb_booking_rules, rb_booking_rules_count, &v);
+    return rb_verdict_ok(&v);
+}
+
+static int max_alternatives(const batch *b)
+{
+    int max = b->settings->max_alternatives;
+
+    return max > RB_MAX_ALTERNATIVES ? RB_MAX_ALTERNATIVES : max;
+}
+
 /* The candidates of the same offering that fit, nearest in time first;
  * the rules run only until enough were found. */
-static void alternatives_for(batch *b, item *it, near *order)
+static void shortlist_for(batch *b, item *it, near *order)
 {
     fact_booking *moving = it->cmd.kind == RB_CMD_RESCHEDULE ? it->booking : NULL;
     fact_session *asked = rb__batch_session(b, it->cmd.session_id);
     fact_class *fc = moving ? moving->klass : rb__batch_class(b, it->cmd.class_id);
-    int pupils = moving ? moving->pupils : it->cmd.pupils;
-    enum rb_mode mode = moving ? moving->mode : it->cmd.mode;
-    int max = b->settings->max_alternatives;
+    int max = max_alternatives(b) + ALTERNATIVES_SLACK;
     size_t i, n = 0;
 
-    if (!asked || !fc || max <= 0)
+    it->nshortlist = 0;
+    if (!asked || !fc || max <= ALTERNATIVES_SLACK)
         return;
-    if (max > RB_MAX_ALTERNATIVES)
-        max = RB_MAX_ALTERNATIVES;
     for (i = rb__batch_offering_run(b, asked->s.offering_id);
          i < b->ncandidates && strcmp(b->candidates[i].s.offering_id, asked->s.offering_id) == 0;
          i++) {
@@ -544,17 +562,12 @@ static void alternatives_for(batch *b, item *it, near *order)
         order[n++].session = c;
     }
     qsort(order, n, sizeof(*order), by_gap);
-    for (i = 0; i < n && it->nalternatives < max; i++) {
-        rb_booking_request req = request_for(b, order[i].session, fc, pupils, mode,
-                                             moving ? moving->id : NULL);
-        rb_verdict v;
-        rb_decide(&req, rb_booking_rules, rb_booking_rules_count, &v);
-        if (rb_verdict_ok(&v))
-            it->alternatives[it->nalternatives++] = &order[i].session->s;
-    }
+    for (i = 0; i < n && it->nshortlist < max; i++)
+        if (fits(b, it, order[i].session))
+            it->shortlist[it->nshortlist++] = order[i].session;
 }
 
-void rb__batch_alternatives(batch *b)
+void rb__batch_shortlist(batch *b)
 {
     near *order = malloc((b->ncandidates + 1) * sizeof(*order));
     size_t i;
@@ -565,8 +578,23 @@ void rb__batch_alternatives(batch *b)
         b->candidates[i].live = rb__batch_session(b, b->candidates[i].s.id);
     for (i = 0; i < b->n; i++)
         if (rb__batch_wants_alternatives(&b->items[i]))
-            alternatives_for(b, &b->items[i], order);
+            shortlist_for(b, &b->items[i], order);
     free(order);
+}
+
+void rb__batch_alternatives(batch *b)
+{
+    size_t i;
+    int k;
+
+    for (i = 0; i < b->n; i++) {
+        item *it = &b->items[i];
+        if (!rb__batch_wants_alternatives(it))
+            continue;
+        for (k = 0; k < it->nshortlist && it->nalternatives < max_alternatives(b); k++)
+            if (fits(b, it, it->shortlist[k]))
+                it->alternatives[it->nalternatives++] = &it->shortlist[k]->s;
+    }
 }
 
 void rb__batch_reset(batch *b)
@@ -582,6 +610,7 @@ void rb__batch_reset(batch *b)
         it->status = RB_STATUS_REJECTED;
         it->position = 0;
         it->nalternatives = 0;
+        it->nshortlist = 0;
         it->wait = NULL;
         memset(&it->trip, 0, sizeof(it->trip));
         rb_verdict_init(&it->verdict);

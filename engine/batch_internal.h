@@ -15,6 +15,10 @@
 
 #define BATCH_MAX_BUSES 4
 
+/* Shortlisted candidates beyond max_alternatives, for those another trip
+ * of the class rules out. */
+#define ALTERNATIVES_SLACK 2
+
 typedef struct fact_session {
     rb_session s;
     const char *title;
@@ -92,6 +96,10 @@ typedef struct item {
     int position;           /* waitlisted: place in line */
     const rb_session *alternatives[RB_MAX_ALTERNATIVES];
     int nalternatives;
+    /* candidates that pass every rule but the class's other trips, which
+     * are read only around these; nearest first */
+    fact_session *shortlist[RB_MAX_ALTERNATIVES + ALTERNATIVES_SLACK];
+    int nshortlist;
     rb_trip trip;           /* of the session asked for, when known */
 } item;
 
@@ -160,7 +168,12 @@ size_t rb__batch_offering_run(const batch *b, const char *offering_id);
 
 /* Items rejected for reasons an alternative session could avoid. */
 bool rb__batch_wants_alternatives(const item *it);
-/* Fills each such item's alternatives from b->candidates. */
+/* Shortlists each such item's candidates from b->candidates: the nearest
+ * that pass every rule with the class trips read so far (those around the
+ * session asked for), max_alternatives + ALTERNATIVES_SLACK of them. */
+void rb__batch_shortlist(batch *b);
+/* Fills each such item's alternatives from its shortlist, now that the
+ * class's trips around each shortlisted session are read too. */
 void rb__batch_alternatives(batch *b);
 
 /* Frees what one attempt fetched and resets outcomes. */

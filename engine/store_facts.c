@@ -35,7 +35,8 @@ static const char SQL_CLOSURES[] =
 
 /* Per (class, window) pair, a range of the btree bookings_class_trips: a
  * trip lies within a day (bookings_trip_within_a_day), so one that
- * overlaps the window starts at most a day before it. OFFSET 0 keeps it a
+ * overlaps the window starts at most a day before it (float8 arithmetic:
+ * numeric division cost a microsecond a bound). OFFSET 0 keeps it a
  * probe per pair: flattened into a join, the planner scans all bookings
  * while their statistics are still those of an empty table. */
 static const char SQL_CLASS_HOLDS[] =
@@ -43,9 +44,9 @@ static const char SQL_CLASS_HOLDS[] =
     " CROSS JOIN LATERAL (SELECT b.class_id, b.id::text, " MS("lower(b.away)") ", "
     MS("upper(b.away)") ", NULL, NULL FROM bookings b"
     " WHERE b.class_no = u.c AND b.status = 'confirmed'"
-    " AND lower(b.away) >= to_timestamp(u.f / 1000.0) - interval '1 day'"
-    " AND lower(b.away) < to_timestamp(u.t / 1000.0)"
-    " AND upper(b.away) > to_timestamp(u.f / 1000.0) OFFSET 0) AS h";
+    " AND lower(b.away) >= to_timestamp(u.f::float8 / 1000) - interval '1 day'"
+    " AND lower(b.away) < to_timestamp(u.t::float8 / 1000)"
+    " AND upper(b.away) > to_timestamp(u.f::float8 / 1000) OFFSET 0) AS h";
 
 static const char SQL_LOCK_CLASS_DAYS[] =
     "SELECT count(pg_advisory_xact_lock(c, d)) FROM unnest($1::int[], $2::int[]) AS u(c, d)";
@@ -419,28 +420,26 @@ static int class_holds(rb_store *st, batch *b, rb_error *err)
     return rc;
 }
 
-/* The trips of rejected classes around each of their candidate sessions:
- * a probe per candidate reads what could conflict and no more, however
- * many trips the class has between the candidates (one probe over their
- * whole span read a hundred times the rows with a million bookings). */
+/* The trips of rejected classes around each of their shortlisted
+ * candidates: a probe per candidate reads what could conflict and no
+ * more, however many trips the class has between them (one probe over
+ * their whole span read a hundred times the rows with a million
+ * bookings), and only candidates that pass every other rule are probed. */
 static int candidate_class_holds(rb_store *st, batch *b, rb_error *err)
 {
-    size_t i, k;
+    size_t i;
+    int k;
 
     for (i = 0; i < 3; i++)
         rb_pgarray_begin(&st->col[i]);
     for (i = 0; i < b->n; i++) {
         const item *it = &b->items[i];
-        const fact_session *asked = rb__batch_session(b, it->cmd.session_id);
         const fact_class *fc;
-        if (!rb__batch_wants_alternatives(it) || !asked)
+        if (!rb__batch_wants_alternatives(it) || it->nshortlist == 0)
             continue;
         fc = rb__batch_class(b, it->booking ? it->booking->klass->c.id : it->cmd.class_id);
-        for (k = rb__batch_offering_run(b, asked->s.offering_id);
-             k < b->ncandidates &&
-             strcmp(b->candidates[k].s.offering_id, asked->s.offering_id) == 0;
-             k++)
-            class_window(st, fc, b->candidates[k].s.starts_at_ms, b->candidates[k].s.ends_at_ms);
+        for (k = 0; k < it->nshortlist; k++)
+            class_window(st, fc, it->shortlist[k]->s.starts_at_ms, it->shortlist[k]->s.ends_at_ms);
     }
     for (i = 0; i < 3; i++)
         rb_pgarray_end(&st->col[i]);
@@ -720,10 +719,10 @@ int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err)
     if ((size_t)snprintf(sql, sizeof(sql),
              "SELECT c.* FROM unnest($1::text[], $2::bigint[]) a(o, t) CROSS JOIN LATERAL ("
              " (SELECT %s FROM sessions s WHERE s.offering_id = a.o"
-             "  AND s.starts_at >= to_timestamp(a.t / 1000.0) AND s.starts_at > now()"
+             "  AND s.starts_at >= to_timestamp(a.t::float8 / 1000) AND s.starts_at > now()"
              "  ORDER BY s.starts_at LIMIT %d) UNION ALL"
              " (SELECT %s FROM sessions s WHERE s.offering_id = a.o"
-             "  AND s.starts_at < to_timestamp(a.t / 1000.0) AND s.starts_at > now()"
+             "  AND s.starts_at < to_timestamp(a.t::float8 / 1000) AND s.starts_at > now()"
              "  ORDER BY s.starts_at DESC LIMIT %d)) c",
              rb__sql_session_columns, per_side, rb__sql_session_columns,
              per_side) >= sizeof(sql))
@@ -744,10 +743,13 @@ int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err)
     if ((rc = rb__store_fetch_resources(st, b, b->candidates, b->ncandidates, false,
                                         &b->candidate_resources, &b->ncandidate_resources,
                                         err)) < 0 ||
-        (rc = candidate_class_holds(st, b, err)) < 0 ||
         (rc = resource_holds(st, b, b->candidate_resources, b->ncandidate_resources, from,
                              until, err)) < 0 ||
         (rc = bus_holds(st, b, from, until, err)) < 0)
+        return rc;
+    link_facts(b);
+    rb__batch_shortlist(b);
+    if ((rc = candidate_class_holds(st, b, err)) < 0)
         return rc;
     link_facts(b);
     return 0;

@@ -294,8 +294,20 @@ static void test_rejection_with_reasons_and_alternatives(void)
     CHECK(rb_verdict_has(&items[0].verdict, "closed"));
     CHECK(rb_verdict_has(&items[0].verdict, "no_pupil_places"));
     CHECK(rb__batch_wants_alternatives(&items[0]));
+    rb__batch_shortlist(&b);
+    CHECK(items[0].nshortlist == 1 && strcmp(items[0].shortlist[0]->s.id, "s2") == 0);
     rb__batch_alternatives(&b);
     CHECK(items[0].nalternatives == 1 && strcmp(items[0].alternatives[0]->id, "s2") == 0);
+    /* A trip of the class read after the shortlist (around s2) rules s2 out. */
+    {
+        rb_hold trip = {.key = "c1", .owner = "b-elsewhere",
+                        .from_ms = b.sessions[1].s.starts_at_ms - 3600000,
+                        .until_ms = b.sessions[1].s.ends_at_ms};
+        rb_holds_add(&b.class_holds, &trip);
+        items[0].nalternatives = 0;
+        rb__batch_alternatives(&b);
+        CHECK(items[0].nalternatives == 0);
+    }
     finish(&b);
 }
 
