@@ -378,10 +378,12 @@ static int fetch_classes(rb_store *st, batch *b, rb_error *err)
     for (i = 0; b->classes && i < n; i++) {
         if (i > 0 && strcmp(ids[i], ids[i - 1]) == 0)
             continue;
-        if ((k = rb__store_class(st, ids[i])) >= 0)
+        if ((k = rb__store_class(st, ids[i])) >= 0) {
             class_row(&b->classes[b->nclasses++], st->classes_res, k);
-        else
-            rb_pgarray_text(&st->col[0], ids[i]), nmissing++;
+        } else {
+            rb_pgarray_text(&st->col[0], ids[i]);
+            nmissing++;
+        }
     }
     rb_pgarray_end(&st->col[0]);
     free(ids);
