@@ -194,20 +194,16 @@ static int mark_sent(rb_relay *r, PGresult *batches, PGresult *events, const boo
     return marked;
 }
 
-static PGresult *read_events(rb_relay *r, PGresult **batches, rb_error *err)
+/* The events of the batches, in order; NULL (err set) on failure. */
+static PGresult *read_events(rb_relay *r, PGresult *batches, rb_error *err)
 {
     const char *params[1];
     PGresult *res;
     int b;
 
-    *batches = PQexec(r->conn, SQL_UNSENT);
-    if (PQresultStatus(*batches) != PGRES_TUPLES_OK) {
-        rb__pg_fail(r->conn, *batches, "read outbox batches", err);
-        return NULL;
-    }
     rb_pgarray_begin(&r->ids);
-    for (b = 0; b < PQntuples(*batches); b++)
-        rb_pgarray_text(&r->ids, PQgetvalue(*batches, b, 0));
+    for (b = 0; b < PQntuples(batches); b++)
+        rb_pgarray_text(&r->ids, PQgetvalue(batches, b, 0));
     rb_pgarray_end(&r->ids);
     params[0] = r->ids.data;
     res = PQexecParams(r->conn, SQL_EVENTS, 1, NULL, params, NULL, NULL, 1);
@@ -222,11 +218,18 @@ static PGresult *read_events(rb_relay *r, PGresult **batches, rb_error *err)
 /* Sends the oldest unsent batches; returns how many (0: none pending). */
 static int send_pending(rb_relay *r, rb_error *err)
 {
-    PGresult *batches = NULL, *res = read_events(r, &batches, err);
+    PGresult *batches = PQexec(r->conn, SQL_UNSENT), *res;
     int i, n, sent = 0, rc;
     bool *ok;
 
-    if (!res) {
+    if (PQresultStatus(batches) != PGRES_TUPLES_OK || PQntuples(batches) == 0) {
+        rc = PQresultStatus(batches) == PGRES_TUPLES_OK
+                 ? 0
+                 : rb__pg_fail(r->conn, batches, "read outbox batches", err);
+        PQclear(batches);
+        return rc;
+    }
+    if (!(res = read_events(r, batches, err))) {
         PQclear(batches);
         return err->code;
     }
