@@ -44,6 +44,7 @@ int rb_store_new(const rb_store_options *opt, const rb_calendar *cal, rb_store *
         return rc;
     }
     st->promote_pending = true; /* imports made while no worker ran */
+    st->catalogue_stale = true;
     *out = st;
     return 0;
 }

@@ -91,41 +91,53 @@ static const char SQL_OFFERINGS[] =
     " FROM offerings o JOIN providers p ON p.id = o.provider_id"
     " LEFT JOIN venues v ON v.id = o.venue_id ORDER BY o.id COLLATE \"C\"";
 
-static void drop_cached(rb_store *st)
+static void drop_closures(rb_store *st)
 {
     PQclear(st->closures_res);
-    PQclear(st->offerings_res);
-    PQclear(st->classes_res);
     free(st->closures);
     st->closures_res = NULL;
-    st->offerings_res = NULL;
-    st->classes_res = NULL;
     st->closures = NULL;
     st->nclosures = 0;
 }
 
-/* Closed days, the offerings (with their providers and venues) and the
- * classes (with their schools) change by import only: every batch shares
- * them. A session row then carries only what bookings change, and a batch
- * reads only the classes imported since. */
-static int read_cached(rb_store *st, int64_t now_ms, rb_error *err)
+/* The offerings (with their providers and venues) and the classes (with
+ * their schools) change by import only, which notifies: they are read
+ * again after a notification, a reconnect or a session of an offering they
+ * lack, not on the settings' timer. A session row then carries only what
+ * bookings change, and a batch reads only the classes imported since. */
+static int read_catalogue(rb_store *st, rb_error *err)
+{
+    PGresult *offerings, *classes;
+
+    if (!(offerings = rb__pg_exec(st->conn, SQL_OFFERINGS, 0, NULL, PGRES_TUPLES_OK,
+                                  "read offerings", err)))
+        return err->code;
+    if (!(classes = rb__pg_exec(st->conn, rb__sql_classes_all, 0, NULL, PGRES_TUPLES_OK,
+                                "read classes", err))) {
+        PQclear(offerings);
+        return err->code;
+    }
+    PQclear(st->offerings_res);
+    PQclear(st->classes_res);
+    st->offerings_res = offerings;
+    st->classes_res = classes;
+    st->catalogue_stale = false;
+    return 0;
+}
+
+/* Closed days are few and change by import only: every batch shares them. */
+static int read_closures(rb_store *st, int64_t now_ms, rb_error *err)
 {
     PGresult *res = rb__pg_exec(st->conn, SQL_CLOSURES, 0, NULL, PGRES_TUPLES_OK,
                                 "read closures", err);
-    PGresult *offerings = NULL, *classes = NULL;
-    rb_closure *list = NULL;
+    rb_closure *list;
     int r;
 
-    if (!res ||
-        !(offerings = rb__pg_exec(st->conn, SQL_OFFERINGS, 0, NULL, PGRES_TUPLES_OK,
-                                  "read offerings", err)) ||
-        !(classes = rb__pg_exec(st->conn, rb__sql_classes_all, 0, NULL, PGRES_TUPLES_OK,
-                                "read classes", err)) ||
-        !(list = calloc((size_t)PQntuples(res) + 1, sizeof(*list)))) {
+    if (!res)
+        return err->code;
+    if (!(list = calloc((size_t)PQntuples(res) + 1, sizeof(*list)))) {
         PQclear(res);
-        PQclear(offerings);
-        PQclear(classes);
-        return list || !classes ? err->code : rb_error_set(err, RB_ENOMEM, "out of memory");
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
     }
     for (r = 0; r < PQntuples(res); r++) {
         list[r].scope = RB_SCOPE_ALL;
@@ -135,19 +147,22 @@ static int read_cached(rb_store *st, int64_t now_ms, rb_error *err)
         list[r].last_day = atoi(PQgetvalue(res, r, 3));
         list[r].summary = PQgetvalue(res, r, 4);
     }
-    drop_cached(st);
+    drop_closures(st);
     st->closures_res = res;
-    st->offerings_res = offerings;
-    st->classes_res = classes;
     st->closures = list;
     st->nclosures = (size_t)PQntuples(res);
     st->settings_at_ms = now_ms;
-    return 0;
+    return st->catalogue_stale ? read_catalogue(st, err) : 0;
 }
 
 void rb__store_forget_facts(rb_store *st)
 {
-    drop_cached(st);
+    drop_closures(st);
+    PQclear(st->offerings_res);
+    PQclear(st->classes_res);
+    st->offerings_res = NULL;
+    st->classes_res = NULL;
+    st->catalogue_stale = true;
     st->settings_at_ms = 0;
     st->promote_pending = true; /* what changed while we were not listening */
 }
@@ -184,6 +199,7 @@ int rb__store_class(const rb_store *st, const char *class_id)
 int rb__store_offerings_stale(rb_store *st, const char *offering_id, rb_error *err)
 {
     st->settings_at_ms = 0;
+    st->catalogue_stale = true;
     return rb_error_set(err, RB_ERETRY, "offering %s is newer than the cached catalogue",
                         offering_id);
 }
@@ -195,6 +211,7 @@ void rb__store_poll_facts(rb_store *st)
     PQconsumeInput(st->conn);
     while ((n = PQnotifies(st->conn))) {
         st->settings_at_ms = 0;
+        st->catalogue_stale = true;
         st->promote_pending = true;
         PQfreemem(n);
     }
@@ -240,7 +257,7 @@ int rb__store_settings(rb_store *st, int64_t now_ms, rb_error *err)
     }
     PQclear(res);
     st->settings = s;
-    return read_cached(st, now_ms, err);
+    return read_closures(st, now_ms, err);
 }
 
 /* The time the batch's sessions span, with room for travel and buses. */

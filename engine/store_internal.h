@@ -19,8 +19,9 @@ struct rb_store {
     rb_settings settings;      /* the settings and travel_modes tables, cached */
     int64_t settings_at_ms;
     PGresult *closures_res;    /* closures ending today or later, cached with the settings */
-    PGresult *offerings_res;   /* offerings with provider and venue, by id; cached with them */
-    PGresult *classes_res;     /* classes with school and school day, by id; cached with them */
+    PGresult *offerings_res;   /* offerings with provider and venue, by id */
+    PGresult *classes_res;     /* classes with school and school day, by id */
+    bool catalogue_stale;      /* read those two again before the next batch */
     rb_closure *closures;
     size_t nclosures;
     bool promote_pending;      /* an import may have made waiting entries decidable */
@@ -52,9 +53,9 @@ int rb__store_offerings_stale(rb_store *st, const char *offering_id, rb_error *e
 int rb__store_fetch_resources(rb_store *st, batch *b, fact_session *sessions, size_t n,
                               bool lock, rb_resource **out, size_t *nout, rb_error *err);
 
-/* Refreshes st->settings, the closures, the offerings and what tables are
- * in use after an import's notification, or when older than a few
- * seconds (a safety net). */
+/* Refreshes st->settings, the closures and what tables are in use after an
+ * import's notification, or when older than a few seconds (hand edits);
+ * the offerings and classes after a notification only. */
 int rb__store_settings(rb_store *st, int64_t now_ms, rb_error *err);
 /* Drains the rumbook_facts notifications imports send (the store's
  * session LISTENs): the cached facts are refreshed at the next batch and
