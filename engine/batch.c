@@ -546,11 +546,11 @@ static void shortlist_for(batch *b, item *it, near *order)
     fact_booking *moving = it->cmd.kind == RB_CMD_RESCHEDULE ? it->booking : NULL;
     fact_session *asked = rb__batch_session(b, it->cmd.session_id);
     fact_class *fc = moving ? moving->klass : rb__batch_class(b, it->cmd.class_id);
-    int max = max_alternatives(b) + ALTERNATIVES_SLACK;
+    int wanted = max_alternatives(b);
     size_t i, n = 0;
 
     it->nshortlist = 0;
-    if (!asked || !fc || max <= ALTERNATIVES_SLACK)
+    if (!asked || !fc || wanted <= 0)
         return;
     for (i = rb__batch_offering_run(b, asked->s.offering_id);
          i < b->ncandidates && strcmp(b->candidates[i].s.offering_id, asked->s.offering_id) == 0;
@@ -562,7 +562,7 @@ static void shortlist_for(batch *b, item *it, near *order)
         order[n++].session = c;
     }
     qsort(order, n, sizeof(*order), by_gap);
-    for (i = 0; i < n && it->nshortlist < max; i++)
+    for (i = 0; i < n && it->nshortlist < wanted + ALTERNATIVES_SLACK; i++)
         if (fits(b, it, order[i].session))
             it->shortlist[it->nshortlist++] = order[i].session;
 }
