@@ -69,10 +69,7 @@ make_catalog() {
 # Database, migrations, catalogue and topics for this test.
 setup() {
   make_catalog "${1:-10}"
-  psql "$RUMBOOK_TEST_PG/postgres" -qc "CREATE DATABASE \"rb_$uniq\"" >/dev/null
-  "$ctl" migrate >/dev/null || fail "migrate"
-  "$ctl" catalog import "$work/catalog.json" >/dev/null || fail "catalog import"
-  "$ctl" topics create --partitions "${2:-6}" >/dev/null || fail "topics create"
+  setup_catalog "$work/catalog.json" "${2:-6}"
 }
 
 # classes_json N GRADE: classes c1..cN of 25 pupils at school s1, as JSON
