@@ -36,11 +36,14 @@ static const char SQL_CLOSURES[] =
 /* Per (class, window) pair, a range of the btree bookings_class_trips: a
  * trip lies within a day (bookings_trip_within_a_day), so one that
  * overlaps the window starts at most a day before it (float8 arithmetic:
- * numeric division cost a microsecond a bound). OFFSET 0 keeps it a
- * probe per pair: flattened into a join, the planner scans all bookings
- * while their statistics are still those of an empty table. */
+ * numeric division cost a microsecond a bound). The class number comes
+ * as bigint: int4 = int8 is in the btree's operator family and not in the
+ * gist one, which the planner otherwise chose while the table's statistics
+ * were young (reading all of a class's trips, three times slower a probe).
+ * OFFSET 0 keeps it a probe per pair: flattened into a join, the planner
+ * scans all bookings while their statistics are those of an empty table. */
 static const char SQL_CLASS_HOLDS[] =
-    "SELECT h.* FROM unnest($1::int[], $2::bigint[], $3::bigint[]) AS u(c, f, t)"
+    "SELECT h.* FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u(c, f, t)"
     " CROSS JOIN LATERAL (SELECT b.class_id, b.id::text, " MS("lower(b.away)") ", "
     MS("upper(b.away)") ", NULL, NULL FROM bookings b"
     " WHERE b.class_no = u.c AND b.status = 'confirmed'"
