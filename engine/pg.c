@@ -24,17 +24,61 @@ int rb__pg_fail(PGconn *conn, PGresult *res, const char *what, rb_error *err)
     return code;
 }
 
-PGresult *rb__pg_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
-                      ExecStatusType want, const char *what, rb_error *err)
+static PGresult *checked(PGconn *conn, PGresult *res, ExecStatusType want, const char *what,
+                         rb_error *err)
 {
-    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
-
     if (PQresultStatus(res) != want) {
         rb__pg_fail(conn, res, what, err);
         PQclear(res);
         return NULL;
     }
     return res;
+}
+
+PGresult *rb__pg_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                      ExecStatusType want, const char *what, rb_error *err)
+{
+    return checked(conn, PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0), want,
+                   what, err);
+}
+
+PGresult *rb__pg_exec_params(PGconn *conn, const char *sql, const rb_pgarray *params, int n,
+                             ExecStatusType want, const char *what, rb_error *err)
+{
+    const char *values[RB_PG_MAX_PARAMS];
+    int lengths[RB_PG_MAX_PARAMS], formats[RB_PG_MAX_PARAMS], i;
+
+    if (n > RB_PG_MAX_PARAMS) {
+        rb_error_set(err, RB_EINVAL, "%s: %d parameters, at most %d", what, n, RB_PG_MAX_PARAMS);
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        if (params[i].buf.failed) {
+            rb_error_set(err, RB_ENOMEM, "%s: out of memory", what);
+            return NULL;
+        }
+        if (params[i].invalid) {
+            rb_error_set(err, RB_EINVAL, "%s: parameter $%d holds a value not of its type",
+                         what, i + 1);
+            return NULL;
+        }
+        values[i] = params[i].buf.data;
+        lengths[i] = (int)params[i].buf.len;
+        formats[i] = params[i].type != RB_PG_SCALAR;
+    }
+    return checked(conn, PQexecParams(conn, sql, n, NULL, values, lengths, formats, 0), want,
+                   what, err);
+}
+
+int rb__pg_command_params(PGconn *conn, const char *sql, const rb_pgarray *params, int n,
+                          const char *what, rb_error *err)
+{
+    PGresult *res = rb__pg_exec_params(conn, sql, params, n, PGRES_COMMAND_OK, what, err);
+
+    if (!res)
+        return err->code;
+    PQclear(res);
+    return 0;
 }
 
 int rb__pg_command(PGconn *conn, const char *sql, int nparams, const char *const *params,

@@ -40,7 +40,7 @@ struct rb_relay {
     bool leader;
     atomic_llong sent;
     atomic_llong failed;
-    rb_buf ids;
+    rb_pgarray ids;
 };
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -87,7 +87,7 @@ int rb_relay_new(const char *dsn, const char *brokers, rb_relay **out, rb_error 
     *out = NULL;
     if (!r)
         return rb_error_set(err, RB_ENOMEM, "out of memory");
-    rb_buf_init(&r->ids);
+    rb_pgarray_init(&r->ids);
     if ((rc = rb_pg_connect(dsn, &r->conn, err)) < 0 ||
         (rc = producer_new(brokers, &r->producer, err)) < 0) {
         rb_relay_free(r);
@@ -108,7 +108,7 @@ void rb_relay_free(rb_relay *r)
         rd_kafka_destroy(r->producer);
     }
     PQfinish(r->conn);
-    rb_buf_fini(&r->ids);
+    rb_pgarray_fini(&r->ids);
     free(r);
 }
 
@@ -170,10 +170,9 @@ static int produce_row(rb_relay *r, PGresult *res, int row, bool *ok)
 static int mark_sent(rb_relay *r, PGresult *batches, PGresult *events, const bool *ok,
                      rb_error *err)
 {
-    const char *params[1];
     int b, row = 0, n = PQntuples(events), marked = 0;
 
-    rb_pgarray_begin(&r->ids);
+    rb_pgarray_begin(&r->ids, RB_PG_INT8);
     for (b = 0; b < PQntuples(batches); b++) {
         const char *id = PQgetvalue(batches, b, 0);
         bool all = true;
@@ -185,11 +184,9 @@ static int mark_sent(rb_relay *r, PGresult *batches, PGresult *events, const boo
         }
     }
     rb_pgarray_end(&r->ids);
-    params[0] = r->ids.data;
-    if (marked && rb__pg_command(r->conn,
-                                 "UPDATE outbox_batches SET sent_at = now()"
-                                 " WHERE id = ANY($1::bigint[])",
-                                 1, params, "mark outbox sent", err) < 0)
+    if (marked && rb__pg_command_params(r->conn, "UPDATE outbox_batches SET sent_at = now()"
+                                                 " WHERE id = ANY($1::bigint[])",
+                                        &r->ids, 1, "mark outbox sent", err) < 0)
         return err->code;
     return marked;
 }
@@ -197,16 +194,22 @@ static int mark_sent(rb_relay *r, PGresult *batches, PGresult *events, const boo
 /* The events of the batches, in order; NULL (err set) on failure. */
 static PGresult *read_events(rb_relay *r, PGresult *batches, rb_error *err)
 {
-    const char *params[1];
+    const char *value;
+    int b, len, binary = 1;
     PGresult *res;
-    int b;
 
-    rb_pgarray_begin(&r->ids);
+    rb_pgarray_begin(&r->ids, RB_PG_INT8);
     for (b = 0; b < PQntuples(batches); b++)
         rb_pgarray_text(&r->ids, PQgetvalue(batches, b, 0));
     rb_pgarray_end(&r->ids);
-    params[0] = r->ids.data;
-    res = PQexecParams(r->conn, SQL_EVENTS, 1, NULL, params, NULL, NULL, 1);
+    if (r->ids.buf.failed || r->ids.invalid) {
+        rb_error_set(err, RB_ENOMEM, "read outbox: out of memory");
+        return NULL;
+    }
+    value = r->ids.buf.data;
+    len = (int)r->ids.buf.len;
+    /* Binary results: payloads arrive as they were written. */
+    res = PQexecParams(r->conn, SQL_EVENTS, 1, NULL, &value, &len, &binary, 1);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         rb__pg_fail(r->conn, res, "read outbox", err);
         PQclear(res);

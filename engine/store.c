@@ -37,7 +37,7 @@ int rb_store_new(const rb_store_options *opt, const rb_calendar *cal, rb_store *
     st->topic_invitations = dup_or_null(opt->topic_invitations);
     st->topic_dlq = dup_or_null(opt->topic_dlq);
     for (i = 0; i < STORE_COLUMNS; i++)
-        rb_buf_init(&st->col[i]);
+        rb_pgarray_init(&st->col[i]);
     if ((rc = rb_pg_connect(st->dsn, &st->conn, err)) < 0 ||
         (rc = rb__pg_command(st->conn, "LISTEN rumbook_facts", 0, NULL, "listen", err)) < 0) {
         rb_store_free(st);
@@ -58,7 +58,7 @@ void rb_store_free(rb_store *st)
     rb__store_forget_facts(st);
     PQfinish(st->conn);
     for (i = 0; i < STORE_COLUMNS; i++)
-        rb_buf_fini(&st->col[i]);
+        rb_pgarray_fini(&st->col[i]);
     free(st->dsn);
     free(st->group);
     free(st->topic_decisions);
@@ -67,20 +67,10 @@ void rb_store_free(rb_store *st)
     free(st);
 }
 
-PGresult *rb__store_run(rb_store *st, const char *sql, rb_buf *cols, int ncols,
+PGresult *rb__store_run(rb_store *st, const char *sql, const rb_pgarray *cols, int ncols,
                         ExecStatusType want, const char *what, rb_error *err)
 {
-    const char *params[STORE_COLUMNS];
-    int i;
-
-    for (i = 0; i < ncols; i++) {
-        if (cols[i].failed) {
-            rb_error_set(err, RB_ENOMEM, "%s: out of memory", what);
-            return NULL;
-        }
-        params[i] = cols[i].data;
-    }
-    return rb__pg_exec(st->conn, sql, ncols, params, want, what, err);
+    return rb__pg_exec_params(st->conn, sql, cols, ncols, want, what, err);
 }
 
 int64_t rb__store_now_ms(void)

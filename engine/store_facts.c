@@ -282,10 +282,12 @@ static void window_of(const fact_session *sessions, size_t n, int64_t *from, int
 
 static void window_params(rb_store *st, int64_t from, int64_t until)
 {
-    rb_buf_reset(&st->col[1]);
-    rb_buf_printf(&st->col[1], "%lld", (long long)from);
-    rb_buf_reset(&st->col[2]);
-    rb_buf_printf(&st->col[2], "%lld", (long long)until);
+    char text[24];
+
+    snprintf(text, sizeof(text), "%lld", (long long)from);
+    rb_pgarray_scalar(&st->col[1], text);
+    snprintf(text, sizeof(text), "%lld", (long long)until);
+    rb_pgarray_scalar(&st->col[2], text);
 }
 
 static bool has_owner(const rb_holds *h, const char *key, const char *owner)
@@ -391,8 +393,8 @@ static int lock_class_days(rb_store *st, batch *b, class_day *days, size_t n, rb
     size_t i;
 
     qsort(days, n, sizeof(*days), cmp_class_day);
-    rb_pgarray_begin(&st->col[0]);
-    rb_pgarray_begin(&st->col[1]);
+    rb_pgarray_begin(&st->col[0], RB_PG_INT4);
+    rb_pgarray_begin(&st->col[1], RB_PG_INT4);
     for (i = 0; i < n; i++) {
         if (i > 0 && cmp_class_day(&days[i], &days[i - 1]) == 0)
             continue;
@@ -429,7 +431,7 @@ static int class_holds(rb_store *st, batch *b, rb_error *err)
                       &ndays);
     if (ndays > 0 && (rc = lock_class_days(st, b, days, ndays, err)) == 0) {
         for (i = 0; i < 3; i++)
-            rb_pgarray_begin(&st->col[i]);
+            rb_pgarray_begin(&st->col[i], RB_PG_INT8);
         for (i = 0; i < ndays; i++)
             class_window(st, days[i].fc, days[i].fs->s.starts_at_ms, days[i].fs->s.ends_at_ms);
         for (i = 0; i < 3; i++)
@@ -451,7 +453,7 @@ static int candidate_class_holds(rb_store *st, batch *b, rb_error *err)
     int k;
 
     for (i = 0; i < 3; i++)
-        rb_pgarray_begin(&st->col[i]);
+        rb_pgarray_begin(&st->col[i], RB_PG_INT8);
     for (i = 0; i < b->n; i++) {
         const item *it = &b->items[i];
         const fact_class *fc;
@@ -473,7 +475,7 @@ static int resource_holds(rb_store *st, batch *b, const rb_resource *res, size_t
 
     if (n == 0)
         return 0;
-    rb_pgarray_begin(&st->col[0]);
+    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
     for (i = 0; i < n; i++)
         rb_pgarray_text(&st->col[0], res[i].id);
     rb_pgarray_end(&st->col[0]);
@@ -487,7 +489,7 @@ static int bus_holds(rb_store *st, batch *b, int64_t from, int64_t until, rb_err
 
     if (b->nbuses == 0)
         return 0;
-    rb_pgarray_begin(&st->col[0]);
+    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
     for (i = 0; i < b->nbuses; i++)
         rb_pgarray_text(&st->col[0], b->buses[i].id);
     rb_pgarray_end(&st->col[0]);
@@ -511,11 +513,11 @@ static int travel(rb_store *st, batch *b, rb_error *err)
     size_t i;
     int r;
 
-    rb_pgarray_begin(&st->col[0]);
+    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
     for (i = 0; i < b->nclasses; i++)
         rb_pgarray_text(&st->col[0], b->classes[i].c.school_id);
     rb_pgarray_end(&st->col[0]);
-    rb_pgarray_begin(&st->col[1]);
+    rb_pgarray_begin(&st->col[1], RB_PG_TEXT);
     for (i = 0; i < b->nsessions; i++)
         if (b->sessions[i].s.venue_id)
             rb_pgarray_text(&st->col[1], b->sessions[i].s.venue_id);
@@ -565,7 +567,7 @@ static int buses(rb_store *st, batch *b, rb_error *err)
 
     if (!wants_bus(b))
         return 0;
-    rb_pgarray_begin(&st->col[0]);
+    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
     for (i = 0; i < b->nclasses; i++)
         rb_pgarray_text(&st->col[0], b->classes[i].school.municipality);
     rb_pgarray_end(&st->col[0]);
@@ -594,7 +596,7 @@ static int quota_uses(rb_store *st, batch *b, rb_error *err)
     size_t i;
     int r;
 
-    rb_pgarray_begin(&st->col[0]);
+    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
     for (i = 0; i < b->nquotas; i++)
         rb_pgarray_text(&st->col[0], b->quotas[i].id);
     rb_pgarray_end(&st->col[0]);
@@ -622,8 +624,8 @@ static int quotas(rb_store *st, batch *b, rb_error *err)
 
     if (!st->has_quotas)
         return 0;
-    rb_pgarray_begin(&st->col[0]);
-    rb_pgarray_begin(&st->col[1]);
+    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
+    rb_pgarray_begin(&st->col[1], RB_PG_TEXT);
     for (i = 0; i < b->nclasses; i++) {
         rb_pgarray_text(&st->col[0], b->classes[i].c.id);
         rb_pgarray_text(&st->col[1], b->classes[i].c.school_id);
@@ -721,8 +723,8 @@ int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err)
 
     if (b->settings->max_alternatives <= 0)
         return 0;
-    rb_pgarray_begin(&st->col[0]);
-    rb_pgarray_begin(&st->col[1]);
+    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
+    rb_pgarray_begin(&st->col[1], RB_PG_INT8);
     for (i = 0; i < b->n; i++) {
         fact_session *asked;
         if (!rb__batch_wants_alternatives(&b->items[i]) ||

@@ -116,7 +116,7 @@ static int fetch_bookings(rb_store *st, batch *b, rb_error *err)
     size_t i;
     int r;
 
-    rb_pgarray_begin(&st->col[0]);
+    rb_pgarray_begin(&st->col[0], RB_PG_UUID);
     for (i = 0; i < b->n; i++)
         if (b->items[i].decode_rc == 0 && b->items[i].cmd.booking_id)
             rb_pgarray_text(&st->col[0], b->items[i].cmd.booking_id);
@@ -195,7 +195,7 @@ static int fetch_sessions(rb_store *st, batch *b, rb_error *err)
     size_t i;
     int r;
 
-    rb_pgarray_begin(&st->col[0]);
+    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
     for (i = 0; i < b->n; i++)
         if (b->items[i].decode_rc == 0 && b->items[i].cmd.session_id)
             rb_pgarray_text(&st->col[0], b->items[i].cmd.session_id);
@@ -237,7 +237,7 @@ int rb__store_fetch_resources(rb_store *st, batch *b, fact_session *sessions, si
     size_t i, k = 0, asking = 0;
     int r;
 
-    rb_pgarray_begin(&st->col[0]);
+    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
     for (i = 0; i < n; i++)
         if (sessions[i].has_resources && ++asking)
             rb_pgarray_text(&st->col[0], sessions[i].s.id);
@@ -288,7 +288,7 @@ static int fetch_waits(rb_store *st, batch *b, rb_error *err)
     size_t i, asking = 0;
     int r;
 
-    rb_pgarray_begin(&st->col[0]);
+    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
     for (i = 0; i < b->nsessions; i++)
         if (b->sessions[i].has_waiting && ++asking)
             rb_pgarray_text(&st->col[0], b->sessions[i].s.id);
@@ -374,7 +374,7 @@ static int fetch_classes(rb_store *st, batch *b, rb_error *err)
         ids[n++] = b->waits[i].class_id;
     qsort(ids, n, sizeof(*ids), cmp_str);
     b->classes = calloc(n + 1, sizeof(*b->classes));
-    rb_pgarray_begin(&st->col[0]);
+    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
     for (i = 0; b->classes && i < n; i++) {
         if (i > 0 && strcmp(ids[i], ids[i - 1]) == 0)
             continue;
@@ -407,14 +407,14 @@ static int fetch_done_and_held(rb_store *st, batch *b, rb_error *err)
     size_t i, longest_session = 0, longest_class = 0;
     int r;
 
-    rb_pgarray_begin(&st->col[0]);
+    rb_pgarray_begin(&st->col[0], RB_PG_UUID);
     for (i = 0; i < b->n; i++)
         if (b->items[i].decode_rc == 0)
             rb_pgarray_text(&st->col[0], b->items[i].cmd.command_id);
     rb_pgarray_end(&st->col[0]);
     if (!(done = rb__store_fetch_run(st, b, SQL_DONE, 1, "read decided commands", err)))
         return err->code;
-    rb_pgarray_begin(&st->col[0]);
+    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
     for (i = 0; i < b->nsessions; i++)
         rb_pgarray_text(&st->col[0], b->sessions[i].s.id);
     rb_pgarray_end(&st->col[0]);

@@ -4,6 +4,7 @@
 
 #include "batch_internal.h"
 #include "rumbook/buf.h"
+#include "rumbook/pgarray.h"
 
 #define STORE_COLUMNS 14
 
@@ -15,7 +16,7 @@ struct rb_store {
     char *topic_invitations;
     char *topic_dlq;
     const rb_calendar *cal;
-    rb_buf col[STORE_COLUMNS]; /* array literals, reused across batches */
+    rb_pgarray col[STORE_COLUMNS]; /* statement parameters, reused across batches */
     rb_settings settings;      /* the settings and travel_modes tables, cached */
     int64_t settings_at_ms;
     PGresult *closures_res;    /* closures ending today or later, cached with the settings */
@@ -80,7 +81,7 @@ int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err);
 int64_t rb__store_now_ms(void);
 
 /* Runs sql with ncols buffers as its text parameters. */
-PGresult *rb__store_run(rb_store *st, const char *sql, rb_buf *cols, int ncols,
+PGresult *rb__store_run(rb_store *st, const char *sql, const rb_pgarray *cols, int ncols,
                         ExecStatusType want, const char *what, rb_error *err);
 
 /* Writes the decided batch: bookings, sessions, commands, outbox, offsets. */

@@ -90,28 +90,21 @@ static const char SQL_OFFSETS[] =
     " SET next_offset = GREATEST(consumer_offsets.next_offset, EXCLUDED.next_offset),"
     " updated_at = now()";
 
-static void begin_columns(rb_store *st, int n)
+/* Begins the first n columns as the arrays sql takes. */
+static void begin_columns(rb_store *st, const char *sql, int n)
 {
-    int i;
-
-    for (i = 0; i < n; i++)
-        rb_pgarray_begin(&st->col[i]);
+    rb_pgarray_begin_for(st->col, n, sql);
 }
 
 /* Closes the column arrays and runs sql with them as parameters. */
-static int run_columns(rb_store *st, const char *sql, rb_buf *cols, int ncols,
+static int run_columns(rb_store *st, const char *sql, rb_pgarray *cols, int ncols,
                        const char *what, rb_error *err)
 {
-    PGresult *res;
     int i;
 
     for (i = 0; i < ncols; i++)
         rb_pgarray_end(&cols[i]);
-    res = rb__store_run(st, sql, cols, ncols, PGRES_COMMAND_OK, what, err);
-    if (!res)
-        return err->code;
-    PQclear(res);
-    return 0;
+    return rb__pg_command_params(st->conn, sql, cols, ncols, what, err);
 }
 
 static int run(rb_store *st, const char *sql, int ncols, const char *what, rb_error *err)
@@ -125,7 +118,7 @@ static int write_changed_bookings(rb_store *st, batch *b, rb_error *err)
 {
     size_t i, n = 0;
 
-    begin_columns(st, 6);
+    begin_columns(st, SQL_UPDATE_BOOKINGS, 6);
     for (i = 0; i < b->nfetched; i++) {
         fact_booking *bk = &b->bookings[i];
         if (!bk->dirty)
@@ -147,7 +140,7 @@ static int write_new_bookings(rb_store *st, batch *b, rb_error *err)
 
     if (b->nbookings == b->nfetched)
         return 0;
-    begin_columns(st, 13);
+    begin_columns(st, SQL_INSERT_BOOKINGS, 13);
     for (i = b->nfetched; i < b->nbookings; i++) {
         fact_booking *bk = &b->bookings[i];
         rb_pgarray_text(&st->col[0], bk->id);
@@ -175,7 +168,10 @@ static int write_bus_holds(rb_store *st, batch *b, bool inserting, rb_error *err
     size_t i, n = 0;
     int k;
 
-    begin_columns(st, inserting ? 4 : 1);
+    if (inserting)
+        begin_columns(st, SQL_INSERT_BUS_HOLDS, 4);
+    else
+        begin_columns(st, SQL_DELETE_BUS_HOLDS, 1);
     for (i = 0; i < b->nbookings; i++) {
         fact_booking *bk = &b->bookings[i];
         if (!bk->buses_changed)
@@ -197,16 +193,12 @@ static int write_bus_holds(rb_store *st, batch *b, bool inserting, rb_error *err
                      : run(st, SQL_DELETE_BUS_HOLDS, 1, "release buses", err);
 }
 
-static void coordinate(rb_buf *col, const rb_place *p, double v)
+static void coordinate(rb_pgarray *col, const rb_place *p, double v)
 {
-    char text[32];
-
-    if (!p->has_geo) {
-        rb_pgarray_text(col, NULL);
-        return;
-    }
-    snprintf(text, sizeof(text), "%.7f", v);
-    rb_pgarray_text(col, text);
+    if (p->has_geo)
+        rb_pgarray_float(col, v);
+    else
+        rb_pgarray_null(col);
 }
 
 /* A session holds its resources while it has a class. */
@@ -215,7 +207,7 @@ static int write_resource_holds(rb_store *st, batch *b, rb_error *err)
     size_t i, j, freed = 0, taken = 0;
     int rc;
 
-    begin_columns(st, 1);
+    begin_columns(st, SQL_DELETE_RESOURCE_HOLDS, 1);
     for (i = 0; i < b->nsessions; i++)
         if (b->sessions[i].classes_before > 0 && b->sessions[i].s.classes_booked == 0 &&
             b->sessions[i].s.nresources) {
@@ -224,7 +216,7 @@ static int write_resource_holds(rb_store *st, batch *b, rb_error *err)
         }
     if (freed && (rc = run(st, SQL_DELETE_RESOURCE_HOLDS, 1, "release resources", err)) < 0)
         return rc;
-    begin_columns(st, 6);
+    begin_columns(st, SQL_INSERT_RESOURCE_HOLDS, 6);
     for (i = 0; i < b->nsessions; i++) {
         fact_session *fs = &b->sessions[i];
         int64_t from, until;
@@ -248,7 +240,7 @@ static int write_waits(rb_store *st, batch *b, rb_error *err)
     size_t i, n = 0;
     int rc;
 
-    begin_columns(st, 10);
+    begin_columns(st, SQL_INSERT_WAITS, 10);
     for (i = 0; i < b->n; i++) {
         const item *it = &b->items[i];
         if (!it->wait || it->duplicate || it->decode_rc < 0)
@@ -268,7 +260,7 @@ static int write_waits(rb_store *st, batch *b, rb_error *err)
     if (n && (rc = run(st, SQL_INSERT_WAITS, 10, "insert waiting entries", err)) < 0)
         return rc;
     n = 0;
-    begin_columns(st, 3);
+    begin_columns(st, SQL_RESOLVE_WAITS, 3);
     for (i = 0; i < b->npromotions; i++) {
         const item *it = &b->promotions[i];
         if (!it->wait->leaves)
@@ -285,7 +277,7 @@ static int write_sessions(rb_store *st, batch *b, rb_error *err)
 {
     size_t i, n = 0;
 
-    begin_columns(st, 3);
+    begin_columns(st, SQL_UPDATE_SESSIONS, 3);
     for (i = 0; i < b->nsessions; i++) {
         if (!b->sessions[i].dirty)
             continue;
@@ -299,7 +291,7 @@ static int write_sessions(rb_store *st, batch *b, rb_error *err)
 
 /* Outbox rows go to columns 0-8 of a second set of buffers. */
 typedef struct outbox_rows {
-    rb_buf col[9];
+    rb_pgarray col[9];
     size_t n;
 } outbox_rows;
 
@@ -308,7 +300,7 @@ static void outbox_add(outbox_rows *o, const char *topic, const void *key, size_
                        char event_id[RB_UUID_LEN])
 {
     if (rb_uuid_new(event_id) < 0)
-        o->col[0].failed = true;
+        o->col[0].buf.failed = true;
     rb_pgarray_text(&o->col[0], event_id);
     rb_pgarray_text(&o->col[1], topic);
     if (key)
@@ -568,8 +560,9 @@ static int write_events(rb_store *st, batch *b, rb_batch_stats *stats, rb_error 
 
     rb_buf_init(&codes);
     for (i = 0; i < 9; i++)
-        rb_pgarray_begin(&o.col[i]);
-    begin_columns(st, 10);
+        rb_pgarray_init(&o.col[i]);
+    rb_pgarray_begin_for(o.col, 9, SQL_INSERT_OUTBOX);
+    begin_columns(st, SQL_INSERT_COMMANDS, 10);
     for (i = 0; i < b->n && rc == 0; i++) {
         rc = add_item(st, &b->items[i], b->now_ms, &o, &codes, &ncommands, err);
         count(&b->items[i], stats);
@@ -578,7 +571,7 @@ static int write_events(rb_store *st, batch *b, rb_batch_stats *stats, rb_error 
         rc = run(st, SQL_INSERT_COMMANDS, 10, "insert commands", err);
     /* Promotions: decisions for commands that were waiting. */
     ncommands = 0;
-    begin_columns(st, 6);
+    begin_columns(st, SQL_UPDATE_COMMANDS, 6);
     for (i = 0; i < b->npromotions && rc == 0; i++) {
         if (!b->promotions[i].wait->leaves)
             continue;
@@ -590,7 +583,7 @@ static int write_events(rb_store *st, batch *b, rb_batch_stats *stats, rb_error 
     if (rc == 0 && o.n)
         rc = run_columns(st, SQL_INSERT_OUTBOX, o.col, 9, "insert outbox", err);
     for (i = 0; i < 9; i++)
-        rb_buf_fini(&o.col[i]);
+        rb_pgarray_fini(&o.col[i]);
     rb_buf_fini(&codes);
     return rc;
 }
@@ -601,7 +594,7 @@ static int write_offsets(rb_store *st, batch *b, rb_error *err)
     PGresult *res;
     size_t i, j;
 
-    begin_columns(st, 3);
+    begin_columns(st, SQL_OFFSETS, 3);
     for (i = 0; i < b->n; i++) {
         const rb_message *m = b->items[i].m;
         int64_t next = m->offset + 1;
@@ -619,8 +612,7 @@ static int write_offsets(rb_store *st, batch *b, rb_error *err)
     rb_pgarray_end(&st->col[0]);
     rb_pgarray_end(&st->col[1]);
     rb_pgarray_end(&st->col[2]);
-    rb_buf_reset(&st->col[3]); /* the group: a plain text parameter */
-    rb_buf_puts(&st->col[3], st->group);
+    rb_pgarray_scalar(&st->col[3], st->group);
     res = rb__store_run(st, SQL_OFFSETS, st->col, 4, PGRES_COMMAND_OK, "store offsets", err);
     if (!res)
         return err->code;
@@ -705,8 +697,10 @@ static int expire(rb_store *st, int64_t now, int *expired, rb_error *err)
                               err)))
         return err->code;
     for (i = 0; i < 9; i++)
-        rb_pgarray_begin(&o.col[i]);
-    begin_columns(st, 7);
+        rb_pgarray_init(&o.col[i]);
+    rb_pgarray_begin_for(o.col, 9, SQL_INSERT_OUTBOX);
+    begin_columns(st, SQL_UPDATE_COMMANDS, 6);
+    rb_pgarray_begin(&st->col[6], RB_PG_INT8); /* SQL_EXPIRE's ids */
     for (r = 0; r < PQntuples(due) && rc == 0; r++)
         rc = expiry_decision(st, due, r, now, &o);
     if (rc == 0 && o.n) {
@@ -725,7 +719,7 @@ static int expire(rb_store *st, int64_t now, int *expired, rb_error *err)
     }
     *expired = rc == 0 ? (int)o.n : 0;
     for (i = 0; i < 9; i++)
-        rb_buf_fini(&o.col[i]);
+        rb_pgarray_fini(&o.col[i]);
     PQclear(due);
     return rc;
 }

@@ -44,7 +44,7 @@ static char *trim(char *s)
     return s;
 }
 
-static int parse_line(char *line, int lineno, rb_buf cols[4], rb_error *err)
+static int parse_line(char *line, int lineno, rb_pgarray cols[4], rb_error *err)
 {
     char *f[4], *endp;
     enum rb_mode mode;
@@ -75,16 +75,14 @@ static int parse_line(char *line, int lineno, rb_buf cols[4], rb_error *err)
 
 int rb_travel_import(PGconn *conn, char *csv, int *imported, rb_error *err)
 {
-    rb_buf cols[4];
-    const char *params[4];
+    rb_pgarray cols[4];
     char *line, *next;
     int i, lineno = 0, rc = 0;
 
     *imported = 0;
-    for (i = 0; i < 4; i++) {
-        rb_buf_init(&cols[i]);
-        rb_pgarray_begin(&cols[i]);
-    }
+    for (i = 0; i < 4; i++)
+        rb_pgarray_init(&cols[i]);
+    rb_pgarray_begin_for(cols, 4, SQL_UPSERT);
     for (line = csv; line && *line && rc == 0; line = next) {
         next = strchr(line, '\n');
         if (next)
@@ -97,19 +95,15 @@ int rb_travel_import(PGconn *conn, char *csv, int *imported, rb_error *err)
         if ((rc = parse_line(line, lineno, cols, err)) == 0)
             (*imported)++;
     }
-    for (i = 0; i < 4; i++) {
+    for (i = 0; i < 4; i++)
         rb_pgarray_end(&cols[i]);
-        params[i] = cols[i].data;
-        if (cols[i].failed && rc == 0)
-            rc = rb_error_set(err, RB_ENOMEM, "out of memory");
-    }
     /* The upsert is one statement, all or nothing; then the workers are told. */
     if (rc == 0 && *imported)
-        rc = rb__pg_command(conn, SQL_UPSERT, 4, params, "store travel times", err);
+        rc = rb__pg_command_params(conn, SQL_UPSERT, cols, 4, "store travel times", err);
     if (rc == 0 && *imported)
         rc = rb__pg_command(conn, "NOTIFY rumbook_facts", 0, NULL, "notify workers", err);
     for (i = 0; i < 4; i++)
-        rb_buf_fini(&cols[i]);
+        rb_pgarray_fini(&cols[i]);
     if (rc < 0)
         *imported = 0;
     return rc;

@@ -1,5 +1,6 @@
 /* Small building blocks: array literals, JSON, string sets, UUIDs. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "rumbook/events.h"
@@ -8,39 +9,83 @@
 #include "rumbook/uuid.h"
 #include "../../engine/strset_internal.h"
 
+/* Big-endian 32-bit integer at p. */
+static uint32_t be32(const char *p)
+{
+    const uint8_t *u = (const uint8_t *)p;
+
+    return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
+}
+
 static void test_pgarray(void)
 {
-    rb_buf b;
+    rb_pgarray a[4];
     static const uint8_t bytes[] = {0x00, 0xab};
+    static const char sql[] = "SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[])"
+                              " WHERE $4 = 'x' AND $10::int[] IS NULL";
+    int i;
 
-    rb_buf_init(&b);
-    rb_pgarray_begin(&b);
-    rb_pgarray_text(&b, "a\"b\\c");
-    rb_pgarray_text(&b, NULL);
-    rb_pgarray_int(&b, -42);
-    rb_pgarray_bytea(&b, bytes, 2);
-    rb_pgarray_end(&b);
-    CHECK_STR(b.data, "{\"a\\\"b\\\\c\",NULL,-42,\"\\\\x00ab\"}");
-    rb_pgarray_begin(&b);
-    rb_pgarray_end(&b);
-    CHECK_STR(b.data, "{}");
-    {
-        /* Longer than the encoder's chunk, and text ending in an escape. */
-        uint8_t big[700];
-        char want[2 + 4 + 2 * sizeof(big) + 2 + 1 + 16] = "{\"\\\\x";
-        size_t i, n = strlen(want);
-        for (i = 0; i < sizeof(big); i++) {
-            big[i] = (uint8_t)(i * 7);
-            n += (size_t)sprintf(want + n, "%02x", big[i]);
-        }
-        strcpy(want + n, "\",\"x\\\\\"}");
-        rb_pgarray_begin(&b);
-        rb_pgarray_bytea(&b, big, sizeof(big));
-        rb_pgarray_text(&b, "x\\");
-        rb_pgarray_end(&b);
-        CHECK(strcmp(b.data, want) == 0);
-    }
-    rb_buf_fini(&b);
+    for (i = 0; i < 4; i++)
+        rb_pgarray_init(&a[i]);
+    rb_pgarray_begin_for(a, 4, sql);
+    CHECK(a[0].type == RB_PG_TEXT && a[1].type == RB_PG_INT8 && a[2].type == RB_PG_UUID);
+    CHECK(a[3].type == RB_PG_SCALAR && a[3].invalid); /* until set */
+    rb_pgarray_scalar(&a[3], "x");
+    CHECK(!a[3].invalid && strcmp(a[3].buf.data, "x") == 0);
+
+    /* Header: one dimension, no nulls, text (oid 25), 2 elements from 1. */
+    rb_pgarray_text(&a[0], "a\"b");
+    rb_pgarray_text(&a[0], "");
+    rb_pgarray_end(&a[0]);
+    CHECK(a[0].buf.len == 20 + 4 + 3 + 4 && !a[0].invalid);
+    CHECK(be32(a[0].buf.data) == 1 && be32(a[0].buf.data + 4) == 0);
+    CHECK(be32(a[0].buf.data + 8) == 25 && be32(a[0].buf.data + 12) == 2);
+    CHECK(be32(a[0].buf.data + 16) == 1 && be32(a[0].buf.data + 20) == 3);
+    CHECK(memcmp(a[0].buf.data + 24, "a\"b", 3) == 0 && be32(a[0].buf.data + 27) == 0);
+
+    /* bigint from a number and from text; NULL sets the flag. */
+    rb_pgarray_int(&a[1], -2);
+    rb_pgarray_text(&a[1], "4294967296");
+    rb_pgarray_null(&a[1]);
+    rb_pgarray_end(&a[1]);
+    CHECK(!a[1].invalid && be32(a[1].buf.data + 4) == 1 && be32(a[1].buf.data + 12) == 3);
+    CHECK(be32(a[1].buf.data + 20) == 8 && be32(a[1].buf.data + 24) == UINT32_MAX &&
+          be32(a[1].buf.data + 28) == UINT32_MAX - 1);
+    CHECK(be32(a[1].buf.data + 36) == 1 && be32(a[1].buf.data + 40) == 0);
+    CHECK(be32(a[1].buf.data + 44) == UINT32_MAX && a[1].buf.len == 48);
+
+    rb_pgarray_text(&a[2], "0123abcd-ef01-4234-8567-89ABCDEF0123");
+    rb_pgarray_end(&a[2]);
+    CHECK(!a[2].invalid && be32(a[2].buf.data + 8) == 2950 && be32(a[2].buf.data + 20) == 16);
+    CHECK((uint8_t)a[2].buf.data[24] == 0x01 && (uint8_t)a[2].buf.data[39] == 0x23);
+
+    /* Values their type cannot hold make the array invalid, never wrong. */
+    rb_pgarray_text(&a[2], "0123abcd-ef01-4234-8567-89abcdef012");
+    CHECK(a[2].invalid);
+    rb_pgarray_begin(&a[0], RB_PG_INT4);
+    rb_pgarray_int(&a[0], 2147483647);
+    CHECK(!a[0].invalid);
+    rb_pgarray_int(&a[0], 2147483648);
+    CHECK(a[0].invalid);
+    rb_pgarray_begin(&a[0], RB_PG_INT4);
+    rb_pgarray_text(&a[0], "12x");
+    CHECK(a[0].invalid);
+    rb_pgarray_begin(&a[0], RB_PG_TEXT);
+    rb_pgarray_int(&a[0], 1);
+    CHECK(a[0].invalid);
+
+    rb_pgarray_begin(&a[0], RB_PG_BYTEA);
+    rb_pgarray_bytea(&a[0], bytes, 2);
+    rb_pgarray_end(&a[0]);
+    CHECK(!a[0].invalid && be32(a[0].buf.data + 8) == 17 && be32(a[0].buf.data + 20) == 2);
+    CHECK((uint8_t)a[0].buf.data[25] == 0xab && a[0].buf.len == 26);
+
+    rb_pgarray_begin(&a[0], RB_PG_FLOAT8);
+    rb_pgarray_float(&a[0], 1.0);
+    rb_pgarray_end(&a[0]);
+    CHECK(be32(a[0].buf.data + 24) == 0x3ff00000 && be32(a[0].buf.data + 28) == 0);
+    for (i = 0; i < 4; i++)
+        rb_pgarray_fini(&a[i]);
 }
 
 static void test_json(void)
