@@ -42,30 +42,36 @@ PGresult *rb__pg_exec(PGconn *conn, const char *sql, int nparams, const char *co
                    what, err);
 }
 
-PGresult *rb__pg_exec_params(PGconn *conn, const char *sql, const rb_pgarray *params, int n,
-                             ExecStatusType want, const char *what, rb_error *err)
+/* Values, lengths and formats of params for PQexecParams and friends. */
+static int bind_params(const rb_pgarray *params, int n, const char **values, int *lengths,
+                       int *formats, const char *what, rb_error *err)
 {
-    const char *values[RB_PG_MAX_PARAMS];
-    int lengths[RB_PG_MAX_PARAMS], formats[RB_PG_MAX_PARAMS], i;
+    int i;
 
-    if (n > RB_PG_MAX_PARAMS) {
-        rb_error_set(err, RB_EINVAL, "%s: %d parameters, at most %d", what, n, RB_PG_MAX_PARAMS);
-        return NULL;
-    }
+    if (n > RB_PG_MAX_PARAMS)
+        return rb_error_set(err, RB_EINVAL, "%s: %d parameters, at most %d", what, n,
+                            RB_PG_MAX_PARAMS);
     for (i = 0; i < n; i++) {
-        if (params[i].buf.failed) {
-            rb_error_set(err, RB_ENOMEM, "%s: out of memory", what);
-            return NULL;
-        }
-        if (params[i].invalid) {
-            rb_error_set(err, RB_EINVAL, "%s: parameter $%d holds a value not of its type",
-                         what, i + 1);
-            return NULL;
-        }
+        if (params[i].buf.failed)
+            return rb_error_set(err, RB_ENOMEM, "%s: out of memory", what);
+        if (params[i].invalid)
+            return rb_error_set(err, RB_EINVAL, "%s: parameter $%d holds a value not of its type",
+                                what, i + 1);
         values[i] = params[i].buf.data;
         lengths[i] = (int)params[i].buf.len;
         formats[i] = params[i].type != RB_PG_SCALAR;
     }
+    return 0;
+}
+
+PGresult *rb__pg_exec_params(PGconn *conn, const char *sql, const rb_pgarray *params, int n,
+                             ExecStatusType want, const char *what, rb_error *err)
+{
+    const char *values[RB_PG_MAX_PARAMS];
+    int lengths[RB_PG_MAX_PARAMS], formats[RB_PG_MAX_PARAMS];
+
+    if (bind_params(params, n, values, lengths, formats, what, err) < 0)
+        return NULL;
     return checked(conn, PQexecParams(conn, sql, n, NULL, values, lengths, formats, 0), want,
                    what, err);
 }
@@ -90,6 +96,73 @@ int rb__pg_command(PGconn *conn, const char *sql, int nparams, const char *const
         return err ? err->code : RB_EDB;
     PQclear(res);
     return 0;
+}
+
+int rb__pgpipe_begin(rb_pgpipe *p, PGconn *conn, rb_error *err)
+{
+    p->conn = conn;
+    p->n = 0;
+    if (!PQenterPipelineMode(conn))
+        return rb__pg_fail(conn, NULL, "enter pipeline mode", err);
+    return 0;
+}
+
+int rb__pgpipe_send(rb_pgpipe *p, const char *sql, const rb_pgarray *params, int n,
+                    ExecStatusType want, const char *what, rb_error *err)
+{
+    const char *values[RB_PG_MAX_PARAMS];
+    int lengths[RB_PG_MAX_PARAMS], formats[RB_PG_MAX_PARAMS];
+
+    if (p->n == RB_PGPIPE_MAX)
+        return rb_error_set(err, RB_EINVAL, "%s: more than %d statements in a pipeline", what,
+                            RB_PGPIPE_MAX);
+    if (bind_params(params, n, values, lengths, formats, what, err) < 0)
+        return err->code;
+    if (!PQsendQueryParams(p->conn, sql, n, NULL, values, lengths, formats, 0))
+        return rb__pg_fail(p->conn, NULL, what, err);
+    p->sent[p->n].want = want;
+    p->sent[p->n].what = what;
+    p->n++;
+    return 0;
+}
+
+/* Reads up to the sync; the first failure (statement i) fills err. */
+static int read_pipeline(rb_pgpipe *p, rb_error *err)
+{
+    PGresult *res;
+    int i, rc = 0;
+
+    for (i = 0; i < p->n; i++) {
+        res = PQgetResult(p->conn);
+        if (!res) /* the connection broke: no results, no sync */
+            return rc < 0 ? rc : rb__pg_fail(p->conn, NULL, p->sent[i].what, err);
+        if (rc == 0 && PQresultStatus(res) != p->sent[i].want)
+            rc = rb__pg_fail(p->conn, res, p->sent[i].what, err);
+        PQclear(res);
+        while ((res = PQgetResult(p->conn))) /* the NULL that ends each statement */
+            PQclear(res);
+    }
+    res = PQgetResult(p->conn);
+    if (!res || PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+        rc = rc < 0 ? rc : rb__pg_fail(p->conn, res, "pipeline sync", err);
+    PQclear(res);
+    return rc;
+}
+
+int rb__pgpipe_end(rb_pgpipe *p, rb_error *err)
+{
+    int rc;
+
+    if (!PQpipelineSync(p->conn)) {
+        rc = rb__pg_fail(p->conn, NULL, "send pipeline", err);
+        PQexitPipelineMode(p->conn);
+        return rc;
+    }
+    rc = read_pipeline(p, err);
+    if (!PQexitPipelineMode(p->conn) && rc == 0)
+        rc = rb__pg_fail(p->conn, NULL, "leave pipeline mode", err);
+    p->n = 0;
+    return rc;
 }
 
 /* Server notices ("relation already exists, skipping") are not errors. */

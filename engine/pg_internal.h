@@ -28,6 +28,32 @@ PGresult *rb__pg_exec_params(PGconn *conn, const char *sql, const rb_pgarray *pa
 int rb__pg_command_params(PGconn *conn, const char *sql, const rb_pgarray *params, int n,
                           const char *what, rb_error *err);
 
+/* Statements sent in libpq's pipeline mode and their results read at the
+ * end: the server runs one statement while the worker builds the next,
+ * and a transaction's writes cost one round trip. Results must be small
+ * (commands, counts): libpq blocks while sending, and a server blocked on
+ * writing big results would never read the rest. */
+#define RB_PGPIPE_MAX 24
+typedef struct rb_pgpipe {
+    PGconn *conn;
+    int n;
+    struct {
+        ExecStatusType want;
+        const char *what;
+    } sent[RB_PGPIPE_MAX];
+} rb_pgpipe;
+
+/* Enters pipeline mode on an idle connection. */
+int rb__pgpipe_begin(rb_pgpipe *p, PGconn *conn, rb_error *err);
+/* Queues a statement with its parameters (copied: they may be reused
+ * once this returns). */
+int rb__pgpipe_send(rb_pgpipe *p, const char *sql, const rb_pgarray *params, int n,
+                    ExecStatusType want, const char *what, rb_error *err);
+/* Sends the pipeline, reads every result and leaves pipeline mode, also
+ * after an error; returns the first statement's error (the ones after it
+ * were skipped by the server). */
+int rb__pgpipe_end(rb_pgpipe *p, rb_error *err);
+
 /* The settings every rumbook session runs with; again after PQreset(). */
 int rb__pg_session_setup(PGconn *conn, rb_error *err);
 /* Runs a statement that returns no rows. */

@@ -111,9 +111,7 @@ static int attempt(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *err)
             return rc;
         rb__batch_alternatives(b);
     }
-    if ((rc = rb__store_write(st, b, stats, err)) < 0)
-        return rc;
-    return rb__pg_command(st->conn, "COMMIT", 0, NULL, "commit", err);
+    return rb__store_write_commit(st, b, stats, err);
 }
 
 static void decode_all(batch *b, const rb_message *msgs)

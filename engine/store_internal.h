@@ -3,6 +3,7 @@
 #define RUMBOOK_STORE_INTERNAL_H
 
 #include "batch_internal.h"
+#include "pg_internal.h"
 #include "rumbook/buf.h"
 #include "rumbook/pgarray.h"
 
@@ -17,6 +18,7 @@ struct rb_store {
     char *topic_dlq;
     const rb_calendar *cal;
     rb_pgarray col[STORE_COLUMNS]; /* statement parameters, reused across batches */
+    rb_pgpipe pipe;                /* the batch's writes */
     rb_settings settings;      /* the settings and travel_modes tables, cached */
     int64_t settings_at_ms;
     PGresult *closures_res;    /* closures ending today or later, cached with the settings */
@@ -84,7 +86,9 @@ int64_t rb__store_now_ms(void);
 PGresult *rb__store_run(rb_store *st, const char *sql, const rb_pgarray *cols, int ncols,
                         ExecStatusType want, const char *what, rb_error *err);
 
-/* Writes the decided batch: bookings, sessions, commands, outbox, offsets. */
-int rb__store_write(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *err);
+/* Writes the decided batch (bookings, sessions, commands, outbox, offsets)
+ * and commits, all in one pipeline: the server runs the first statements
+ * while the rest (invitations, decisions) are built. */
+int rb__store_write_commit(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *err);
 
 #endif

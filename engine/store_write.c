@@ -96,7 +96,7 @@ static void begin_columns(rb_store *st, const char *sql, int n)
     rb_pgarray_begin_for(st->col, n, sql);
 }
 
-/* Closes the column arrays and runs sql with them as parameters. */
+/* Closes the column arrays and queues sql with them as parameters. */
 static int run_columns(rb_store *st, const char *sql, rb_pgarray *cols, int ncols,
                        const char *what, rb_error *err)
 {
@@ -104,7 +104,7 @@ static int run_columns(rb_store *st, const char *sql, rb_pgarray *cols, int ncol
 
     for (i = 0; i < ncols; i++)
         rb_pgarray_end(&cols[i]);
-    return rb__pg_command_params(st->conn, sql, cols, ncols, what, err);
+    return rb__pgpipe_send(&st->pipe, sql, cols, ncols, PGRES_COMMAND_OK, what, err);
 }
 
 static int run(rb_store *st, const char *sql, int ncols, const char *what, rb_error *err)
@@ -591,7 +591,6 @@ static int write_events(rb_store *st, batch *b, rb_batch_stats *stats, rb_error 
 /* The next offset of every partition the batch came from. */
 static int write_offsets(rb_store *st, batch *b, rb_error *err)
 {
-    PGresult *res;
     size_t i, j;
 
     begin_columns(st, SQL_OFFSETS, 3);
@@ -609,35 +608,59 @@ static int write_offsets(rb_store *st, batch *b, rb_error *err)
         rb_pgarray_int(&st->col[1], m->partition);
         rb_pgarray_int(&st->col[2], next);
     }
-    rb_pgarray_end(&st->col[0]);
-    rb_pgarray_end(&st->col[1]);
-    rb_pgarray_end(&st->col[2]);
     rb_pgarray_scalar(&st->col[3], st->group);
-    res = rb__store_run(st, SQL_OFFSETS, st->col, 4, PGRES_COMMAND_OK, "store offsets", err);
-    if (!res)
-        return err->code;
-    PQclear(res);
-    return 0;
+    return run_columns(st, SQL_OFFSETS, st->col, 4, "store offsets", err);
 }
 
-int rb__store_write(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *err)
+/* Wakes the relay when the transaction commits. */
+static int notify_relay(rb_store *st, rb_error *err)
 {
-    PGresult *res;
+    return rb__pgpipe_send(&st->pipe, "NOTIFY rumbook_outbox", NULL, 0, PGRES_COMMAND_OK,
+                           "notify relay", err);
+}
+
+/* Runs queue's statements, then commit when it is given, in one pipeline;
+ * the first error wins. */
+static int pipelined(rb_store *st, int (*queue)(rb_store *, void *, rb_error *), void *arg,
+                     bool commit, rb_error *err)
+{
+    rb_error later;
+    int rc, end;
+
+    if ((rc = rb__pgpipe_begin(&st->pipe, st->conn, err)) < 0)
+        return rc;
+    rc = queue(st, arg, err);
+    if (rc == 0 && commit)
+        rc = rb__pgpipe_send(&st->pipe, "COMMIT", NULL, 0, PGRES_COMMAND_OK, "commit", err);
+    end = rb__pgpipe_end(&st->pipe, rc < 0 ? &later : err);
+    return rc < 0 ? rc : end;
+}
+
+typedef struct write_args {
+    batch *b;
+    rb_batch_stats *stats;
+} write_args;
+
+static int send_writes(rb_store *st, void *arg, rb_error *err)
+{
+    write_args *w = arg;
+    batch *b = w->b;
     int rc;
 
     if ((rc = write_bus_holds(st, b, false, err)) < 0 ||
         (rc = write_changed_bookings(st, b, err)) < 0 || (rc = write_new_bookings(st, b, err)) < 0 ||
         (rc = write_bus_holds(st, b, true, err)) < 0 || (rc = write_resource_holds(st, b, err)) < 0 ||
         (rc = write_sessions(st, b, err)) < 0 || (rc = write_waits(st, b, err)) < 0 ||
-        (rc = write_events(st, b, stats, err)) < 0 || (rc = write_offsets(st, b, err)) < 0)
+        (rc = write_events(st, b, w->stats, err)) < 0 || (rc = write_offsets(st, b, err)) < 0)
         return rc;
-    /* Wakes the relay when the transaction commits. */
-    res = rb__store_run(st, "SELECT pg_notify('rumbook_outbox', '')", NULL, 0, PGRES_TUPLES_OK,
-                        "notify relay", err);
-    if (!res)
-        return err->code;
-    PQclear(res);
-    return 0;
+    return notify_relay(st, err);
+}
+
+int rb__store_write_commit(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *err)
+{
+    write_args w = {b, stats};
+
+    return pipelined(st, send_writes, &w, true, err);
 }
 
 static const char SQL_EXPIRING[] =
@@ -686,10 +709,24 @@ static int expiry_decision(rb_store *st, PGresult *res, int r, int64_t now, outb
     return 0;
 }
 
+static int send_expiry(rb_store *st, void *arg, rb_error *err)
+{
+    outbox_rows *o = arg;
+    int rc;
+
+    rb_pgarray_end(&st->col[6]);
+    if ((rc = rb__pgpipe_send(&st->pipe, SQL_EXPIRE, &st->col[6], 1, PGRES_COMMAND_OK,
+                              "expire waiting entries", err)) < 0 ||
+        (rc = run(st, SQL_UPDATE_COMMANDS, 6, "decide expired entries", err)) < 0 ||
+        (rc = run_columns(st, SQL_INSERT_OUTBOX, o->col, 9, "insert outbox", err)) < 0)
+        return rc;
+    return notify_relay(st, err);
+}
+
 static int expire(rb_store *st, int64_t now, int *expired, rb_error *err)
 {
     outbox_rows o = {0};
-    PGresult *due, *res;
+    PGresult *due;
     int r, rc = 0;
     size_t i;
 
@@ -703,20 +740,8 @@ static int expire(rb_store *st, int64_t now, int *expired, rb_error *err)
     rb_pgarray_begin(&st->col[6], RB_PG_INT8); /* SQL_EXPIRE's ids */
     for (r = 0; r < PQntuples(due) && rc == 0; r++)
         rc = expiry_decision(st, due, r, now, &o);
-    if (rc == 0 && o.n) {
-        rb_pgarray_end(&st->col[6]);
-        res = rb__store_run(st, SQL_EXPIRE, &st->col[6], 1, PGRES_COMMAND_OK,
-                            "expire waiting entries", err);
-        PQclear(res);
-        rc = res ? run(st, SQL_UPDATE_COMMANDS, 6, "decide expired entries", err) : err->code;
-        if (rc == 0 && o.n)
-            rc = run_columns(st, SQL_INSERT_OUTBOX, o.col, 9, "insert outbox", err);
-        if (rc == 0 && (res = rb__store_run(st, "SELECT pg_notify('rumbook_outbox', '')", NULL,
-                                            0, PGRES_TUPLES_OK, "notify relay", err)))
-            PQclear(res);
-        else if (rc == 0)
-            rc = err->code;
-    }
+    if (rc == 0 && o.n)
+        rc = pipelined(st, send_expiry, &o, false, err);
     *expired = rc == 0 ? (int)o.n : 0;
     for (i = 0; i < 9; i++)
         rb_pgarray_fini(&o.col[i]);
