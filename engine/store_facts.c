@@ -41,11 +41,13 @@ static const char SQL_CLOSURES[] =
  * gist one, which the planner otherwise chose while the table's statistics
  * were young (reading all of a class's trips, three times slower a probe).
  * OFFSET 0 keeps it a probe per pair: flattened into a join, the planner
- * scans all bookings while their statistics are those of an empty table. */
+ * scans all bookings while their statistics are those of an empty table.
+ * The last column is the trip's (session, class) pair: a trip covers its
+ * session, so a class that holds a session it asks for is among these. */
 static const char SQL_CLASS_HOLDS[] =
     "SELECT h.* FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u(c, f, t)"
     " CROSS JOIN LATERAL (SELECT b.class_id, b.id::text, " MS("lower(b.away)") ", "
-    MS("upper(b.away)") ", NULL, NULL FROM bookings b"
+    MS("upper(b.away)") ", NULL, NULL, b.session_id || chr(31) || b.class_id FROM bookings b"
     " WHERE b.class_no = u.c AND b.status = 'confirmed'"
     " AND lower(b.away) >= to_timestamp(u.f::float8 / 1000) - interval '1 day'"
     " AND lower(b.away) < to_timestamp(u.t::float8 / 1000)"
@@ -320,15 +322,18 @@ static bool changed_in_batch(batch *b, const char *owner)
 }
 
 /* Reads holds with the parameters in col[0..2] into h; rows the list
- * has, or the batch has changed, are left out. */
+ * has, or the batch has changed, are left out. *out (when given) is the
+ * result, which the batch owns. */
 static int read_holds(rb_store *st, batch *b, const char *sql, const char *what, rb_holds *h,
-                      rb_error *err)
+                      PGresult **out, rb_error *err)
 {
     PGresult *res;
     int r;
 
     if (!(res = rb__store_fetch_run(st, b, sql, 3, what, err)))
         return err->code;
+    if (out)
+        *out = res;
     for (r = 0; r < PQntuples(res); r++) {
         rb_hold x = {.key = PQgetvalue(res, r, 0), .owner = PQgetvalue(res, r, 1)};
         if (has_owner(h, x.key, x.owner) || changed_in_batch(b, x.owner))
@@ -407,10 +412,25 @@ static int lock_class_days(rb_store *st, batch *b, class_day *days, size_t n, rb
                                                                                       : err->code;
 }
 
-/* The trips of the classes around the sessions they ask for. */
+/* The (session, class) pairs with a confirmed booking that the batch asks
+ * about, from the trips around the sessions the classes ask for. */
+static int held_pairs(batch *b, const PGresult *trips, rb_error *err)
+{
+    int r, n = trips ? PQntuples(trips) : 0;
+
+    if (rb__strset_init(&b->held, (size_t)n + 4 * (b->n + b->npromotions)) < 0)
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    for (r = 0; r < n; r++)
+        rb__strset_add(&b->held, PQgetvalue(trips, r, 6));
+    return 0;
+}
+
+/* The trips of the classes around the sessions they ask for, and so the
+ * sessions they hold among those. */
 static int class_holds(rb_store *st, batch *b, rb_error *err)
 {
     class_day *days = calloc(b->n + b->npromotions + 1, sizeof(*days));
+    PGresult *trips = NULL;
     size_t i, ndays = 0;
     int rc = 0;
 
@@ -436,10 +456,10 @@ static int class_holds(rb_store *st, batch *b, rb_error *err)
             class_window(st, days[i].fc, days[i].fs->s.starts_at_ms, days[i].fs->s.ends_at_ms);
         for (i = 0; i < 3; i++)
             rb_pgarray_end(&st->col[i]);
-        rc = read_holds(st, b, SQL_CLASS_HOLDS, "read class trips", &b->class_holds, err);
+        rc = read_holds(st, b, SQL_CLASS_HOLDS, "read class trips", &b->class_holds, &trips, err);
     }
     free(days);
-    return rc;
+    return rc < 0 ? rc : held_pairs(b, trips, err);
 }
 
 /* The trips of rejected classes around each of their shortlisted
@@ -465,7 +485,7 @@ static int candidate_class_holds(rb_store *st, batch *b, rb_error *err)
     }
     for (i = 0; i < 3; i++)
         rb_pgarray_end(&st->col[i]);
-    return read_holds(st, b, SQL_CLASS_HOLDS, "read class trips", &b->class_holds, err);
+    return read_holds(st, b, SQL_CLASS_HOLDS, "read class trips", &b->class_holds, NULL, err);
 }
 
 static int resource_holds(rb_store *st, batch *b, const rb_resource *res, size_t n, int64_t from,
@@ -480,7 +500,8 @@ static int resource_holds(rb_store *st, batch *b, const rb_resource *res, size_t
         rb_pgarray_text(&st->col[0], res[i].id);
     rb_pgarray_end(&st->col[0]);
     window_params(st, from, until);
-    return read_holds(st, b, SQL_RESOURCE_HOLDS, "read resource holds", &b->resource_holds, err);
+    return read_holds(st, b, SQL_RESOURCE_HOLDS, "read resource holds", &b->resource_holds, NULL,
+                      err);
 }
 
 static int bus_holds(rb_store *st, batch *b, int64_t from, int64_t until, rb_error *err)
@@ -494,7 +515,7 @@ static int bus_holds(rb_store *st, batch *b, int64_t from, int64_t until, rb_err
         rb_pgarray_text(&st->col[0], b->buses[i].id);
     rb_pgarray_end(&st->col[0]);
     window_params(st, from, until);
-    return read_holds(st, b, SQL_BUS_HOLDS, "read bus holds", &b->bus_holds, err);
+    return read_holds(st, b, SQL_BUS_HOLDS, "read bus holds", &b->bus_holds, NULL, err);
 }
 
 static int cmp_travel(const void *a, const void *b)
@@ -680,7 +701,7 @@ int rb__store_fetch_facts(rb_store *st, batch *b, rb_error *err)
     b->nclosures = st->nclosures;
     link_facts(b);
     if (b->nsessions == 0)
-        return 0;
+        return held_pairs(b, NULL, err);
     window_of(b->sessions, b->nsessions, &from, &until);
     if ((rc = travel(st, b, err)) < 0 ||
         (rc = class_holds(st, b, err)) < 0 ||

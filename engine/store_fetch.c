@@ -65,16 +65,6 @@ const char rb__sql_classes_all[] = CLASS_COLUMNS " ORDER BY c.id COLLATE \"C\"";
 static const char SQL_DONE[] =
     "SELECT command_id::text FROM commands WHERE command_id = ANY($1::uuid[])";
 
-/* Every class holding each of the batch's sessions (a few each), those
- * the batch does not name included: a probe per session. OFFSET 0 keeps
- * the planner from turning it into one scan of all bookings while their
- * statistics are those of an empty table; filtering by the batch's classes
- * in the probe made it one index descent per class and session. */
-static const char SQL_HELD[] =
-    "SELECT h.k FROM unnest($1::text[]) AS u(s) CROSS JOIN LATERAL ("
-    " SELECT session_id || chr(31) || class_id FROM bookings WHERE status = 'confirmed'"
-    " AND session_id = u.s OFFSET 0) AS h(k)";
-
 PGresult *rb__store_fetch_run(rb_store *st, batch *b, const char *sql, int ncols,
                               const char *what, rb_error *err)
 {
@@ -401,9 +391,9 @@ static int fetch_classes(rb_store *st, batch *b, rb_error *err)
     return 0;
 }
 
-static int fetch_done_and_held(rb_store *st, batch *b, rb_error *err)
+static int fetch_done(rb_store *st, batch *b, rb_error *err)
 {
-    PGresult *done, *held;
+    PGresult *done;
     size_t i, longest_session = 0, longest_class = 0;
     int r;
 
@@ -414,19 +404,10 @@ static int fetch_done_and_held(rb_store *st, batch *b, rb_error *err)
     rb_pgarray_end(&st->col[0]);
     if (!(done = rb__store_fetch_run(st, b, SQL_DONE, 1, "read decided commands", err)))
         return err->code;
-    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
-    for (i = 0; i < b->nsessions; i++)
-        rb_pgarray_text(&st->col[0], b->sessions[i].s.id);
-    rb_pgarray_end(&st->col[0]);
-    if (!(held = rb__store_fetch_run(st, b, SQL_HELD, 1, "read held sessions", err)))
-        return err->code;
-    if (rb__strset_init(&b->done, (size_t)PQntuples(done) + b->n) < 0 ||
-        rb__strset_init(&b->held, (size_t)PQntuples(held) + 4 * (b->n + b->npromotions)) < 0)
+    if (rb__strset_init(&b->done, (size_t)PQntuples(done) + b->n) < 0)
         return rb_error_set(err, RB_ENOMEM, "out of memory");
     for (r = 0; r < PQntuples(done); r++)
         rb__strset_add(&b->done, PQgetvalue(done, r, 0));
-    for (r = 0; r < PQntuples(held); r++)
-        rb__strset_add(&b->held, PQgetvalue(held, r, 0));
     for (i = 0; i < b->nsessions; i++)
         if (strlen(b->sessions[i].s.id) > longest_session)
             longest_session = strlen(b->sessions[i].s.id);
@@ -464,5 +445,5 @@ int rb__store_fetch(rb_store *st, batch *b, rb_error *err)
     b->bookings = grown;
     if ((rc = fetch_classes(st, b, err)) < 0)
         return rc;
-    return fetch_done_and_held(st, b, err);
+    return fetch_done(st, b, err);
 }

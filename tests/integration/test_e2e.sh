@@ -31,11 +31,19 @@ bid2=$(sql "SELECT id FROM bookings WHERE command_id = '$cid2'")
 wait_until 60 "SELECT session_id || ' ' || sequence FROM bookings WHERE id = '$bid2'" "later 1"
 [ "$(sql "SELECT string_agg(id || '=' || pupils_booked || '/' || classes_booked, ' ' ORDER BY id) FROM sessions WHERE id IN ('race', 'later')")" = "later=20/1 race=0/0" ] ||
   fail "reschedule did not move the places"
+# The class asks again for the session it now holds (booked in an earlier
+# batch): the reason is that it holds it, not that it is away then.
+out=$("$ctl" submit book --session later --class c2 --pupils 20 --offering o1) || fail "submit 3"
+cid3=$(echo "$out" | sed -n 's/.*"command_id":"\([^"]*\)".*/\1/p')
+wait_until 60 "SELECT status || ' ' || reasons FROM commands WHERE command_id = '$cid3'" \
+  "rejected class_already_booked"
 wait_until 60 "SELECT count(*) FROM outbox WHERE sent_at IS NULL" 0
 
-watch_all "$work/events" 8
+watch_all "$work/events" 9
 grep -q "\"command_id\":\"$cid\".*\"status\":\"confirmed\"" "$work/events" || fail "no confirmed decision on the topic"
 grep -q '"status":"cancelled"' "$work/events" || fail "no cancelled decision on the topic"
+grep -q "\"command_id\":\"$cid3\".*\"status\":\"rejected\"" "$work/events" ||
+  fail "no rejected decision for the class asking again"
 
 $py "$here/events.py" invitations "$work/events" >"$work/ical" || fail "python3-icalendar refused an invitation"
 cat "$work/ical"
