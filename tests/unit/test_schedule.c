@@ -2,6 +2,8 @@
  * holidays and closures read from an .ics file. */
 #include <stdlib.h>
 
+#include <libical/ical.h>
+
 #include "check.h"
 #include "rumbook/availability.h"
 #include "rumbook/closures.h"
@@ -25,6 +27,37 @@ static void test_local_time_across_dst(void)
     CHECK(rb_date_add_days(20270228, 1) == 20270301);
     CHECK(rb_date_add_days(20281231, 1) == 20290101);
     CHECK(rb_date_weekday(20270330) == 2); /* a Tuesday */
+}
+
+static void check_wall_clock(int64_t ms, int y, int mo, int d, int h, int mi)
+{
+    rb_local l;
+
+    rb_local_from_ms(ms, &l);
+    CHECK(l.year == y && l.month == mo && l.day == d && l.hour == h && l.minute == mi);
+}
+
+/* From UTC to the wall clock on both sides of each change, and every
+ * quarter hour of four years against libical's own conversion (the
+ * remembered offsets must never outlive a change). */
+static void test_wall_clock_from_utc(void)
+{
+    icaltimezone *cph = icaltimezone_get_builtin_timezone("Europe/Copenhagen");
+    int64_t t, bad = 0;
+
+    check_wall_clock(1806195540000LL, 2027, 3, 28, 1, 59);  /* 00:59Z, CET */
+    check_wall_clock(1806195600000LL, 2027, 3, 28, 3, 0);   /* 01:00Z, CEST */
+    check_wall_clock(1824944340000LL, 2027, 10, 31, 2, 59); /* 00:59Z, CEST */
+    check_wall_clock(1824944400000LL, 2027, 10, 31, 2, 0);  /* 01:00Z, CET */
+    check_wall_clock(-60000LL, 1970, 1, 1, 0, 59);          /* before the epoch */
+    for (t = 1767225600LL; t < 1767225600LL + 4 * 366 * 86400LL; t += 900) {
+        struct icaltimetype tt = icaltime_from_timet_with_zone((time_t)t, 0, cph);
+        rb_local l;
+        rb_local_from_ms(t * 1000 + 59999, &l); /* the minute's last millisecond */
+        bad += l.year != tt.year || l.month != tt.month || l.day != tt.day ||
+               l.hour != tt.hour || l.minute != tt.minute;
+    }
+    CHECK(bad == 0);
 }
 
 static void test_weekly_schedule_keeps_wall_clock_time(void)
@@ -166,6 +199,7 @@ int main(void)
         return 1;
     }
     test_local_time_across_dst();
+    test_wall_clock_from_utc();
     test_weekly_schedule_keeps_wall_clock_time();
     test_rdates_and_bad_schedules();
     test_danish_holidays();
