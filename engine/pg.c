@@ -24,7 +24,7 @@ int rb__pg_fail(PGconn *conn, PGresult *res, const char *what, rb_error *err)
     return code;
 }
 
-static PGresult *checked(PGconn *conn, PGresult *res, ExecStatusType want, const char *what,
+PGresult *rb__pg_checked(PGconn *conn, PGresult *res, ExecStatusType want, const char *what,
                          rb_error *err)
 {
     if (PQresultStatus(res) != want) {
@@ -38,13 +38,12 @@ static PGresult *checked(PGconn *conn, PGresult *res, ExecStatusType want, const
 PGresult *rb__pg_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
                       ExecStatusType want, const char *what, rb_error *err)
 {
-    return checked(conn, PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0), want,
+    return rb__pg_checked(conn, PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0), want,
                    what, err);
 }
 
-/* Values, lengths and formats of params for PQexecParams and friends. */
-static int bind_params(const rb_pgarray *params, int n, const char **values, int *lengths,
-                       int *formats, const char *what, rb_error *err)
+int rb__pg_bind(const rb_pgarray *params, int n, const char **values, int *lengths, int *formats,
+                const char *what, rb_error *err)
 {
     int i;
 
@@ -70,9 +69,9 @@ PGresult *rb__pg_exec_params(PGconn *conn, const char *sql, const rb_pgarray *pa
     const char *values[RB_PG_MAX_PARAMS];
     int lengths[RB_PG_MAX_PARAMS], formats[RB_PG_MAX_PARAMS];
 
-    if (bind_params(params, n, values, lengths, formats, what, err) < 0)
+    if (rb__pg_bind(params, n, values, lengths, formats, what, err) < 0)
         return NULL;
-    return checked(conn, PQexecParams(conn, sql, n, NULL, values, lengths, formats, 0), want,
+    return rb__pg_checked(conn, PQexecParams(conn, sql, n, NULL, values, lengths, formats, 0), want,
                    what, err);
 }
 
@@ -98,12 +97,22 @@ int rb__pg_command(PGconn *conn, const char *sql, int nparams, const char *const
     return 0;
 }
 
-int rb__pgpipe_begin(rb_pgpipe *p, PGconn *conn, rb_error *err)
+int rb__pgpipe_begin(rb_pgpipe *p, PGconn *conn, rb_pgstmts *stmts, rb_error *err)
 {
     p->conn = conn;
+    p->stmts = stmts;
     p->n = 0;
     if (!PQenterPipelineMode(conn))
         return rb__pg_fail(conn, NULL, "enter pipeline mode", err);
+    return 0;
+}
+
+static int queued(rb_pgpipe *p, ExecStatusType want, const char *what, int preparing)
+{
+    p->sent[p->n].want = want;
+    p->sent[p->n].what = what;
+    p->sent[p->n].preparing = preparing;
+    p->n++;
     return 0;
 }
 
@@ -111,19 +120,32 @@ int rb__pgpipe_send(rb_pgpipe *p, const char *sql, const rb_pgarray *params, int
                     ExecStatusType want, const char *what, rb_error *err)
 {
     const char *values[RB_PG_MAX_PARAMS];
-    int lengths[RB_PG_MAX_PARAMS], formats[RB_PG_MAX_PARAMS];
+    int lengths[RB_PG_MAX_PARAMS], formats[RB_PG_MAX_PARAMS], i = -1;
+    char name[16];
+    bool fresh = false;
 
-    if (p->n == RB_PGPIPE_MAX)
+    if (p->n + 2 > RB_PGPIPE_MAX)
         return rb_error_set(err, RB_EINVAL, "%s: more than %d statements in a pipeline", what,
                             RB_PGPIPE_MAX);
-    if (bind_params(params, n, values, lengths, formats, what, err) < 0)
+    if (rb__pg_bind(params, n, values, lengths, formats, what, err) < 0)
         return err->code;
-    if (!PQsendQueryParams(p->conn, sql, n, NULL, values, lengths, formats, 0))
+    if (p->stmts && n > 0) /* COMMIT, NOTIFY: nothing to plan */
+        i = rb__pgstmts_lookup(p->stmts, sql, name, &fresh);
+    if (i < 0) {
+        if (!PQsendQueryParams(p->conn, sql, n, NULL, values, lengths, formats, 0))
+            return rb__pg_fail(p->conn, NULL, what, err);
+        return queued(p, want, what, -1);
+    }
+    if (fresh) {
+        if (!PQsendPrepare(p->conn, name, sql, n, NULL)) {
+            rb__pgstmts_failed(p->stmts, i);
+            return rb__pg_fail(p->conn, NULL, what, err);
+        }
+        queued(p, PGRES_COMMAND_OK, what, i);
+    }
+    if (!PQsendQueryPrepared(p->conn, name, n, values, lengths, formats, 0))
         return rb__pg_fail(p->conn, NULL, what, err);
-    p->sent[p->n].want = want;
-    p->sent[p->n].what = what;
-    p->n++;
-    return 0;
+    return queued(p, want, what, -1);
 }
 
 /* Reads up to the sync; the first failure (statement i) fills err. */
@@ -136,8 +158,12 @@ static int read_pipeline(rb_pgpipe *p, rb_error *err)
         res = PQgetResult(p->conn);
         if (!res) /* the connection broke: no results, no sync */
             return rc < 0 ? rc : rb__pg_fail(p->conn, NULL, p->sent[i].what, err);
-        if (rc == 0 && PQresultStatus(res) != p->sent[i].want)
-            rc = rb__pg_fail(p->conn, res, p->sent[i].what, err);
+        if (PQresultStatus(res) != p->sent[i].want) {
+            if (rc == 0)
+                rc = rb__pg_fail(p->conn, res, p->sent[i].what, err);
+            if (p->sent[i].preparing >= 0) /* failed or skipped: not prepared */
+                rb__pgstmts_failed(p->stmts, p->sent[i].preparing);
+        }
         PQclear(res);
         while ((res = PQgetResult(p->conn))) /* the NULL that ends each statement */
             PQclear(res);

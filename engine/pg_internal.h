@@ -3,6 +3,8 @@
 #define RUMBOOK_PG_INTERNAL_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "rumbook/error.h"
 #include "rumbook/pgarray.h"
@@ -28,6 +30,40 @@ PGresult *rb__pg_exec_params(PGconn *conn, const char *sql, const rb_pgarray *pa
 int rb__pg_command_params(PGconn *conn, const char *sql, const rb_pgarray *params, int n,
                           const char *what, rb_error *err);
 
+/* Statements prepared once per connection (prepared.c), by their text.
+ * rb__pgstmts_forget after the connection was reset: the server forgot
+ * them. */
+#define RB_PGSTMTS_MAX 48
+typedef struct rb_pgstmts {
+    unsigned last_id;
+    int n;
+    struct {
+        uint64_t hash;
+        char *sql;
+        unsigned id;
+        bool ready; /* prepared under id on this connection */
+    } known[RB_PGSTMTS_MAX];
+} rb_pgstmts;
+
+void rb__pgstmts_forget(rb_pgstmts *s);
+/* sql's entry and statement name; *fresh when it must be prepared first.
+ * -1 when there is no room (run it unnamed). */
+int rb__pgstmts_lookup(rb_pgstmts *s, const char *sql, char name[16], bool *fresh);
+/* Entry i's preparation failed or never ran: prepare it again next time. */
+void rb__pgstmts_failed(rb_pgstmts *s, int i);
+/* rb__pg_exec_params through a prepared statement. */
+PGresult *rb__pg_exec_prepared(PGconn *conn, rb_pgstmts *s, const char *sql,
+                               const rb_pgarray *params, int n, ExecStatusType want,
+                               const char *what, rb_error *err);
+
+/* Parameters for libpq (pg.c); fills err and returns its code on a
+ * parameter that ran out of memory or holds a value not of its type. */
+int rb__pg_bind(const rb_pgarray *params, int n, const char **values, int *lengths, int *formats,
+                const char *what, rb_error *err);
+/* res when its status is want; else NULL, err filled, res cleared. */
+PGresult *rb__pg_checked(PGconn *conn, PGresult *res, ExecStatusType want, const char *what,
+                         rb_error *err);
+
 /* Statements sent in libpq's pipeline mode and their results read at the
  * end: the server runs one statement while the worker builds the next,
  * and a transaction's writes cost one round trip. Results must be small
@@ -36,15 +72,18 @@ int rb__pg_command_params(PGconn *conn, const char *sql, const rb_pgarray *param
 #define RB_PGPIPE_MAX 24
 typedef struct rb_pgpipe {
     PGconn *conn;
+    rb_pgstmts *stmts;
     int n;
     struct {
         ExecStatusType want;
         const char *what;
+        int preparing; /* the stmts entry this prepares, or -1 */
     } sent[RB_PGPIPE_MAX];
 } rb_pgpipe;
 
-/* Enters pipeline mode on an idle connection. */
-int rb__pgpipe_begin(rb_pgpipe *p, PGconn *conn, rb_error *err);
+/* Enters pipeline mode on an idle connection; statements are prepared in
+ * stmts (NULL: run unnamed). */
+int rb__pgpipe_begin(rb_pgpipe *p, PGconn *conn, rb_pgstmts *stmts, rb_error *err);
 /* Queues a statement with its parameters (copied: they may be reused
  * once this returns). */
 int rb__pgpipe_send(rb_pgpipe *p, const char *sql, const rb_pgarray *params, int n,

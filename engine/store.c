@@ -56,6 +56,7 @@ void rb_store_free(rb_store *st)
     if (!st)
         return;
     rb__store_forget_facts(st);
+    rb__pgstmts_forget(&st->stmts);
     PQfinish(st->conn);
     for (i = 0; i < STORE_COLUMNS; i++)
         rb_pgarray_fini(&st->col[i]);
@@ -70,7 +71,7 @@ void rb_store_free(rb_store *st)
 PGresult *rb__store_run(rb_store *st, const char *sql, const rb_pgarray *cols, int ncols,
                         ExecStatusType want, const char *what, rb_error *err)
 {
-    return rb__pg_exec_params(st->conn, sql, cols, ncols, want, what, err);
+    return rb__pg_exec_prepared(st->conn, &st->stmts, sql, cols, ncols, want, what, err);
 }
 
 int64_t rb__store_now_ms(void)
@@ -214,6 +215,7 @@ int rb_store_process(rb_store *st, const rb_message *msgs, size_t n, rb_batch_st
         return 0;
     if (PQstatus(st->conn) != CONNECTION_OK) {
         PQreset(st->conn);
+        rb__pgstmts_forget(&st->stmts); /* a new session knows none */
         if (PQstatus(st->conn) != CONNECTION_OK)
             return rb_error_set(err, RB_ERETRY, "database unreachable: %s",
                                 PQerrorMessage(st->conn));

@@ -19,6 +19,7 @@ struct rb_store {
     const rb_calendar *cal;
     rb_pgarray col[STORE_COLUMNS]; /* statement parameters, reused across batches */
     rb_pgpipe pipe;                /* the batch's writes */
+    rb_pgstmts stmts;              /* prepared on conn */
     rb_settings settings;      /* the settings and travel_modes tables, cached */
     int64_t settings_at_ms;
     PGresult *closures_res;    /* closures ending today or later, cached with the settings */

@@ -627,7 +627,7 @@ static int pipelined(rb_store *st, int (*queue)(rb_store *, void *, rb_error *),
     rb_error later;
     int rc, end;
 
-    if ((rc = rb__pgpipe_begin(&st->pipe, st->conn, err)) < 0)
+    if ((rc = rb__pgpipe_begin(&st->pipe, st->conn, &st->stmts, err)) < 0)
         return rc;
     rc = queue(st, arg, err);
     if (rc == 0 && commit)
