@@ -340,14 +340,15 @@ typedef struct round {
     round_result r;
 } round;
 
-static int create_topics(round *rd)
+/* "create --partitions N" or "delete" the round's four topics. */
+static int topics(round *rd, const char *action)
 {
     char cmd[PATH_MAX + 1024];
 
     snprintf(cmd, sizeof(cmd),
              "RUMBOOK_TOPIC_COMMANDS=%s RUMBOOK_TOPIC_DECISIONS=%s RUMBOOK_TOPIC_INVITATIONS=%s "
-             "RUMBOOK_TOPIC_DLQ=%s %s/rumbookctl topics create --partitions %d --brokers %s >/dev/null",
-             rd->topics[0], rd->topics[1], rd->topics[2], rd->topics[3], bindir, BENCH_PARTITIONS,
+             "RUMBOOK_TOPIC_DLQ=%s %s/rumbookctl topics %s --brokers %s >/dev/null",
+             rd->topics[0], rd->topics[1], rd->topics[2], rd->topics[3], bindir, action,
              rd->o->brokers);
     return system(cmd) == 0 ? 0 : -1;
 }
@@ -692,7 +693,7 @@ static int run_round(const options *o, const char *mode, long n, int batch_size,
 {
     round rd = {.o = o, .n = n, .batch_size = batch_size};
     rd_kafka_t *p = NULL, *c = NULL;
-    char sql[256];
+    char sql[256], create[64];
     int i, rc = -1;
 
     rd.tag = (unsigned)now_us() ^ (unsigned)getpid();
@@ -710,9 +711,12 @@ static int run_round(const options *o, const char *mode, long n, int batch_size,
         goto out;
     for (long k = 0; k < n; k++)
         rd.latency_ms[k] = -1;
+    snprintf(create, sizeof(create), "create --partitions %d", BENCH_PARTITIONS);
     if (sql_on(o->server, "postgres", "DROP DATABASE IF EXISTS rumbook_bench WITH (FORCE)") < 0 ||
-        sql_on(o->server, "postgres", sql) < 0 || create_topics(&rd) < 0)
+        sql_on(o->server, "postgres", sql) < 0)
         goto out;
+    if (topics(&rd, create) < 0)
+        goto drop_topics; /* some may have been created */
     /* Copying the template (and loading earlier bookings) dirtied
      * gigabytes; written out now, not during the measured round. */
     if (sql_on(o->server, "postgres", "CHECKPOINT") < 0)
@@ -738,13 +742,17 @@ stop:
     rd.r.commands = n;
     *out = rd.r;
     print_result(out, o);
-out:
     if (c) {
         rd_kafka_consumer_close(c);
         rd_kafka_destroy(c);
     }
     if (p)
         rd_kafka_destroy(p);
+drop_topics:
+    /* A round's messages are gigabytes: the broker would keep them for a week. */
+    if (topics(&rd, "delete") < 0)
+        fprintf(stderr, "rumbook-bench: could not delete topics bench.%08x.*\n", rd.tag);
+out:
     free(rd.produced_at);
     free(rd.latency_ms);
     free(rd.decide_ms);

@@ -154,24 +154,65 @@ static int create_topics(rd_kafka_t *rk, const char *const *names, int partition
     return failed ? 1 : 0;
 }
 
+static int delete_topics(rd_kafka_t *rk, const char *const *names)
+{
+    rd_kafka_DeleteTopic_t *topics[4];
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_event_t *ev;
+    const rd_kafka_topic_result_t **res;
+    size_t i, n;
+    int failed = 0;
+
+    for (i = 0; i < 4; i++)
+        topics[i] = rd_kafka_DeleteTopic_new(names[i]);
+    rd_kafka_DeleteTopics(rk, topics, 4, NULL, q);
+    ev = rd_kafka_queue_poll(q, 30000);
+    res = ev ? rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n)
+             : NULL;
+    if (!res) {
+        fprintf(stderr, "rumbookctl topics delete: %s\n",
+                ev ? rd_kafka_event_error_string(ev) : "no answer from the broker");
+        failed = 1;
+    }
+    for (i = 0; res && i < n; i++) {
+        rd_kafka_resp_err_t e = rd_kafka_topic_result_error(res[i]);
+        const char *name = rd_kafka_topic_result_name(res[i]);
+        if (e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+            printf("topic %s does not exist\n", name);
+        else if (e)
+            failed = fprintf(stderr, "topic %s: %s\n", name, rd_kafka_topic_result_error_string(res[i]));
+        else
+            printf("topic %s deleted\n", name);
+    }
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_DeleteTopic_destroy_array(topics, 4);
+    rd_kafka_queue_destroy(q);
+    return failed ? 1 : 0;
+}
+
 int ctl_topics(rb_config *cfg, int argc, char **argv)
 {
-    static const char help[] = "usage: rumbookctl topics create [--partitions N] [--brokers HOSTS]\n"
-                               "Creates the commands (N partitions, default 6), decisions, "
-                               "invitations and dead-letter topics.\n";
+    static const char help[] =
+        "usage: rumbookctl topics create [--partitions N] [--brokers HOSTS]\n"
+        "       rumbookctl topics delete [--brokers HOSTS]\n"
+        "Creates (or deletes, with every message in them) the commands (N partitions, default\n"
+        "6), decisions, invitations and dead-letter topics.\n";
     const char *names[4];
     char errstr[256];
     rd_kafka_conf_t *conf;
     rd_kafka_t *rk;
     int i, partitions = 6, rc;
+    bool creating;
     const char *v;
 
-    if (argc < 2 || strcmp(argv[1], "create") != 0) {
+    if (argc < 2 || (strcmp(argv[1], "create") != 0 && strcmp(argv[1], "delete") != 0)) {
         fprintf(argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr, "%s", help);
         return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
     }
+    creating = strcmp(argv[1], "create") == 0;
     for (i = 2; i < argc; i++) {
-        if ((v = rb_flag(argc, argv, &i, "partitions"))) {
+        if (creating && (v = rb_flag(argc, argv, &i, "partitions"))) {
             partitions = atoi(v);
             if (partitions < 1 || partitions > 1000) {
                 fprintf(stderr, "rumbookctl topics create: --partitions must be 1-1000\n");
@@ -193,10 +234,10 @@ int ctl_topics(rb_config *cfg, int argc, char **argv)
     if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, errstr, sizeof(errstr)) ||
         !(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)))) {
         rd_kafka_conf_destroy(conf);
-        fprintf(stderr, "rumbookctl topics create: %s\n", errstr);
+        fprintf(stderr, "rumbookctl topics %s: %s\n", argv[1], errstr);
         return 1;
     }
-    rc = create_topics(rk, names, partitions);
+    rc = creating ? create_topics(rk, names, partitions) : delete_topics(rk, names);
     rd_kafka_destroy(rk);
     return rc;
 }

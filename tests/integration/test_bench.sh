@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # rumbook-bench works end to end at a small size: every command decided
-# once, no session over capacity (its own check), figures printed and written.
+# once, no session over capacity (its own check), figures printed and written,
+# and its topics deleted afterwards.
 # No timing is asserted: speed is measured by running the benchmark, not here.
 . "$(dirname "$0")/lib.sh"
+# Topics with partitions (deleted ones can be listed a while without).
+bench_topics() {
+  kcat -b "$RUMBOOK_BROKERS" -L -m 10 | grep -c '^  topic "bench\.[0-9a-f]*\..*" with [1-9]' || true
+}
+before=$(bench_topics)
 "$RB_BIN/rumbook-bench" --pg "$RUMBOOK_TEST_PG" --providers 5 --offerings 20 --sessions 200 \
   --schools 10 --classes 300 --commands 2000 --unbatched-commands 100 --workers 2 \
   --json "$work/bench.json" >"$work/bench.out" 2>"$work/bench.err" || {
@@ -13,4 +19,5 @@ cat "$work/bench.out"
 grep -q 'mode=batched .*decided=2000 .*verified=yes' "$work/bench.out" || fail "batched round not verified"
 grep -q 'mode=unbatched .*decided=100 .*verified=yes' "$work/bench.out" || fail "unbatched round not verified"
 grep -q '"decisions_per_s"' "$work/bench.json" || fail "no JSON figures"
+[ "$(bench_topics)" = "$before" ] || fail "rumbook-bench left topics on the broker"
 echo "PASS $test_name"
