@@ -144,6 +144,12 @@ int rb_date_add_days(int date, int days)
     return civil_from_days(days_from_civil(date / 10000, date / 100 % 100, date % 100) + days);
 }
 
+int rb_date_days_between(int from, int to)
+{
+    return (int)(days_from_civil(to / 10000, to / 100 % 100, to % 100) -
+                 days_from_civil(from / 10000, from / 100 % 100, from % 100));
+}
+
 int rb_date_weekday(int date)
 {
     long z = days_from_civil(date / 10000, date / 100 % 100, date % 100);

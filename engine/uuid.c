@@ -8,11 +8,31 @@
 #include "rumbook/error.h"
 #include "rumbook/uuid.h"
 
+/* 16 random bytes from a per-thread pool: a getrandom() call per UUID was
+ * a few per cent of a worker's time (two UUIDs a command). Bytes are
+ * cleared once handed out; a process that forked without exec would
+ * share the rest (rumbook's never do). */
+static int random16(uint8_t out[16])
+{
+    static _Thread_local uint8_t pool[4096];
+    static _Thread_local size_t left;
+
+    if (left < 16) {
+        if (getrandom(pool, sizeof(pool), 0) != (ssize_t)sizeof(pool))
+            return RB_EIO;
+        left = sizeof(pool);
+    }
+    memcpy(out, pool + sizeof(pool) - left, 16);
+    memset(pool + sizeof(pool) - left, 0, 16); /* handed out once */
+    left -= 16;
+    return RB_OK;
+}
+
 int rb_uuid_new(char out[RB_UUID_LEN])
 {
     uint8_t b[16];
 
-    if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+    if (random16(b) < 0)
         return RB_EIO;
     b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);

@@ -152,6 +152,17 @@ static void test_uuid(void)
     CHECK(rb_uuid_valid(a));
     CHECK(strcmp(a, b) != 0);
     CHECK(a[14] == '4');
+    {
+        /* Across refills of the random pool: all distinct, all version 4. */
+        static char many[1000][RB_UUID_LEN];
+        int i, j, bad = 0;
+        for (i = 0; i < 1000; i++)
+            bad += rb_uuid_new(many[i]) != 0 || !rb_uuid_valid(many[i]) || many[i][14] != '4';
+        for (i = 0; i < 1000; i++)
+            for (j = i + 1; j < 1000; j++)
+                bad += strcmp(many[i], many[j]) == 0;
+        CHECK(bad == 0);
+    }
     CHECK(!rb_uuid_valid("6756086c-2638-443b-97fb-93f9dc194dc"));
     CHECK(!rb_uuid_valid("6756086c+2638-443b-97fb-93f9dc194dc6"));
 }

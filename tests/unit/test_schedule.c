@@ -120,6 +120,11 @@ static void test_danish_holidays(void)
     CHECK(rb_dk_holiday(20270423) == NULL); /* no Store bededag after 2023 */
     CHECK_STR(rb_dk_holiday(20261225), "Juledag");
     CHECK(rb_dk_holiday(20270330) == NULL);
+    /* The earliest and latest moving days: Easter on 23 March 2008 and 25 April 2038. */
+    CHECK_STR(rb_dk_holiday(20080320), "Skærtorsdag");
+    CHECK_STR(rb_dk_holiday(20380614), "2. pinsedag");
+    CHECK(rb_date_days_between(20270328, 20270517) == 50);
+    CHECK(rb_date_days_between(20280301, 20280228) == -2); /* a leap year */
 }
 
 typedef struct got {

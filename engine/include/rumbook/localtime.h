@@ -24,6 +24,7 @@ int64_t rb_local_to_ms(const rb_local *l);
 int rb_local_date(int64_t ms);            /* yyyymmdd */
 int rb_local_minute_of_day(int64_t ms);   /* 0..1439 */
 int rb_date_add_days(int yyyymmdd, int days);
+int rb_date_days_between(int from_yyyymmdd, int to_yyyymmdd); /* to - from, in days */
 int rb_date_weekday(int yyyymmdd);        /* 0 = Sunday */
 
 /* "2027-03-30 09:00" and "09:00" for messages. */
