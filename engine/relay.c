@@ -26,7 +26,7 @@ static const char SQL_UNSENT[] =
     " ORDER BY outbox_batches.id LIMIT " RELAY_BATCHES;
 
 /* Their events, a probe per batch, each batch's in the order it wrote
- * them (outbox_events_batch is on batch_id, id). There is no ORDER BY
+ * them (the primary key is batch_id, id). There is no ORDER BY
  * over the whole: sorting the wide rows was half the read, and the nested
  * loop returns them in the batches' order; in_order() checks that, and
  * the sorted query is the fallback. */
