@@ -18,11 +18,13 @@ static const char SQL_BOOKINGS[] =
     " FROM bookings WHERE id = ANY($1::uuid[]) ORDER BY bookings.id FOR UPDATE";
 
 /* The columns rb__session_row() reads, shared with the candidates query;
- * the offering's, provider's and venue's come from the store's cache. */
+ * the offering's, provider's and venue's come from the store's cache.
+ * EXISTS, not count(*): a sixth of the subqueries' cost, 800,000 rows a
+ * benchmark round. */
 #define SESSION_COLUMNS                                                                 \
     "s.id, s.offering_id, " MS("s.starts_at") ", " MS("s.ends_at") ", s.pupil_capacity," \
     " s.class_capacity, s.pupils_booked, s.classes_booked,"                              \
-    " (SELECT count(*) FROM session_resources r WHERE r.session_id = s.id)::int,"         \
+    " EXISTS (SELECT 1 FROM session_resources r WHERE r.session_id = s.id),"              \
     " EXISTS (SELECT 1 FROM waitlist w WHERE w.session_id = s.id AND w.status = 'waiting')"
 
 const char rb__sql_session_columns[] = SESSION_COLUMNS;
@@ -147,7 +149,7 @@ int rb__session_row(rb_store *st, fact_session *fs, PGresult *res, int r, rb_err
     s->class_capacity = atoi(PQgetvalue(res, r, 5));
     s->pupils_booked = atoi(PQgetvalue(res, r, 6));
     s->classes_booked = atoi(PQgetvalue(res, r, 7));
-    fs->has_resources = atoi(PQgetvalue(res, r, 8)) > 0;
+    fs->has_resources = *PQgetvalue(res, r, 8) == 't';
     fs->has_waiting = *PQgetvalue(res, r, 9) == 't';
     fs->classes_before = s->classes_booked;
     if ((k = rb__store_offering(st, s->offering_id)) < 0)
