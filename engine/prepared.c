@@ -8,15 +8,7 @@
 #include <string.h>
 
 #include "pg_internal.h"
-
-static uint64_t hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
+#include "strset_internal.h"
 
 void rb__pgstmts_forget(rb_pgstmts *s)
 {
@@ -57,7 +49,7 @@ static int add(rb_pgstmts *s, const char *sql, uint64_t h)
 
 int rb__pgstmts_lookup(rb_pgstmts *s, const char *sql, char name[16], bool *fresh)
 {
-    uint64_t h = hash(sql);
+    uint64_t h = rb__str_hash(sql);
     int i = find(s, sql, h);
 
     if (i < 0 && (i = add(s, sql, h)) < 0)

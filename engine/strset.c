@@ -8,7 +8,7 @@
 
 static const char tombstone[] = "";
 
-static uint64_t hash(const char *s)
+uint64_t rb__str_hash(const char *s)
 {
     uint64_t h = 1469598103934665603ULL;
 
@@ -36,7 +36,7 @@ void rb__strset_fini(rb__strset *s)
 /* Slot holding key, or the empty slot where it would go. */
 static size_t probe(const rb__strset *s, const char *key, bool *found)
 {
-    size_t i = hash(key) & (s->cap - 1), free_slot = SIZE_MAX;
+    size_t i = rb__str_hash(key) & (s->cap - 1), free_slot = SIZE_MAX;
 
     for (;; i = (i + 1) & (s->cap - 1)) {
         const char *v = s->slots[i];

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct rb__strset {
     const char **slots;
@@ -19,5 +20,7 @@ bool rb__strset_has(const rb__strset *s, const char *key);
 /* Adds key; returns false when it was already there. */
 bool rb__strset_add(rb__strset *s, const char *key);
 void rb__strset_remove(rb__strset *s, const char *key);
+/* FNV-1a of s, the set's hash; prepared.c keys statements by it too. */
+uint64_t rb__str_hash(const char *s);
 
 #endif
