@@ -8,6 +8,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "pg_internal.h"
+#include "relay_internal.h"
 #include "rumbook/events.h"
 #include "rumbook/log.h"
 #include "rumbook/pg.h"
@@ -28,7 +29,7 @@ static const char SQL_UNSENT[] =
 /* Their events, a probe per batch, each batch's in the order it wrote
  * them (the primary key is batch_id, id). There is no ORDER BY
  * over the whole: sorting the wide rows was half the read, and the nested
- * loop returns them in the batches' order; in_order() checks that, and
+ * loop returns them in the batches' order; rb__relay_in_order() checks, and
  * the sorted query is the fallback. */
 #define EVENTS_OF_BATCHES                                                                  \
     "SELECT e.id::text, e.event_id::text, e.topic, e.key, e.payload, e.message_type, e.cause,"  \
@@ -225,9 +226,7 @@ static PGresult *read_events(rb_relay *r, PGresult *batches, const char *sql, rb
     return res;
 }
 
-/* Whether the events come batch by batch in the batches' order, and each
- * batch's by id; SQL_EVENTS relies on the nested loop for this. */
-static bool in_order(PGresult *batches, PGresult *events)
+bool rb__relay_in_order(const PGresult *batches, const PGresult *events)
 {
     int b = 0, row, nb = PQntuples(batches);
     long long last = 0;
@@ -263,7 +262,7 @@ static int send_pending(rb_relay *r, rb_error *err)
         PQclear(batches);
         return rc;
     }
-    if ((res = read_events(r, batches, SQL_EVENTS, err)) && !in_order(batches, res)) {
+    if ((res = read_events(r, batches, SQL_EVENTS, err)) && !rb__relay_in_order(batches, res)) {
         PQclear(res);
         res = read_events(r, batches, SQL_EVENTS_SORTED, err);
     }
