@@ -29,6 +29,7 @@ cleanup() {
   for pid in "${worker_pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   if [ "${keep_work:-0}" = 0 ]; then rm -rf "$work"; fi
   psql "$RUMBOOK_TEST_PG/postgres" -qc "DROP DATABASE IF EXISTS \"rb_$uniq\" WITH (FORCE)" >/dev/null 2>&1 || true
+  "$ctl" topics delete >/dev/null 2>&1 || true # the broker would keep them for a week
 }
 trap cleanup EXIT
 
