@@ -116,15 +116,43 @@ int ctl_catalog(rb_config *cfg, int argc, char **argv)
     return 0;
 }
 
+/* Prints each topic's outcome; `harmless` (the topic already exists, or
+ * is already gone) is not a failure. Returns 1 when something failed. */
+static int report_topics(const char *action, rd_kafka_event_t *ev,
+                         const rd_kafka_topic_result_t **res, size_t n,
+                         rd_kafka_resp_err_t harmless, const char *harmless_note,
+                         const char *done_note)
+{
+    int failed = 0;
+    size_t i;
+
+    if (!res) {
+        fprintf(stderr, "rumbookctl topics %s: %s\n", action,
+                ev ? rd_kafka_event_error_string(ev) : "no answer from the broker");
+        return 1;
+    }
+    for (i = 0; i < n; i++) {
+        rd_kafka_resp_err_t e = rd_kafka_topic_result_error(res[i]);
+        const char *name = rd_kafka_topic_result_name(res[i]);
+        if (e == harmless)
+            printf("topic %s %s\n", name, harmless_note);
+        else if (e)
+            failed = fprintf(stderr, "topic %s: %s\n", name, rd_kafka_topic_result_error_string(res[i]));
+        else
+            printf("topic %s %s\n", name, done_note);
+    }
+    return failed ? 1 : 0;
+}
+
 static int create_topics(rd_kafka_t *rk, const char *const *names, int partitions)
 {
     rd_kafka_NewTopic_t *topics[4];
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_event_t *ev;
     const rd_kafka_topic_result_t **res;
-    size_t i, n;
-    char errstr[256];
-    int failed = 0;
+    size_t i, n = 0;
+    char errstr[256], created[64];
+    int rc;
 
     for (i = 0; i < 4; i++)
         topics[i] = rd_kafka_NewTopic_new(names[i], partitions, 1, errstr, sizeof(errstr));
@@ -132,26 +160,14 @@ static int create_topics(rd_kafka_t *rk, const char *const *names, int partition
     ev = rd_kafka_queue_poll(q, 30000);
     res = ev ? rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n)
              : NULL;
-    if (!res) {
-        fprintf(stderr, "rumbookctl topics create: %s\n",
-                ev ? rd_kafka_event_error_string(ev) : "no answer from the broker");
-        failed = 1;
-    }
-    for (i = 0; res && i < n; i++) {
-        rd_kafka_resp_err_t e = rd_kafka_topic_result_error(res[i]);
-        const char *name = rd_kafka_topic_result_name(res[i]);
-        if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-            printf("topic %s exists\n", name);
-        else if (e)
-            failed = fprintf(stderr, "topic %s: %s\n", name, rd_kafka_topic_result_error_string(res[i]));
-        else
-            printf("topic %s created partitions=%d\n", name, partitions);
-    }
+    snprintf(created, sizeof(created), "created partitions=%d", partitions);
+    rc = report_topics("create", ev, res, n, RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS, "exists",
+                       created);
     if (ev)
         rd_kafka_event_destroy(ev);
     rd_kafka_NewTopic_destroy_array(topics, 4);
     rd_kafka_queue_destroy(q);
-    return failed ? 1 : 0;
+    return rc;
 }
 
 static int delete_topics(rd_kafka_t *rk, const char *const *names)
@@ -160,8 +176,8 @@ static int delete_topics(rd_kafka_t *rk, const char *const *names)
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_event_t *ev;
     const rd_kafka_topic_result_t **res;
-    size_t i, n;
-    int failed = 0;
+    size_t i, n = 0;
+    int rc;
 
     for (i = 0; i < 4; i++)
         topics[i] = rd_kafka_DeleteTopic_new(names[i]);
@@ -169,26 +185,13 @@ static int delete_topics(rd_kafka_t *rk, const char *const *names)
     ev = rd_kafka_queue_poll(q, 30000);
     res = ev ? rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n)
              : NULL;
-    if (!res) {
-        fprintf(stderr, "rumbookctl topics delete: %s\n",
-                ev ? rd_kafka_event_error_string(ev) : "no answer from the broker");
-        failed = 1;
-    }
-    for (i = 0; res && i < n; i++) {
-        rd_kafka_resp_err_t e = rd_kafka_topic_result_error(res[i]);
-        const char *name = rd_kafka_topic_result_name(res[i]);
-        if (e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
-            printf("topic %s does not exist\n", name);
-        else if (e)
-            failed = fprintf(stderr, "topic %s: %s\n", name, rd_kafka_topic_result_error_string(res[i]));
-        else
-            printf("topic %s deleted\n", name);
-    }
+    rc = report_topics("delete", ev, res, n, RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART,
+                       "does not exist", "deleted");
     if (ev)
         rd_kafka_event_destroy(ev);
     rd_kafka_DeleteTopic_destroy_array(topics, 4);
     rd_kafka_queue_destroy(q);
-    return failed ? 1 : 0;
+    return rc;
 }
 
 int ctl_topics(rb_config *cfg, int argc, char **argv)
