@@ -9,7 +9,7 @@
 
 #include "rumbook/pgarray.h"
 
-#define HEADER_LEN 20
+/* Offsets in the 20-byte header of what is known only later. */
 #define FLAGS_AT 4
 #define COUNT_AT 12
 
