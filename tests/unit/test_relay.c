@@ -11,15 +11,16 @@
 /* A result of ncols text columns; rows given as "a|b|..." strings. */
 static PGresult *result(int ncols, const char *const *rows, int nrows)
 {
+    static const char *const names[11] = {"c0", "c1", "c2", "c3", "c4", "c5",
+                                          "c6", "c7", "c8", "c9", "c10"};
     PGresAttDesc attrs[11];
     PGresult *res = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
-    char names[11][8], cell[64];
+    char cell[64];
     int r, c;
 
     memset(attrs, 0, sizeof(attrs));
     for (c = 0; c < ncols; c++) {
-        snprintf(names[c], sizeof(names[c]), "c%d", c);
-        attrs[c].name = names[c];
+        attrs[c].name = (char *)names[c];
         attrs[c].typid = 25; /* text */
         attrs[c].typlen = -1;
         attrs[c].atttypmod = -1;
