@@ -42,6 +42,9 @@ static const char SQL_EVENTS[] = EVENTS_OF_BATCHES;
  * the text output columns). */
 static const char SQL_EVENTS_SORTED[] = EVENTS_OF_BATCHES " ORDER BY e.batch_id, e.id";
 
+static const char SQL_MARK_SENT[] =
+    "UPDATE outbox_batches SET sent_at = now() WHERE id = ANY($1::bigint[])";
+
 struct rb_relay {
     PGconn *conn;
     rd_kafka_t *producer;
@@ -180,7 +183,7 @@ static int mark_sent(rb_relay *r, PGresult *batches, PGresult *events, const boo
 {
     int b, row = 0, n = PQntuples(events), marked = 0;
 
-    rb_pgarray_begin(&r->ids, RB_PG_INT8);
+    rb_pgarray_begin_for(&r->ids, 1, SQL_MARK_SENT);
     for (b = 0; b < PQntuples(batches); b++) {
         const char *id = PQgetvalue(batches, b, 0);
         bool all = true;
@@ -192,9 +195,8 @@ static int mark_sent(rb_relay *r, PGresult *batches, PGresult *events, const boo
         }
     }
     rb_pgarray_end(&r->ids);
-    if (marked && rb__pg_command_params(r->conn, "UPDATE outbox_batches SET sent_at = now()"
-                                                 " WHERE id = ANY($1::bigint[])",
-                                        &r->ids, 1, "mark outbox sent", err) < 0)
+    if (marked && rb__pg_command_params(r->conn, SQL_MARK_SENT, &r->ids, 1, "mark outbox sent",
+                                        err) < 0)
         return err->code;
     return marked;
 }
@@ -203,27 +205,17 @@ static int mark_sent(rb_relay *r, PGresult *batches, PGresult *events, const boo
 static PGresult *read_events(rb_relay *r, PGresult *batches, const char *sql, rb_error *err)
 {
     const char *value;
-    int b, len, binary = 1;
-    PGresult *res;
+    int b, len, format;
 
-    rb_pgarray_begin(&r->ids, RB_PG_INT8);
+    rb_pgarray_begin_for(&r->ids, 1, sql);
     for (b = 0; b < PQntuples(batches); b++)
         rb_pgarray_text(&r->ids, PQgetvalue(batches, b, 0));
     rb_pgarray_end(&r->ids);
-    if (r->ids.buf.failed || r->ids.invalid) {
-        rb_error_set(err, RB_ENOMEM, "read outbox: out of memory");
+    if (rb__pg_bind(&r->ids, 1, &value, &len, &format, "read outbox", err) < 0)
         return NULL;
-    }
-    value = r->ids.buf.data;
-    len = (int)r->ids.buf.len;
     /* Binary results: payloads arrive as they were written. */
-    res = PQexecParams(r->conn, sql, 1, NULL, &value, &len, &binary, 1);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        rb__pg_fail(r->conn, res, "read outbox", err);
-        PQclear(res);
-        return NULL;
-    }
-    return res;
+    return rb__pg_checked(r->conn, PQexecParams(r->conn, sql, 1, NULL, &value, &len, &format, 1),
+                          PGRES_TUPLES_OK, "read outbox", err);
 }
 
 bool rb__relay_in_order(const PGresult *batches, const PGresult *events)

@@ -68,6 +68,11 @@ void rb_store_free(rb_store *st)
     free(st);
 }
 
+void rb__store_begin(rb_store *st, const char *sql, int n)
+{
+    rb_pgarray_begin_for(st->col, n, sql);
+}
+
 PGresult *rb__store_run(rb_store *st, const char *sql, const rb_pgarray *cols, int ncols,
                         ExecStatusType want, const char *what, rb_error *err)
 {

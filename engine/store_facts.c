@@ -419,13 +419,10 @@ static void class_session(batch *b, const char *class_id, const char *session_id
  * retry, never a double booking: the constraint still decides. */
 static int lock_class_days(rb_store *st, batch *b, class_day *days, size_t n, rb_error *err)
 {
-    size_t i;
-
-    size_t locks = 0;
+    size_t i, locks = 0;
 
     qsort(days, n, sizeof(*days), cmp_class_day);
-    rb_pgarray_begin(&st->col[0], RB_PG_INT4);
-    rb_pgarray_begin(&st->col[1], RB_PG_INT4);
+    rb__store_begin(st, SQL_LOCK_CLASS_DAYS, 2);
     for (i = 0; i < n; i++) {
         size_t j = i;
         bool may_add = false;
@@ -485,8 +482,7 @@ static int class_holds(rb_store *st, batch *b, rb_error *err)
         class_session(b, b->promotions[i].cmd.class_id, b->promotions[i].cmd.session_id, 0,
                       false, days, &ndays);
     if (ndays > 0 && (rc = lock_class_days(st, b, days, ndays, err)) == 0) {
-        for (i = 0; i < 3; i++)
-            rb_pgarray_begin(&st->col[i], RB_PG_INT8);
+        rb__store_begin(st, SQL_CLASS_HOLDS, 3);
         for (i = 0; i < ndays; i++)
             class_window(st, days[i].fc, days[i].fs->s.starts_at_ms, days[i].fs->s.ends_at_ms);
         for (i = 0; i < 3; i++)
@@ -507,8 +503,7 @@ static int candidate_class_holds(rb_store *st, batch *b, rb_error *err)
     size_t i;
     int k;
 
-    for (i = 0; i < 3; i++)
-        rb_pgarray_begin(&st->col[i], RB_PG_INT8);
+    rb__store_begin(st, SQL_CLASS_HOLDS, 3);
     for (i = 0; i < b->n; i++) {
         const item *it = &b->items[i];
         const fact_class *fc;
@@ -530,7 +525,7 @@ static int resource_holds(rb_store *st, batch *b, const rb_resource *res, size_t
 
     if (n == 0)
         return 0;
-    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
+    rb__store_begin(st, SQL_RESOURCE_HOLDS, 1);
     for (i = 0; i < n; i++)
         rb_pgarray_text(&st->col[0], res[i].id);
     rb_pgarray_end(&st->col[0]);
@@ -545,7 +540,7 @@ static int bus_holds(rb_store *st, batch *b, int64_t from, int64_t until, rb_err
 
     if (b->nbuses == 0)
         return 0;
-    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
+    rb__store_begin(st, SQL_BUS_HOLDS, 1);
     for (i = 0; i < b->nbuses; i++)
         rb_pgarray_text(&st->col[0], b->buses[i].id);
     rb_pgarray_end(&st->col[0]);
@@ -569,11 +564,10 @@ static int travel(rb_store *st, batch *b, rb_error *err)
     size_t i;
     int r;
 
-    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
+    rb__store_begin(st, SQL_TRAVEL, 2);
     for (i = 0; i < b->nclasses; i++)
         rb_pgarray_text(&st->col[0], b->classes[i].c.school_id);
     rb_pgarray_end(&st->col[0]);
-    rb_pgarray_begin(&st->col[1], RB_PG_TEXT);
     for (i = 0; i < b->nsessions; i++)
         if (b->sessions[i].s.venue_id)
             rb_pgarray_text(&st->col[1], b->sessions[i].s.venue_id);
@@ -623,7 +617,7 @@ static int buses(rb_store *st, batch *b, rb_error *err)
 
     if (!wants_bus(b))
         return 0;
-    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
+    rb__store_begin(st, SQL_BUSES, 1);
     for (i = 0; i < b->nclasses; i++)
         rb_pgarray_text(&st->col[0], b->classes[i].school.municipality);
     rb_pgarray_end(&st->col[0]);
@@ -652,7 +646,7 @@ static int quota_uses(rb_store *st, batch *b, rb_error *err)
     size_t i;
     int r;
 
-    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
+    rb__store_begin(st, SQL_QUOTA_USE, 1);
     for (i = 0; i < b->nquotas; i++)
         rb_pgarray_text(&st->col[0], b->quotas[i].id);
     rb_pgarray_end(&st->col[0]);
@@ -680,8 +674,7 @@ static int quotas(rb_store *st, batch *b, rb_error *err)
 
     if (!st->has_quotas)
         return 0;
-    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
-    rb_pgarray_begin(&st->col[1], RB_PG_TEXT);
+    rb__store_begin(st, SQL_QUOTAS, 2);
     for (i = 0; i < b->nclasses; i++) {
         rb_pgarray_text(&st->col[0], b->classes[i].c.id);
         rb_pgarray_text(&st->col[1], b->classes[i].c.school_id);
@@ -779,19 +772,6 @@ int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err)
 
     if (b->settings->max_alternatives <= 0)
         return 0;
-    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
-    rb_pgarray_begin(&st->col[1], RB_PG_INT8);
-    for (i = 0; i < b->n; i++) {
-        fact_session *asked;
-        if (!rb__batch_wants_alternatives(&b->items[i]) ||
-            !(asked = rb__batch_session(b, b->items[i].cmd.session_id)) || asked->anchored)
-            continue;
-        asked->anchored = true; /* one look around a session, however many asked for it */
-        rb_pgarray_text(&st->col[0], asked->s.offering_id);
-        rb_pgarray_int(&st->col[1], asked->s.starts_at_ms);
-    }
-    rb_pgarray_end(&st->col[0]);
-    rb_pgarray_end(&st->col[1]);
     /* The nearest sessions on each side, read whole from the index walk
      * (no second lookup by id). */
     if ((size_t)snprintf(sql, sizeof(sql),
@@ -805,6 +785,18 @@ int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err)
              rb__sql_session_columns, per_side, rb__sql_session_columns,
              per_side) >= sizeof(sql))
         return rb_error_set(err, RB_ENOMEM, "read alternatives: query longer than its buffer");
+    rb__store_begin(st, sql, 2);
+    for (i = 0; i < b->n; i++) {
+        fact_session *asked;
+        if (!rb__batch_wants_alternatives(&b->items[i]) ||
+            !(asked = rb__batch_session(b, b->items[i].cmd.session_id)) || asked->anchored)
+            continue;
+        asked->anchored = true; /* one look around a session, however many asked for it */
+        rb_pgarray_text(&st->col[0], asked->s.offering_id);
+        rb_pgarray_int(&st->col[1], asked->s.starts_at_ms);
+    }
+    rb_pgarray_end(&st->col[0]);
+    rb_pgarray_end(&st->col[1]);
     if (!(res = rb__store_fetch_run(st, b, sql, 2, "read alternatives", err)))
         return err->code;
     b->ncandidates = (size_t)PQntuples(res);

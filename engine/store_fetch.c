@@ -108,7 +108,7 @@ static int fetch_bookings(rb_store *st, batch *b, rb_error *err)
     size_t i;
     int r;
 
-    rb_pgarray_begin(&st->col[0], RB_PG_UUID);
+    rb__store_begin(st, SQL_BOOKINGS, 1);
     for (i = 0; i < b->n; i++)
         if (b->items[i].decode_rc == 0 && b->items[i].cmd.booking_id)
             rb_pgarray_text(&st->col[0], b->items[i].cmd.booking_id);
@@ -187,7 +187,7 @@ static int fetch_sessions(rb_store *st, batch *b, rb_error *err)
     size_t i;
     int r;
 
-    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
+    rb__store_begin(st, SQL_SESSIONS, 1);
     for (i = 0; i < b->n; i++)
         if (b->items[i].decode_rc == 0 && b->items[i].cmd.session_id)
             rb_pgarray_text(&st->col[0], b->items[i].cmd.session_id);
@@ -224,12 +224,13 @@ static int by_session(const void *a, const void *b)
 int rb__store_fetch_resources(rb_store *st, batch *b, fact_session *sessions, size_t n,
                               bool lock, rb_resource **out, size_t *nout, rb_error *err)
 {
+    const char *sql = lock ? SQL_RESOURCES_LOCK : SQL_RESOURCES_READ;
     session_resource *rows;
     PGresult *res;
     size_t i, k = 0, asking = 0;
     int r;
 
-    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
+    rb__store_begin(st, sql, 1);
     for (i = 0; i < n; i++)
         if (sessions[i].has_resources && ++asking)
             rb_pgarray_text(&st->col[0], sessions[i].s.id);
@@ -239,8 +240,7 @@ int rb__store_fetch_resources(rb_store *st, batch *b, fact_session *sessions, si
         *out = calloc(1, sizeof(**out));
         return *out ? 0 : rb_error_set(err, RB_ENOMEM, "out of memory");
     }
-    res = rb__store_fetch_run(st, b, lock ? SQL_RESOURCES_LOCK : SQL_RESOURCES_READ, 1,
-                              lock ? "lock resources" : "read resources", err);
+    res = rb__store_fetch_run(st, b, sql, 1, lock ? "lock resources" : "read resources", err);
     if (!res)
         return err->code;
     *nout = (size_t)PQntuples(res);
@@ -280,7 +280,7 @@ static int fetch_waits(rb_store *st, batch *b, rb_error *err)
     size_t i, asking = 0;
     int r;
 
-    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
+    rb__store_begin(st, SQL_WAITS, 1);
     for (i = 0; i < b->nsessions; i++)
         if (b->sessions[i].has_waiting && ++asking)
             rb_pgarray_text(&st->col[0], b->sessions[i].s.id);
@@ -366,7 +366,7 @@ static int fetch_classes(rb_store *st, batch *b, rb_error *err)
         ids[n++] = b->waits[i].class_id;
     qsort(ids, n, sizeof(*ids), cmp_str);
     b->classes = calloc(n + 1, sizeof(*b->classes));
-    rb_pgarray_begin(&st->col[0], RB_PG_TEXT);
+    rb__store_begin(st, SQL_CLASSES, 1);
     for (i = 0; b->classes && i < n; i++) {
         if (i > 0 && strcmp(ids[i], ids[i - 1]) == 0)
             continue;
@@ -399,7 +399,7 @@ static int fetch_done(rb_store *st, batch *b, rb_error *err)
     size_t i, longest_session = 0, longest_class = 0;
     int r;
 
-    rb_pgarray_begin(&st->col[0], RB_PG_UUID);
+    rb__store_begin(st, SQL_DONE, 1);
     for (i = 0; i < b->n; i++)
         if (b->items[i].decode_rc == 0)
             rb_pgarray_text(&st->col[0], b->items[i].cmd.command_id);

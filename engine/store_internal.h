@@ -83,7 +83,10 @@ int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err);
 /* The wall clock in Unix milliseconds: "now" for the rules and decisions. */
 int64_t rb__store_now_ms(void);
 
-/* Runs sql with ncols buffers as its text parameters. */
+/* Begins col[0..n-1] as the arrays sql takes ($1..$n). */
+void rb__store_begin(rb_store *st, const char *sql, int n);
+
+/* Runs sql with col[0..ncols-1] as its parameters, prepared on first use. */
 PGresult *rb__store_run(rb_store *st, const char *sql, const rb_pgarray *cols, int ncols,
                         ExecStatusType want, const char *what, rb_error *err);
 

@@ -90,12 +90,6 @@ static const char SQL_OFFSETS[] =
     " SET next_offset = GREATEST(consumer_offsets.next_offset, EXCLUDED.next_offset),"
     " updated_at = now()";
 
-/* Begins the first n columns as the arrays sql takes. */
-static void begin_columns(rb_store *st, const char *sql, int n)
-{
-    rb_pgarray_begin_for(st->col, n, sql);
-}
-
 /* Closes the column arrays and queues sql with them as parameters. */
 static int run_columns(rb_store *st, const char *sql, rb_pgarray *cols, int ncols,
                        const char *what, rb_error *err)
@@ -118,7 +112,7 @@ static int write_changed_bookings(rb_store *st, batch *b, rb_error *err)
 {
     size_t i, n = 0;
 
-    begin_columns(st, SQL_UPDATE_BOOKINGS, 6);
+    rb__store_begin(st, SQL_UPDATE_BOOKINGS, 6);
     for (i = 0; i < b->nfetched; i++) {
         fact_booking *bk = &b->bookings[i];
         if (!bk->dirty)
@@ -140,7 +134,7 @@ static int write_new_bookings(rb_store *st, batch *b, rb_error *err)
 
     if (b->nbookings == b->nfetched)
         return 0;
-    begin_columns(st, SQL_INSERT_BOOKINGS, 13);
+    rb__store_begin(st, SQL_INSERT_BOOKINGS, 13);
     for (i = b->nfetched; i < b->nbookings; i++) {
         fact_booking *bk = &b->bookings[i];
         rb_pgarray_text(&st->col[0], bk->id);
@@ -169,9 +163,9 @@ static int write_bus_holds(rb_store *st, batch *b, bool inserting, rb_error *err
     int k;
 
     if (inserting)
-        begin_columns(st, SQL_INSERT_BUS_HOLDS, 4);
+        rb__store_begin(st, SQL_INSERT_BUS_HOLDS, 4);
     else
-        begin_columns(st, SQL_DELETE_BUS_HOLDS, 1);
+        rb__store_begin(st, SQL_DELETE_BUS_HOLDS, 1);
     for (i = 0; i < b->nbookings; i++) {
         fact_booking *bk = &b->bookings[i];
         if (!bk->buses_changed)
@@ -207,7 +201,7 @@ static int write_resource_holds(rb_store *st, batch *b, rb_error *err)
     size_t i, j, freed = 0, taken = 0;
     int rc;
 
-    begin_columns(st, SQL_DELETE_RESOURCE_HOLDS, 1);
+    rb__store_begin(st, SQL_DELETE_RESOURCE_HOLDS, 1);
     for (i = 0; i < b->nsessions; i++)
         if (b->sessions[i].classes_before > 0 && b->sessions[i].s.classes_booked == 0 &&
             b->sessions[i].s.nresources) {
@@ -216,7 +210,7 @@ static int write_resource_holds(rb_store *st, batch *b, rb_error *err)
         }
     if (freed && (rc = run(st, SQL_DELETE_RESOURCE_HOLDS, 1, "release resources", err)) < 0)
         return rc;
-    begin_columns(st, SQL_INSERT_RESOURCE_HOLDS, 6);
+    rb__store_begin(st, SQL_INSERT_RESOURCE_HOLDS, 6);
     for (i = 0; i < b->nsessions; i++) {
         fact_session *fs = &b->sessions[i];
         int64_t from, until;
@@ -240,7 +234,7 @@ static int write_waits(rb_store *st, batch *b, rb_error *err)
     size_t i, n = 0;
     int rc;
 
-    begin_columns(st, SQL_INSERT_WAITS, 10);
+    rb__store_begin(st, SQL_INSERT_WAITS, 10);
     for (i = 0; i < b->n; i++) {
         const item *it = &b->items[i];
         if (!it->wait || it->duplicate || it->decode_rc < 0)
@@ -260,7 +254,7 @@ static int write_waits(rb_store *st, batch *b, rb_error *err)
     if (n && (rc = run(st, SQL_INSERT_WAITS, 10, "insert waiting entries", err)) < 0)
         return rc;
     n = 0;
-    begin_columns(st, SQL_RESOLVE_WAITS, 3);
+    rb__store_begin(st, SQL_RESOLVE_WAITS, 3);
     for (i = 0; i < b->npromotions; i++) {
         const item *it = &b->promotions[i];
         if (!it->wait->leaves)
@@ -277,7 +271,7 @@ static int write_sessions(rb_store *st, batch *b, rb_error *err)
 {
     size_t i, n = 0;
 
-    begin_columns(st, SQL_UPDATE_SESSIONS, 3);
+    rb__store_begin(st, SQL_UPDATE_SESSIONS, 3);
     for (i = 0; i < b->nsessions; i++) {
         if (!b->sessions[i].dirty)
             continue;
@@ -294,6 +288,24 @@ typedef struct outbox_rows {
     rb_pgarray col[9];
     size_t n;
 } outbox_rows;
+
+static void outbox_begin(outbox_rows *o)
+{
+    int i;
+
+    o->n = 0;
+    for (i = 0; i < 9; i++)
+        rb_pgarray_init(&o->col[i]);
+    rb_pgarray_begin_for(o->col, 9, SQL_INSERT_OUTBOX);
+}
+
+static void outbox_fini(outbox_rows *o)
+{
+    int i;
+
+    for (i = 0; i < 9; i++)
+        rb_pgarray_fini(&o->col[i]);
+}
 
 static void outbox_add(outbox_rows *o, const char *topic, const void *key, size_t key_len,
                        const void *payload, size_t len, const char *type, const item *dead,
@@ -553,16 +565,14 @@ static int add_item(rb_store *st, const item *it, int64_t now, outbox_rows *o, r
 
 static int write_events(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *err)
 {
-    outbox_rows o = {0};
+    outbox_rows o;
     rb_buf codes;
     size_t i, ncommands = 0;
     int rc = 0;
 
     rb_buf_init(&codes);
-    for (i = 0; i < 9; i++)
-        rb_pgarray_init(&o.col[i]);
-    rb_pgarray_begin_for(o.col, 9, SQL_INSERT_OUTBOX);
-    begin_columns(st, SQL_INSERT_COMMANDS, 10);
+    outbox_begin(&o);
+    rb__store_begin(st, SQL_INSERT_COMMANDS, 10);
     for (i = 0; i < b->n && rc == 0; i++) {
         rc = add_item(st, &b->items[i], b->now_ms, &o, &codes, &ncommands, err);
         count(&b->items[i], stats);
@@ -571,7 +581,7 @@ static int write_events(rb_store *st, batch *b, rb_batch_stats *stats, rb_error 
         rc = run(st, SQL_INSERT_COMMANDS, 10, "insert commands", err);
     /* Promotions: decisions for commands that were waiting. */
     ncommands = 0;
-    begin_columns(st, SQL_UPDATE_COMMANDS, 6);
+    rb__store_begin(st, SQL_UPDATE_COMMANDS, 6);
     for (i = 0; i < b->npromotions && rc == 0; i++) {
         if (!b->promotions[i].wait->leaves)
             continue;
@@ -582,8 +592,7 @@ static int write_events(rb_store *st, batch *b, rb_batch_stats *stats, rb_error 
         rc = run(st, SQL_UPDATE_COMMANDS, 6, "update promoted commands", err);
     if (rc == 0 && o.n)
         rc = run_columns(st, SQL_INSERT_OUTBOX, o.col, 9, "insert outbox", err);
-    for (i = 0; i < 9; i++)
-        rb_pgarray_fini(&o.col[i]);
+    outbox_fini(&o);
     rb_buf_fini(&codes);
     return rc;
 }
@@ -593,7 +602,7 @@ static int write_offsets(rb_store *st, batch *b, rb_error *err)
 {
     size_t i, j;
 
-    begin_columns(st, SQL_OFFSETS, 3);
+    rb__store_begin(st, SQL_OFFSETS, 3);
     for (i = 0; i < b->n; i++) {
         const rb_message *m = b->items[i].m;
         int64_t next = m->offset + 1;
@@ -725,26 +734,22 @@ static int send_expiry(rb_store *st, void *arg, rb_error *err)
 
 static int expire(rb_store *st, int64_t now, int *expired, rb_error *err)
 {
-    outbox_rows o = {0};
+    outbox_rows o;
     PGresult *due;
     int r, rc = 0;
-    size_t i;
 
     if (!(due = rb__store_run(st, SQL_EXPIRING, NULL, 0, PGRES_TUPLES_OK, "read expiring waits",
                               err)))
         return err->code;
-    for (i = 0; i < 9; i++)
-        rb_pgarray_init(&o.col[i]);
-    rb_pgarray_begin_for(o.col, 9, SQL_INSERT_OUTBOX);
-    begin_columns(st, SQL_UPDATE_COMMANDS, 6);
-    rb_pgarray_begin(&st->col[6], RB_PG_INT8); /* SQL_EXPIRE's ids */
+    outbox_begin(&o);
+    rb__store_begin(st, SQL_UPDATE_COMMANDS, 6);
+    rb_pgarray_begin_for(&st->col[6], 1, SQL_EXPIRE); /* its ids */
     for (r = 0; r < PQntuples(due) && rc == 0; r++)
         rc = expiry_decision(st, due, r, now, &o);
     if (rc == 0 && o.n)
         rc = pipelined(st, send_expiry, &o, false, err);
     *expired = rc == 0 ? (int)o.n : 0;
-    for (i = 0; i < 9; i++)
-        rb_pgarray_fini(&o.col[i]);
+    outbox_fini(&o);
     PQclear(due);
     return rc;
 }
