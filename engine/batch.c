@@ -518,11 +518,22 @@ static int by_gap(const void *a, const void *b)
     return strcmp(x->session->s.id, y->session->s.id);
 }
 
-/* Whether a class could book session c instead of what it asked for. */
-static bool fits(batch *b, const item *it, fact_session *c)
+/* The booking a reschedule moves, or NULL. */
+static fact_booking *moved(const item *it)
 {
-    fact_booking *moving = it->cmd.kind == RB_CMD_RESCHEDULE ? it->booking : NULL;
-    fact_class *fc = moving ? moving->klass : rb__batch_class(b, it->cmd.class_id);
+    return it->cmd.kind == RB_CMD_RESCHEDULE ? it->booking : NULL;
+}
+
+/* The class of an item's request (the moved booking's, for a reschedule). */
+static fact_class *asking_class(batch *b, const item *it)
+{
+    return moved(it) ? moved(it)->klass : rb__batch_class(b, it->cmd.class_id);
+}
+
+/* Whether class fc could book session c instead of what it asked for. */
+static bool fits(batch *b, const item *it, fact_class *fc, fact_session *c)
+{
+    fact_booking *moving = moved(it);
     rb_booking_request req = request_for(b, c, fc, moving ? moving->pupils : it->cmd.pupils,
                                          moving ? moving->mode : it->cmd.mode,
                                          moving ? moving->id : NULL);
@@ -543,9 +554,9 @@ static int max_alternatives(const batch *b)
  * the rules run only until enough were found. */
 static void shortlist_for(batch *b, item *it, near *order)
 {
-    fact_booking *moving = it->cmd.kind == RB_CMD_RESCHEDULE ? it->booking : NULL;
+    fact_booking *moving = moved(it);
     fact_session *asked = rb__batch_session(b, it->cmd.session_id);
-    fact_class *fc = moving ? moving->klass : rb__batch_class(b, it->cmd.class_id);
+    fact_class *fc = asking_class(b, it);
     int wanted = max_alternatives(b);
     size_t i, n = 0;
 
@@ -563,7 +574,7 @@ static void shortlist_for(batch *b, item *it, near *order)
     }
     qsort(order, n, sizeof(*order), by_gap);
     for (i = 0; i < n && it->nshortlist < wanted + ALTERNATIVES_SLACK; i++)
-        if (fits(b, it, order[i].session))
+        if (fits(b, it, fc, order[i].session))
             it->shortlist[it->nshortlist++] = order[i].session;
 }
 
@@ -589,10 +600,12 @@ void rb__batch_alternatives(batch *b)
 
     for (i = 0; i < b->n; i++) {
         item *it = &b->items[i];
-        if (!rb__batch_wants_alternatives(it))
+        fact_class *fc;
+        if (!rb__batch_wants_alternatives(it) || it->nshortlist == 0)
             continue;
+        fc = asking_class(b, it);
         for (k = 0; k < it->nshortlist && it->nalternatives < max_alternatives(b); k++)
-            if (fits(b, it, it->shortlist[k]))
+            if (fits(b, it, fc, it->shortlist[k]))
                 it->alternatives[it->nalternatives++] = &it->shortlist[k]->s;
     }
 }
