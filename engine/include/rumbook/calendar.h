@@ -1,8 +1,10 @@
-/* iCalendar invitations (RFC 5545 with iTIP, RFC 5546), built with libical.
- * No I/O. rb_calendar_new() loads and trims the Europe/Copenhagen
+/* iCalendar invitations (RFC 5545 with iTIP, RFC 5546). No I/O.
+ * rb_calendar_new() has libical load and trim the Europe/Copenhagen
  * VTIMEZONE once; call it before starting threads (libical's first zone
  * load is not thread-safe). The calendar object is then read-only and may
- * be shared. rb_calendar_render() returns a string the caller free()s. */
+ * be shared. rb_calendar_render() writes the content lines itself (folded
+ * at 75 octets, text escaped, names in RFC 6868 caret encoding, control
+ * characters left out) and returns a string the caller free()s. */
 #ifndef RUMBOOK_CALENDAR_H
 #define RUMBOOK_CALENDAR_H
 
@@ -28,7 +30,7 @@ typedef struct rb_invitation {
     int64_t starts_at_ms;       /* UTC instants, shown in Europe/Copenhagen */
     int64_t ends_at_ms;
     const char *summary;
-    const char *description;    /* free text; escaped by libical */
+    const char *description;    /* free text, line breaks allowed */
     const char *location;
     bool has_geo;
     double lat, lon;
