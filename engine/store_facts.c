@@ -782,7 +782,7 @@ int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err)
              " (SELECT %s FROM sessions s WHERE s.offering_id = a.o"
              "  AND s.starts_at < to_timestamp(a.t::float8 / 1000) AND s.starts_at > now()"
              "  ORDER BY s.starts_at DESC LIMIT %d)) c",
-             rb__sql_session_columns, per_side, rb__sql_session_columns,
+             rb__sql_candidate_columns, per_side, rb__sql_candidate_columns,
              per_side) >= sizeof(sql))
         return rb_error_set(err, RB_ENOMEM, "read alternatives: query longer than its buffer");
     rb__store_begin(st, sql, 2);

@@ -17,17 +17,21 @@ static const char SQL_BOOKINGS[] =
     " teacher_email, travel_mode, " MS("lower(away)") ", " MS("upper(away)")
     " FROM bookings WHERE id = ANY($1::uuid[]) ORDER BY bookings.id FOR UPDATE";
 
-/* The columns rb__session_row() reads, shared with the candidates query;
- * the offering's, provider's and venue's come from the store's cache.
- * EXISTS, not count(*): a sixth of the subqueries' cost, 800,000 rows a
- * benchmark round. */
-#define SESSION_COLUMNS                                                                 \
+/* The columns rb__session_row() reads; the offering's, provider's and
+ * venue's come from the store's cache. The candidates for alternatives
+ * stop before the two flags, which say whether to read the session's
+ * resources and waiting list: nothing reads those for a candidate, and
+ * the flags' subqueries were a quarter of that query's cost. EXISTS, not
+ * count(*): a sixth of the subqueries' cost. */
+#define CANDIDATE_COLUMNS                                                               \
     "s.id, s.offering_id, " MS("s.starts_at") ", " MS("s.ends_at") ", s.pupil_capacity," \
-    " s.class_capacity, s.pupils_booked, s.classes_booked,"                              \
+    " s.class_capacity, s.pupils_booked, s.classes_booked"
+#define SESSION_COLUMNS                                                                 \
+    CANDIDATE_COLUMNS ","                                                                 \
     " EXISTS (SELECT 1 FROM session_resources r WHERE r.session_id = s.id),"              \
     " EXISTS (SELECT 1 FROM waitlist w WHERE w.session_id = s.id AND w.status = 'waiting')"
 
-const char rb__sql_session_columns[] = SESSION_COLUMNS;
+const char rb__sql_candidate_columns[] = CANDIDATE_COLUMNS;
 
 static const char SQL_SESSIONS[] =
     "SELECT " SESSION_COLUMNS " FROM sessions s"
@@ -149,8 +153,8 @@ int rb__session_row(rb_store *st, fact_session *fs, PGresult *res, int r, rb_err
     s->class_capacity = atoi(PQgetvalue(res, r, 5));
     s->pupils_booked = atoi(PQgetvalue(res, r, 6));
     s->classes_booked = atoi(PQgetvalue(res, r, 7));
-    fs->has_resources = *PQgetvalue(res, r, 8) == 't';
-    fs->has_waiting = *PQgetvalue(res, r, 9) == 't';
+    fs->has_resources = PQnfields(res) > 8 && *PQgetvalue(res, r, 8) == 't';
+    fs->has_waiting = PQnfields(res) > 9 && *PQgetvalue(res, r, 9) == 't';
     fs->classes_before = s->classes_booked;
     if ((k = rb__store_offering(st, s->offering_id)) < 0)
         return rb__store_offerings_stale(st, s->offering_id, err);

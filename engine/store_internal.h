@@ -37,11 +37,12 @@ struct rb_store {
 PGresult *rb__store_fetch_run(rb_store *st, batch *b, const char *sql, int ncols,
                               const char *what, rb_error *err);
 
-/* The session columns every session read shares (alias s), and the
- * reader of one such row, which takes its offering's facts from the
+/* The session columns of a candidate for alternatives (alias s), and the
+ * reader of a session row, which takes its offering's facts from the
  * store's cache; an offering the cache does not know (imported since)
- * fails it with RB_ERETRY and has the cache reloaded. */
-extern const char rb__sql_session_columns[];
+ * fails it with RB_ERETRY and has the cache reloaded. A row without the
+ * resources and waiting flags (a candidate's) reads them as false. */
+extern const char rb__sql_candidate_columns[];
 int rb__session_row(rb_store *st, fact_session *fs, PGresult *res, int r, rb_error *err);
 
 /* The cached offering's row in st->offerings_res, or -1. */
