@@ -13,8 +13,7 @@
 #include "rumbook/pgarray.h"
 #include "store_internal.h"
 
-#define MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
-#define WINDOW "tstzrange(to_timestamp($2::bigint / 1000.0), to_timestamp($3::bigint / 1000.0))"
+#define WINDOW "tstzrange(to_timestamp($2::float8 / 1000), to_timestamp($3::float8 / 1000))"
 #define SETTINGS_TTL_MS 5000
 #define HALF_DAY_MS (12 * 3600 * 1000LL)
 

@@ -10,8 +10,6 @@
 #include "rumbook/pgarray.h"
 #include "store_internal.h"
 
-#define MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
-
 static const char SQL_BOOKINGS[] =
     "SELECT id::text, command_id::text, session_id, class_id, pupils, status, sequence, note,"
     " teacher_email, travel_mode, " MS("lower(away)") ", " MS("upper(away)")

@@ -11,7 +11,7 @@
 #include "rumbook/pgarray.h"
 #include "store_internal.h"
 
-#define RANGE(f, t) "tstzrange(to_timestamp(" f " / 1000.0), to_timestamp(" t " / 1000.0))"
+#define RANGE(f, t) "tstzrange(to_timestamp(" f "::float8 / 1000), to_timestamp(" t "::float8 / 1000))"
 
 static const char SQL_UPDATE_BOOKINGS[] =
     "UPDATE bookings b SET status = u.status, session_id = u.session_id, sequence = u.sequence,"
@@ -48,7 +48,7 @@ static const char SQL_INSERT_RESOURCE_HOLDS[] =
 static const char SQL_INSERT_WAITS[] =
     "INSERT INTO waitlist (command_id, session_id, class_id, pupils, travel_mode, note,"
     " actor_email, actor_name, expires_at, kind)"
-    " SELECT u.c, u.s, u.k, u.p, u.m, u.n, u.ae, u.an, to_timestamp(u.x / 1000.0), u.kind"
+    " SELECT u.c, u.s, u.k, u.p, u.m, u.n, u.ae, u.an, to_timestamp(u.x::float8 / 1000), u.kind"
     " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[],"
     " $7::text[], $8::text[], $9::bigint[], $10::text[])"
     " AS u(c, s, k, p, m, n, ae, an, x, kind)";
