@@ -116,13 +116,15 @@ static void put_str(line *l, const char *s)
     put_ascii(l, s, strlen(s));
 }
 
+/* The length of the UTF-8 character at s, or 0 when s holds none. */
 static size_t utf8_len(const unsigned char *s)
 {
-    size_t n = *s >= 0xf0 ? 4 : *s >= 0xe0 ? 3 : *s >= 0xc0 ? 2 : 1, i;
+    size_t n = *s < 0x80 ? 1 : *s >= 0xf8 ? 0 : *s >= 0xf0 ? 4 : *s >= 0xe0 ? 3 : *s >= 0xc0 ? 2 : 0;
+    size_t i;
 
     for (i = 1; i < n; i++)
         if ((s[i] & 0xc0) != 0x80)
-            return 1; /* not UTF-8: the byte goes alone */
+            return 0;
     return n;
 }
 
@@ -151,82 +153,83 @@ static size_t plain_run(const char *s, const char *special)
     return n;
 }
 
-/* TEXT values (RFC 5545 3.3.11): backslash, semicolon, comma and line
- * breaks escaped. */
-static void put_text(line *l, const char *s)
+/* Writes s: runs of plain ASCII as they are, control characters and
+ * bytes that are not UTF-8 left out (text from PostgreSQL and validated
+ * commands is UTF-8; a stray byte must not end up after a fold), and each
+ * character in special (and each line break) as escape() spells it. */
+static void put_escaped(line *l, const char *s, const char *special,
+                        const char *(*escape)(const char *s))
 {
     while (*s) {
-        const unsigned char c = (unsigned char)*s;
-        size_t n = plain_run(s, "\\;,");
+        size_t n = plain_run(s, special);
+        const char *esc;
 
         if (n) {
             put_ascii(l, s, n);
             s += n;
             continue;
         }
-        n = utf8_len((const unsigned char *)s);
-        if (is_break(s))
-            put(l, "\\n", 2);
-        else if (c == '\\' || c == ';' || c == ',') {
-            char esc[2] = {'\\', (char)c};
-            put(l, esc, 2);
-        } else if (!is_control(c))
+        if (!(n = utf8_len((const unsigned char *)s))) {
+            s++; /* not UTF-8: left out */
+            continue;
+        }
+        if ((esc = escape(s)))
+            put(l, esc, strlen(esc));
+        else if (!is_control((unsigned char)*s))
             put(l, s, n);
         s += n;
     }
 }
 
-/* Parameter values: quoted when they hold a separator; a double quote,
- * caret or line break in caret encoding (RFC 6868). */
+/* TEXT values (RFC 5545 3.3.11). */
+static const char *text_escape(const char *s)
+{
+    if (is_break(s))
+        return "\\n";
+    switch (*s) {
+    case '\\':
+        return "\\\\";
+    case ';':
+        return "\\;";
+    case ',':
+        return "\\,";
+    }
+    return NULL;
+}
+
+/* Parameter values (RFC 6868 caret encoding). */
+static const char *caret_escape(const char *s)
+{
+    if (is_break(s))
+        return "^n";
+    switch (*s) {
+    case '"':
+        return "^'";
+    case '^':
+        return "^^";
+    }
+    return NULL;
+}
+
+static const char *no_escape(const char *s)
+{
+    (void)s;
+    return NULL;
+}
+
+/* Parameter values are quoted when they hold a separator. */
 static void put_param(line *l, const char *name, const char *value)
 {
     bool quote = strpbrk(value, ":;,") != NULL;
-    const char *s;
 
     put(l, ";", 1);
     put_str(l, name);
     put(l, "=", 1);
     if (quote)
         put(l, "\"", 1);
-    for (s = value; *s;) {
-        size_t n = plain_run(s, "\"^");
-
-        if (n) {
-            put_ascii(l, s, n);
-            s += n;
-            continue;
-        }
-        n = utf8_len((const unsigned char *)s);
-        if (is_break(s))
-            put(l, "^n", 2);
-        else if (*s == '"')
-            put(l, "^'", 2);
-        else if (*s == '^')
-            put(l, "^^", 2);
-        else if (!is_control((unsigned char)*s))
-            put(l, s, n);
-        s += n;
-    }
+    put_escaped(l, value, "\"^", caret_escape);
     if (quote)
         put(l, "\"", 1);
-}
-
-static void put_mailto(line *l, const char *email)
-{
-    put_str(l, ":mailto:");
-    while (*email) {
-        size_t n = plain_run(email, "");
-
-        if (n) {
-            put_ascii(l, email, n);
-            email += n;
-            continue;
-        }
-        n = utf8_len((const unsigned char *)email);
-        if (!is_control((unsigned char)*email))
-            put(l, email, n);
-        email += n;
-    }
 }
 
 static void begin(line *l, const char *name)
@@ -244,7 +247,7 @@ static void text_prop(line *l, const char *name, const char *value)
 {
     begin(l, name);
     put(l, ":", 1);
-    put_text(l, value ? value : "");
+    put_escaped(l, value ? value : "", "\\;,", text_escape);
     end(l);
 }
 
@@ -316,7 +319,8 @@ static void person_prop(line *l, const char *name, const char *email, const char
         if (method == RB_ITIP_REQUEST)
             put_str(l, ";PARTSTAT=NEEDS-ACTION;RSVP=TRUE");
     }
-    put_mailto(l, email);
+    put_str(l, ":mailto:");
+    put_escaped(l, email, "", no_escape);
     end(l);
 }
 

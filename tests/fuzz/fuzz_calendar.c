@@ -9,30 +9,12 @@
 
 #include <libical/ical.h>
 
+#include "../unit/ical_lines.h"
 #include "rumbook/calendar.h"
 
 #define FIELDS 7
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static bool well_formed(const char *t)
-{
-    const char *p = t, *eol;
-
-    while (*p) {
-        size_t i, n;
-        if (!(eol = strstr(p, "\r\n")))
-            return false;
-        n = (size_t)(eol - p);
-        if (n > 75)
-            return false;
-        for (i = 0; i < n; i++)
-            if (((unsigned char)p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
-                return false;
-        p = eol + 2;
-    }
-    return true;
-}
 
 static int properties(icalcomponent *ev)
 {
@@ -72,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                           .organizer_email = field[5], .attendee_email = field[6]};
     if (rb_calendar_render(cal, &inv, &ical, &err) < 0)
         abort();
-    if (!well_formed(ical))
+    if (!ical_lines_ok(ical))
         abort();
     c = icalparser_parse_string(ical);
     ev = c ? icalcomponent_get_first_component(c, ICAL_VEVENT_COMPONENT) : NULL;

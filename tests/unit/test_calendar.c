@@ -6,6 +6,7 @@
 #include <libical/ical.h>
 
 #include "check.h"
+#include "ical_lines.h"
 #include "rumbook/calendar.h"
 
 static rb_invitation invitation(void)
@@ -103,28 +104,6 @@ static void test_missing_attendee(rb_calendar *cal)
     CHECK(t == NULL);
 }
 
-/* Every physical line: at most 75 octets, CRLF-terminated, folded with
- * one space and never inside a UTF-8 sequence; no control character but
- * tab. */
-static bool well_formed_lines(const char *t)
-{
-    const char *p = t, *eol;
-
-    while (*p) {
-        size_t i, n;
-        if (!(eol = strstr(p, "\r\n")))
-            return false;
-        n = (size_t)(eol - p);
-        if (n > 75 || (p != t && *p == ' ' && ((unsigned char)p[1] & 0xc0) == 0x80))
-            return false;
-        for (i = 0; i < n; i++)
-            if (((unsigned char)p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
-                return false;
-        p = eol + 2;
-    }
-    return true;
-}
-
 static void test_control_characters(rb_calendar *cal)
 {
     rb_invitation inv = invitation();
@@ -133,10 +112,12 @@ static void test_control_characters(rb_calendar *cal)
     inv.description = "bell\a, bare CR\rthen text\r\nand a break";
     inv.attendee_name = "Anne\r\nATTENDEE:mailto:evil@example.org";
     inv.attendee_email = "anne@school.example\r\nX-EVIL:1";
+    inv.summary = "stray \x9a byte, cut \xc3";
     t = render(cal, &inv);
-    CHECK(well_formed_lines(t));
+    CHECK(ical_lines_ok(t));
     CHECK(strstr(t, "DESCRIPTION:bell\\, bare CR\\nthen text\\nand a break\r\n") != NULL);
     CHECK(strstr(t, "\r\nX-EVIL") == NULL);
+    CHECK(strstr(t, "SUMMARY:stray  byte\\, cut \r\n") != NULL);
     CHECK(strstr(t, "CN=\"Anne^nATTENDEE:mailto:evil@example.org\"") != NULL);
     free(t);
 }
@@ -311,7 +292,7 @@ static void test_same_as_libical(rb_calendar *cal)
         inv.lat = (rand_r(&seed) % 180000000) / 1e6 - 90;
         inv.lon = (rand_r(&seed) % 360000000) / 1e6 - 180;
         ours = render(cal, &inv);
-        malformed += !well_formed_lines(ours);
+        malformed += !ical_lines_ok(ours);
         ev = libical_event(&inv);
         theirs = icalcomponent_as_ical_string_r(ev);
         icalcomponent_free(ev);

@@ -4,7 +4,8 @@
  * load is not thread-safe). The calendar object is then read-only and may
  * be shared. rb_calendar_render() writes the content lines itself (folded
  * at 75 octets, text escaped, names in RFC 6868 caret encoding, control
- * characters left out) and returns a string the caller free()s. */
+ * characters and bytes that are not UTF-8 left out) and returns a string
+ * the caller free()s. */
 #ifndef RUMBOOK_CALENDAR_H
 #define RUMBOOK_CALENDAR_H
 
