@@ -28,8 +28,9 @@ typedef struct fact_session {
     const char *venue_address;
     int classes_before;  /* as fetched: 0 -> n holds its resources, n -> 0 frees them */
     rb_place place;      /* where its resources are (outreach: the booking school) */
-    bool has_resources;  /* as read (false for candidates): rooms, guides... */
-    bool has_waiting;    /* as read (false for candidates): classes waiting */
+    /* Read for the batch's own sessions; false for candidates. */
+    bool has_resources;  /* rooms, guides or equipment to hold */
+    bool has_waiting;    /* classes are waiting for it */
     bool anchored;       /* alternatives around it were read */
     struct fact_session *live; /* a candidate's locked twin, whose counters are current */
     bool dirty;

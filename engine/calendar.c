@@ -119,9 +119,18 @@ static void put_str(line *l, const char *s)
 /* The length of the UTF-8 character at s, or 0 when s holds none. */
 static size_t utf8_len(const unsigned char *s)
 {
-    size_t n = *s < 0x80 ? 1 : *s >= 0xf8 ? 0 : *s >= 0xf0 ? 4 : *s >= 0xe0 ? 3 : *s >= 0xc0 ? 2 : 0;
-    size_t i;
+    size_t n, i;
 
+    if (*s < 0x80)
+        n = 1;
+    else if (*s >= 0xc0 && *s < 0xe0)
+        n = 2;
+    else if (*s >= 0xe0 && *s < 0xf0)
+        n = 3;
+    else if (*s >= 0xf0 && *s < 0xf8)
+        n = 4;
+    else
+        return 0; /* a continuation byte, or no lead byte at all */
     for (i = 1; i < n; i++)
         if ((s[i] & 0xc0) != 0x80)
             return 0;

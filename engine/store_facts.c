@@ -45,8 +45,8 @@ static const char SQL_CLOSURES[] =
  * session, so a class that holds a session it asks for is among these. */
 static const char SQL_CLASS_HOLDS[] =
     "SELECT h.* FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u(c, f, t)"
-    " CROSS JOIN LATERAL (SELECT b.class_id, b.id::text, " MS("lower(b.away)") ", "
-    MS("upper(b.away)") ", NULL, NULL, b.session_id || chr(31) || b.class_id FROM bookings b"
+    " CROSS JOIN LATERAL (SELECT b.class_id, b.id::text, " SQL_MS("lower(b.away)") ", "
+    SQL_MS("upper(b.away)") ", NULL, NULL, b.session_id || chr(31) || b.class_id FROM bookings b"
     " WHERE b.class_no = u.c AND b.status = 'confirmed'"
     " AND lower(b.away) >= to_timestamp(u.f::float8 / 1000) - interval '1 day'"
     " AND lower(b.away) < to_timestamp(u.t::float8 / 1000)"
@@ -56,11 +56,12 @@ static const char SQL_LOCK_CLASS_DAYS[] =
     "SELECT count(pg_advisory_xact_lock(c, d)) FROM unnest($1::int[], $2::int[]) AS u(c, d)";
 
 static const char SQL_RESOURCE_HOLDS[] =
-    "SELECT resource_id, session_id, " MS("lower(during)") ", " MS("upper(during)") ", lat, lon"
+    "SELECT resource_id, session_id, " SQL_MS("lower(during)") ", " SQL_MS("upper(during)")
+    ", lat, lon"
     " FROM resource_holds WHERE resource_id = ANY($1::text[]) AND during && " WINDOW;
 
 static const char SQL_BUS_HOLDS[] =
-    "SELECT bus_id, booking_id::text, " MS("lower(during)") ", " MS("upper(during)")
+    "SELECT bus_id, booking_id::text, " SQL_MS("lower(during)") ", " SQL_MS("upper(during)")
     ", NULL, NULL FROM bus_holds WHERE bus_id = ANY($1::text[]) AND during && " WINDOW;
 
 static const char SQL_BUSES[] =
@@ -89,7 +90,8 @@ static const char SQL_QUOTA_USE[] =
 static const char SQL_OFFERINGS[] =
     "SELECT o.id, o.grade_min, o.grade_max, o.title, p.name, p.email, coalesce(v.name, ''),"
     " coalesce(v.address, ''), v.lat, v.lon, o.target_group, o.duration_min,"
-    " coalesce(" MS("o.sales_open") ", 0), coalesce(" MS("o.sales_close") ", 0), o.notice_days,"
+    " coalesce(" SQL_MS("o.sales_open") ", 0), coalesce(" SQL_MS("o.sales_close") ", 0),"
+    " o.notice_days,"
     " o.setup_min, o.cleanup_min, o.category, o.schedule_start, o.schedule_rrule,"
     " o.schedule_rdates, o.schedule_exdates, o.provider_id, p.municipality, o.venue_id"
     " FROM offerings o JOIN providers p ON p.id = o.provider_id"

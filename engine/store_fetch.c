@@ -12,7 +12,7 @@
 
 static const char SQL_BOOKINGS[] =
     "SELECT id::text, command_id::text, session_id, class_id, pupils, status, sequence, note,"
-    " teacher_email, travel_mode, " MS("lower(away)") ", " MS("upper(away)")
+    " teacher_email, travel_mode, " SQL_MS("lower(away)") ", " SQL_MS("upper(away)")
     " FROM bookings WHERE id = ANY($1::uuid[]) ORDER BY bookings.id FOR UPDATE";
 
 /* The columns rb__session_row() reads; the offering's, provider's and
@@ -22,7 +22,7 @@ static const char SQL_BOOKINGS[] =
  * the flags' subqueries were a quarter of that query's cost. EXISTS, not
  * count(*): a sixth of the subqueries' cost. */
 #define CANDIDATE_COLUMNS                                                               \
-    "s.id, s.offering_id, " MS("s.starts_at") ", " MS("s.ends_at") ", s.pupil_capacity," \
+    "s.id, s.offering_id, " SQL_MS("s.starts_at") ", " SQL_MS("s.ends_at") ", s.pupil_capacity," \
     " s.class_capacity, s.pupils_booked, s.classes_booked"
 #define SESSION_COLUMNS                                                                 \
     CANDIDATE_COLUMNS ","                                                                 \

@@ -13,7 +13,7 @@
  * the microsecond for centuries either side of 1970) rather than
  * extract's numeric: a third of the cost, over two million values a
  * benchmark round. */
-#define MS(col) "round(date_part('epoch', " col ") * 1000)::bigint"
+#define SQL_MS(col) "round(date_part('epoch', " col ") * 1000)::bigint"
 
 struct rb_store {
     PGconn *conn;

@@ -11,7 +11,8 @@
 #include "rumbook/pgarray.h"
 #include "store_internal.h"
 
-#define RANGE(f, t) "tstzrange(to_timestamp(" f "::float8 / 1000), to_timestamp(" t "::float8 / 1000))"
+#define RANGE(f, t)                                                                   \
+    "tstzrange(to_timestamp(" f "::float8 / 1000), to_timestamp(" t "::float8 / 1000))"
 
 static const char SQL_UPDATE_BOOKINGS[] =
     "UPDATE bookings b SET status = u.status, session_id = u.session_id, sequence = u.sequence,"

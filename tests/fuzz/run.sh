@@ -19,8 +19,8 @@ trap 'rm -rf "$out"' EXIT
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -D_DEFAULT_SOURCE -I"$root/engine/include" -I"$build/proto")
 # decision.c brings the rule table, and with it the rule modules.
-engine=("$root/engine/command.c" "$root/engine/decision.c" "$root/engine/uuid.c" "$root/engine/calendar.c"
-        "$root/engine/error.c" "$root/engine/json.c" "$root/engine/buf.c"
+engine=("$root/engine/command.c" "$root/engine/decision.c" "$root/engine/uuid.c"
+        "$root/engine/calendar.c" "$root/engine/error.c" "$root/engine/json.c" "$root/engine/buf.c"
         "$build/proto/rumbook/v1/booking.pb-c.c")
 for m in localtime availability eligibility closures conflicts travel resources buses quotas holds; do
   engine+=("$root/engine/$m.c")
@@ -31,8 +31,8 @@ for target in command json calendar; do
   mkdir -p "$out/corpus_$target"
   cp "$here/corpus/$target/"* "$out/corpus_$target/"
   echo "fuzzing $target for ${seconds}s"
-  if ! "$out/fuzz_$target" -max_total_time="$seconds" -max_len=4096 -print_final_stats=0 -artifact_prefix="$out/" \
-      "$out/corpus_$target" 2>"$out/$target.log"; then
+  if ! "$out/fuzz_$target" -max_total_time="$seconds" -max_len=4096 -print_final_stats=0 \
+      -artifact_prefix="$out/" "$out/corpus_$target" 2>"$out/$target.log"; then
     tail -n 40 "$out/$target.log" >&2
     status=1
   else
