@@ -69,8 +69,6 @@ int rb_calendar_import(PGconn *conn, const char *scope, const char *ics, int unt
     rb_pgarray_scalar(&r.p[0], rb_scope_name(kind));
     rb_pgarray_scalar(&r.p[1], id);
     rc = rb_closures_from_ics(ics, until_day, add_row, &r, err);
-    for (i = 0; i < 6; i++)
-        rb_pgarray_end(&r.p[i]);
     if (rc == 0)
         rc = replace(conn, r.p, err);
     if (rc == 0)

@@ -70,7 +70,7 @@ void rb_pgarray_begin(rb_pgarray *a, rb_pgtype type)
     append32(a, 1);               /* dimensions */
     append32(a, 0);               /* has nulls */
     append32(a, type_oid[type]);  /* element type */
-    append32(a, 0);               /* length, filled in by rb_pgarray_end */
+    append32(a, 0);               /* length, kept by counted() */
     append32(a, 1);               /* lower bound */
 }
 
@@ -107,9 +107,12 @@ void rb_pgarray_begin_for(rb_pgarray *a, int n, const char *sql)
     }
 }
 
-void rb_pgarray_end(rb_pgarray *a)
+/* One element more; the header's count follows, so the array can be sent
+ * after any append. */
+static void counted(rb_pgarray *a)
 {
-    if (a->type != RB_PG_SCALAR && !a->buf.failed)
+    a->n++;
+    if (!a->buf.failed)
         put32((uint8_t *)a->buf.data + COUNT_AT, (uint32_t)a->n);
 }
 
@@ -130,7 +133,7 @@ void rb_pgarray_null(rb_pgarray *a)
     append32(a, UINT32_MAX);
     if (!a->buf.failed)
         put32((uint8_t *)a->buf.data + FLAGS_AT, 1);
-    a->n++;
+    counted(a);
 }
 
 void rb_pgarray_bytea(rb_pgarray *a, const uint8_t *data, size_t len)
@@ -143,7 +146,7 @@ void rb_pgarray_bytea(rb_pgarray *a, const uint8_t *data, size_t len)
     }
     append32(a, (uint32_t)len);
     rb_buf_append(&a->buf, data, len);
-    a->n++;
+    counted(a);
 }
 
 void rb_pgarray_int(rb_pgarray *a, int64_t v)
@@ -161,7 +164,7 @@ void rb_pgarray_int(rb_pgarray *a, int64_t v)
         a->invalid = true;
         return;
     }
-    a->n++;
+    counted(a);
 }
 
 void rb_pgarray_float(rb_pgarray *a, double v)
@@ -173,7 +176,7 @@ void rb_pgarray_float(rb_pgarray *a, double v)
     memcpy(&bits, &v, sizeof(bits));
     append32(a, 8);
     append64(a, bits);
-    a->n++;
+    counted(a);
 }
 
 static int hex_digit(char c)
@@ -213,7 +216,7 @@ static void uuid_element(rb_pgarray *a, const char *s)
     }
     append32(a, 16);
     rb_buf_append(&a->buf, bytes, 16);
-    a->n++;
+    counted(a);
 }
 
 static void number_element(rb_pgarray *a, const char *s)
@@ -248,7 +251,7 @@ void rb_pgarray_text(rb_pgarray *a, const char *s)
         len = strlen(s);
         append32(a, (uint32_t)len);
         rb_buf_append(&a->buf, s, len);
-        a->n++;
+        counted(a);
         return;
     case RB_PG_UUID:
         uuid_element(a, s);

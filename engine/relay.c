@@ -194,7 +194,6 @@ static int mark_sent(rb_relay *r, PGresult *batches, PGresult *events, const boo
             marked++;
         }
     }
-    rb_pgarray_end(&r->ids);
     if (marked && rb__pg_command_params(r->conn, SQL_MARK_SENT, &r->ids, 1, "mark outbox sent",
                                         err) < 0)
         return err->code;
@@ -210,7 +209,6 @@ static PGresult *read_events(rb_relay *r, PGresult *batches, const char *sql, rb
     rb_pgarray_begin_for(&r->ids, 1, sql);
     for (b = 0; b < PQntuples(batches); b++)
         rb_pgarray_text(&r->ids, PQgetvalue(batches, b, 0));
-    rb_pgarray_end(&r->ids);
     if (rb__pg_bind(&r->ids, 1, &value, &len, &format, "read outbox", err) < 0)
         return NULL;
     /* Binary results: payloads arrive as they were written. */

@@ -436,8 +436,6 @@ static int lock_class_days(rb_store *st, batch *b, class_day *days, size_t n, rb
         }
         i = j - 1;
     }
-    rb_pgarray_end(&st->col[0]);
-    rb_pgarray_end(&st->col[1]);
     if (!locks)
         return 0;
     return rb__store_fetch_run(st, b, SQL_LOCK_CLASS_DAYS, 2, "lock class days", err) ? 0
@@ -486,8 +484,6 @@ static int class_holds(rb_store *st, batch *b, rb_error *err)
         rb__store_begin(st, SQL_CLASS_HOLDS, 3);
         for (i = 0; i < ndays; i++)
             class_window(st, days[i].fc, days[i].fs->s.starts_at_ms, days[i].fs->s.ends_at_ms);
-        for (i = 0; i < 3; i++)
-            rb_pgarray_end(&st->col[i]);
         rc = read_holds(st, b, SQL_CLASS_HOLDS, "read class trips", &b->class_holds, &trips, err);
     }
     free(days);
@@ -514,8 +510,6 @@ static int candidate_class_holds(rb_store *st, batch *b, rb_error *err)
         for (k = 0; k < it->nshortlist; k++)
             class_window(st, fc, it->shortlist[k]->s.starts_at_ms, it->shortlist[k]->s.ends_at_ms);
     }
-    for (i = 0; i < 3; i++)
-        rb_pgarray_end(&st->col[i]);
     return read_holds(st, b, SQL_CLASS_HOLDS, "read class trips", &b->class_holds, NULL, err);
 }
 
@@ -529,7 +523,6 @@ static int resource_holds(rb_store *st, batch *b, const rb_resource *res, size_t
     rb__store_begin(st, SQL_RESOURCE_HOLDS, 1);
     for (i = 0; i < n; i++)
         rb_pgarray_text(&st->col[0], res[i].id);
-    rb_pgarray_end(&st->col[0]);
     window_params(st, from, until);
     return read_holds(st, b, SQL_RESOURCE_HOLDS, "read resource holds", &b->resource_holds, NULL,
                       err);
@@ -544,7 +537,6 @@ static int bus_holds(rb_store *st, batch *b, int64_t from, int64_t until, rb_err
     rb__store_begin(st, SQL_BUS_HOLDS, 1);
     for (i = 0; i < b->nbuses; i++)
         rb_pgarray_text(&st->col[0], b->buses[i].id);
-    rb_pgarray_end(&st->col[0]);
     window_params(st, from, until);
     return read_holds(st, b, SQL_BUS_HOLDS, "read bus holds", &b->bus_holds, NULL, err);
 }
@@ -568,11 +560,9 @@ static int travel(rb_store *st, batch *b, rb_error *err)
     rb__store_begin(st, SQL_TRAVEL, 2);
     for (i = 0; i < b->nclasses; i++)
         rb_pgarray_text(&st->col[0], b->classes[i].c.school_id);
-    rb_pgarray_end(&st->col[0]);
     for (i = 0; i < b->nsessions; i++)
         if (b->sessions[i].s.venue_id)
             rb_pgarray_text(&st->col[1], b->sessions[i].s.venue_id);
-    rb_pgarray_end(&st->col[1]);
     if (!st->has_travel_times)
         res = NULL;
     else if (!(res = rb__store_fetch_run(st, b, SQL_TRAVEL, 2, "read travel times", err)))
@@ -621,7 +611,6 @@ static int buses(rb_store *st, batch *b, rb_error *err)
     rb__store_begin(st, SQL_BUSES, 1);
     for (i = 0; i < b->nclasses; i++)
         rb_pgarray_text(&st->col[0], b->classes[i].school.municipality);
-    rb_pgarray_end(&st->col[0]);
     if (!(res = rb__store_fetch_run(st, b, SQL_BUSES, 1, "lock buses", err)))
         return err->code;
     b->nbuses = (size_t)PQntuples(res);
@@ -650,7 +639,6 @@ static int quota_uses(rb_store *st, batch *b, rb_error *err)
     rb__store_begin(st, SQL_QUOTA_USE, 1);
     for (i = 0; i < b->nquotas; i++)
         rb_pgarray_text(&st->col[0], b->quotas[i].id);
-    rb_pgarray_end(&st->col[0]);
     if (!(res = rb__store_fetch_run(st, b, SQL_QUOTA_USE, 1, "count quota use", err)))
         return err->code;
     /* Room for a new period per quota and command. */
@@ -680,8 +668,6 @@ static int quotas(rb_store *st, batch *b, rb_error *err)
         rb_pgarray_text(&st->col[0], b->classes[i].c.id);
         rb_pgarray_text(&st->col[1], b->classes[i].c.school_id);
     }
-    rb_pgarray_end(&st->col[0]);
-    rb_pgarray_end(&st->col[1]);
     if (!(res = rb__store_fetch_run(st, b, SQL_QUOTAS, 2, "lock quotas", err)))
         return err->code;
     b->nquotas = (size_t)PQntuples(res);
@@ -796,8 +782,6 @@ int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err)
         rb_pgarray_text(&st->col[0], asked->s.offering_id);
         rb_pgarray_int(&st->col[1], asked->s.starts_at_ms);
     }
-    rb_pgarray_end(&st->col[0]);
-    rb_pgarray_end(&st->col[1]);
     if (!(res = rb__store_fetch_run(st, b, sql, 2, "read alternatives", err)))
         return err->code;
     b->ncandidates = (size_t)PQntuples(res);

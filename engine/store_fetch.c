@@ -114,7 +114,6 @@ static int fetch_bookings(rb_store *st, batch *b, rb_error *err)
     for (i = 0; i < b->n; i++)
         if (b->items[i].decode_rc == 0 && b->items[i].cmd.booking_id)
             rb_pgarray_text(&st->col[0], b->items[i].cmd.booking_id);
-    rb_pgarray_end(&st->col[0]);
     if (!(res = rb__store_fetch_run(st, b, SQL_BOOKINGS, 1, "lock bookings", err)))
         return err->code;
     b->nfetched = (size_t)PQntuples(res);
@@ -197,7 +196,6 @@ static int fetch_sessions(rb_store *st, batch *b, rb_error *err)
         rb_pgarray_text(&st->col[0], PQgetvalue(bres, r, 2));
     for (i = 0; i < b->nextra_sessions; i++)
         rb_pgarray_text(&st->col[0], b->extra_sessions[i]);
-    rb_pgarray_end(&st->col[0]);
     if (!(res = rb__store_fetch_run(st, b, SQL_SESSIONS, 1, "lock sessions", err)))
         return err->code;
     b->nsessions = (size_t)PQntuples(res);
@@ -236,7 +234,6 @@ int rb__store_fetch_resources(rb_store *st, batch *b, fact_session *sessions, si
     for (i = 0; i < n; i++)
         if (sessions[i].has_resources && ++asking)
             rb_pgarray_text(&st->col[0], sessions[i].s.id);
-    rb_pgarray_end(&st->col[0]);
     if (!asking) { /* most sessions need no room or guide: skip the round trip */
         *nout = 0;
         *out = calloc(1, sizeof(**out));
@@ -286,7 +283,6 @@ static int fetch_waits(rb_store *st, batch *b, rb_error *err)
     for (i = 0; i < b->nsessions; i++)
         if (b->sessions[i].has_waiting && ++asking)
             rb_pgarray_text(&st->col[0], b->sessions[i].s.id);
-    rb_pgarray_end(&st->col[0]);
     if (asking && !(res = rb__store_fetch_run(st, b, SQL_WAITS, 1, "lock waiting lists", err)))
         return err->code;
     b->nwaits = b->nwaits_fetched = res ? (size_t)PQntuples(res) : 0;
@@ -379,7 +375,6 @@ static int fetch_classes(rb_store *st, batch *b, rb_error *err)
             nmissing++;
         }
     }
-    rb_pgarray_end(&st->col[0]);
     free(ids);
     if (!b->classes)
         return rb_error_set(err, RB_ENOMEM, "out of memory");
@@ -405,7 +400,6 @@ static int fetch_done(rb_store *st, batch *b, rb_error *err)
     for (i = 0; i < b->n; i++)
         if (b->items[i].decode_rc == 0)
             rb_pgarray_text(&st->col[0], b->items[i].cmd.command_id);
-    rb_pgarray_end(&st->col[0]);
     if (!(done = rb__store_fetch_run(st, b, SQL_DONE, 1, "read decided commands", err)))
         return err->code;
     if (rb__strset_init(&b->done, (size_t)PQntuples(done) + b->n) < 0)

@@ -91,14 +91,10 @@ static const char SQL_OFFSETS[] =
     " SET next_offset = GREATEST(consumer_offsets.next_offset, EXCLUDED.next_offset),"
     " updated_at = now()";
 
-/* Closes the column arrays and queues sql with them as parameters. */
+/* Queues sql with the column arrays as its parameters. */
 static int run_columns(rb_store *st, const char *sql, rb_pgarray *cols, int ncols,
                        const char *what, rb_error *err)
 {
-    int i;
-
-    for (i = 0; i < ncols; i++)
-        rb_pgarray_end(&cols[i]);
     return rb__pgpipe_send(&st->pipe, sql, cols, ncols, PGRES_COMMAND_OK, what, err);
 }
 
@@ -724,7 +720,6 @@ static int send_expiry(rb_store *st, void *arg, rb_error *err)
     outbox_rows *o = arg;
     int rc;
 
-    rb_pgarray_end(&st->col[6]);
     if ((rc = rb__pgpipe_send(&st->pipe, SQL_EXPIRE, &st->col[6], 1, PGRES_COMMAND_OK,
                               "expire waiting entries", err)) < 0 ||
         (rc = run(st, SQL_UPDATE_COMMANDS, 6, "decide expired entries", err)) < 0 ||

@@ -95,8 +95,6 @@ int rb_travel_import(PGconn *conn, char *csv, int *imported, rb_error *err)
         if ((rc = parse_line(line, lineno, cols, err)) == 0)
             (*imported)++;
     }
-    for (i = 0; i < 4; i++)
-        rb_pgarray_end(&cols[i]);
     /* The upsert is one statement, all or nothing; then the workers are told. */
     if (rc == 0 && *imported)
         rc = rb__pg_command_params(conn, SQL_UPSERT, cols, 4, "store travel times", err);

@@ -36,7 +36,6 @@ static void test_pgarray(void)
     /* Header: one dimension, no nulls, text (oid 25), 2 elements from 1. */
     rb_pgarray_text(&a[0], "a\"b");
     rb_pgarray_text(&a[0], "");
-    rb_pgarray_end(&a[0]);
     CHECK(a[0].buf.len == 20 + 4 + 3 + 4 && !a[0].invalid);
     CHECK(be32(a[0].buf.data) == 1 && be32(a[0].buf.data + 4) == 0);
     CHECK(be32(a[0].buf.data + 8) == 25 && be32(a[0].buf.data + 12) == 2);
@@ -47,7 +46,6 @@ static void test_pgarray(void)
     rb_pgarray_int(&a[1], -2);
     rb_pgarray_text(&a[1], "4294967296");
     rb_pgarray_null(&a[1]);
-    rb_pgarray_end(&a[1]);
     CHECK(!a[1].invalid && be32(a[1].buf.data + 4) == 1 && be32(a[1].buf.data + 12) == 3);
     CHECK(be32(a[1].buf.data + 20) == 8 && be32(a[1].buf.data + 24) == UINT32_MAX &&
           be32(a[1].buf.data + 28) == UINT32_MAX - 1);
@@ -55,7 +53,6 @@ static void test_pgarray(void)
     CHECK(be32(a[1].buf.data + 44) == UINT32_MAX && a[1].buf.len == 48);
 
     rb_pgarray_text(&a[2], "0123abcd-ef01-4234-8567-89ABCDEF0123");
-    rb_pgarray_end(&a[2]);
     CHECK(!a[2].invalid && be32(a[2].buf.data + 8) == 2950 && be32(a[2].buf.data + 20) == 16);
     CHECK((uint8_t)a[2].buf.data[24] == 0x01 && (uint8_t)a[2].buf.data[39] == 0x23);
 
@@ -76,13 +73,11 @@ static void test_pgarray(void)
 
     rb_pgarray_begin(&a[0], RB_PG_BYTEA);
     rb_pgarray_bytea(&a[0], bytes, 2);
-    rb_pgarray_end(&a[0]);
     CHECK(!a[0].invalid && be32(a[0].buf.data + 8) == 17 && be32(a[0].buf.data + 20) == 2);
     CHECK((uint8_t)a[0].buf.data[25] == 0xab && a[0].buf.len == 26);
 
     rb_pgarray_begin(&a[0], RB_PG_FLOAT8);
     rb_pgarray_float(&a[0], 1.0);
-    rb_pgarray_end(&a[0]);
     CHECK(be32(a[0].buf.data + 24) == 0x3ff00000 && be32(a[0].buf.data + 28) == 0);
     for (i = 0; i < 4; i++)
         rb_pgarray_fini(&a[i]);

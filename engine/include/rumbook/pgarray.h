@@ -44,8 +44,6 @@ void rb_pgarray_begin(rb_pgarray *a, rb_pgtype type);
  * an array cast (or of a type not listed above) is left invalid until set
  * with rb_pgarray_scalar. */
 void rb_pgarray_begin_for(rb_pgarray *a, int n, const char *sql);
-/* Fills in the element count; the array is then ready to send. */
-void rb_pgarray_end(rb_pgarray *a);
 
 /* Appends an element given in its text form: TEXT as is, UUID in 8-4-4-4-12
  * hex form, INT4/INT8 in decimal, FLOAT8 as strtod reads it. NULL appends
