@@ -64,21 +64,22 @@ int rb__pg_bind(const rb_pgarray *params, int n, const char **values, int *lengt
 }
 
 PGresult *rb__pg_exec_params(PGconn *conn, const char *sql, const rb_pgarray *params, int n,
-                             ExecStatusType want, const char *what, rb_error *err)
+                             int result_format, ExecStatusType want, const char *what,
+                             rb_error *err)
 {
     const char *values[RB_PG_MAX_PARAMS];
     int lengths[RB_PG_MAX_PARAMS], formats[RB_PG_MAX_PARAMS];
 
     if (rb__pg_bind(params, n, values, lengths, formats, what, err) < 0)
         return NULL;
-    return rb__pg_checked(conn, PQexecParams(conn, sql, n, NULL, values, lengths, formats, 0),
-                          want, what, err);
+    return rb__pg_checked(conn, PQexecParams(conn, sql, n, NULL, values, lengths, formats,
+                                             result_format), want, what, err);
 }
 
 int rb__pg_command_params(PGconn *conn, const char *sql, const rb_pgarray *params, int n,
                           const char *what, rb_error *err)
 {
-    PGresult *res = rb__pg_exec_params(conn, sql, params, n, PGRES_COMMAND_OK, what, err);
+    PGresult *res = rb__pg_exec_params(conn, sql, params, n, 0, PGRES_COMMAND_OK, what, err);
 
     if (!res)
         return err->code;

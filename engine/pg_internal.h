@@ -22,10 +22,12 @@ PGresult *rb__pg_exec(PGconn *conn, const char *sql, int nparams, const char *co
 
 /* Runs a statement with params[0..n-1] (binary arrays, text scalars; at
  * most RB_PG_MAX_PARAMS); a parameter that ran out of memory or holds an
- * element its type cannot is an error before anything is sent. */
+ * element its type cannot is an error before anything is sent. Results
+ * in text (result_format 0) or binary (1). */
 #define RB_PG_MAX_PARAMS 16
 PGresult *rb__pg_exec_params(PGconn *conn, const char *sql, const rb_pgarray *params, int n,
-                             ExecStatusType want, const char *what, rb_error *err);
+                             int result_format, ExecStatusType want, const char *what,
+                             rb_error *err);
 /* The same for a statement that returns no rows. */
 int rb__pg_command_params(PGconn *conn, const char *sql, const rb_pgarray *params, int n,
                           const char *what, rb_error *err);

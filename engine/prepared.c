@@ -84,10 +84,8 @@ PGresult *rb__pg_exec_prepared(PGconn *conn, rb_pgstmts *s, const char *sql,
         return rb__pg_checked(conn, PQexecParams(conn, sql, n, NULL, values, lengths, formats, 0),
                               want, what, err);
     if (fresh) {
-        res = PQprepare(conn, name, sql, n, NULL);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            rb__pg_fail(conn, res, what, err);
-            PQclear(res);
+        if (!(res = rb__pg_checked(conn, PQprepare(conn, name, sql, n, NULL), PGRES_COMMAND_OK,
+                                   what, err))) {
             rb__pgstmts_failed(s, i);
             return NULL;
         }

@@ -203,17 +203,13 @@ static int mark_sent(rb_relay *r, PGresult *batches, PGresult *events, const boo
 /* The events of the batches by sql; NULL (err set) on failure. */
 static PGresult *read_events(rb_relay *r, PGresult *batches, const char *sql, rb_error *err)
 {
-    const char *value;
-    int b, len, format;
+    int b;
 
     rb_pgarray_begin_for(&r->ids, 1, sql);
     for (b = 0; b < PQntuples(batches); b++)
         rb_pgarray_text(&r->ids, PQgetvalue(batches, b, 0));
-    if (rb__pg_bind(&r->ids, 1, &value, &len, &format, "read outbox", err) < 0)
-        return NULL;
     /* Binary results: payloads arrive as they were written. */
-    return rb__pg_checked(r->conn, PQexecParams(r->conn, sql, 1, NULL, &value, &len, &format, 1),
-                          PGRES_TUPLES_OK, "read outbox", err);
+    return rb__pg_exec_params(r->conn, sql, &r->ids, 1, 1, PGRES_TUPLES_OK, "read outbox", err);
 }
 
 bool rb__relay_in_order(const PGresult *batches, const PGresult *events)
