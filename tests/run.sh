@@ -18,7 +18,7 @@ cmake -S . -B build-valgrind -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-valgrind -j "$jobs"
 
 status=0
-FUZZ_SECONDS=${FUZZ_SECONDS:-20} tests/fuzz/run.sh "$root/build-asan" || status=1
+FUZZ_SECONDS=${FUZZ_SECONDS:-20} tests/fuzz/run.sh "$root/build-fuzz" || status=1
 
 run=$(mktemp -d /tmp/rumbook-tests.XXXXXX)
 pg_port=$((56000 + RANDOM % 1000))

@@ -25,6 +25,7 @@
 #include "rumbook/events.h"
 #include "rumbook/localtime.h"
 #include "rumbook/log.h"
+#include "rumbook/import.h"
 #include "rumbook/pg.h"
 #include "rumbook/v1/booking.pb-c.h"
 

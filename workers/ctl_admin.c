@@ -8,6 +8,7 @@
 
 #include "ctl_internal.h"
 #include "rumbook/buf.h"
+#include "rumbook/import.h"
 #include "rumbook/pg.h"
 
 static int only_common_flags(rb_config *cfg, int argc, char **argv, int first, const char *help)

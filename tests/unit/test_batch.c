@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "../../engine/batch_internal.h"
+#include "batch/batch_internal.h"
 #include "rumbook/localtime.h"
 #include "rumbook/v1/booking.pb-c.h"
 

@@ -7,7 +7,7 @@
 #include "rumbook/json.h"
 #include "rumbook/pgarray.h"
 #include "rumbook/uuid.h"
-#include "../../engine/strset_internal.h"
+#include "util/strset_internal.h"
 
 /* Big-endian 32-bit integer at p. */
 static uint32_t be32(const char *p)

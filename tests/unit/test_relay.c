@@ -6,7 +6,7 @@
 #include <libpq-fe.h>
 
 #include "check.h"
-#include "../../engine/relay_internal.h"
+#include "relay/relay_internal.h"
 
 /* A result of ncols text columns; rows given as "a|b|..." strings. */
 static PGresult *result(int ncols, const char *const *rows, int nrows)

@@ -5,8 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pg_internal.h"
+#include "pg/pg_internal.h"
 #include "rumbook/availability.h"
+#include "rumbook/import.h"
 #include "rumbook/pg.h"
 
 static int check_schedules(PGconn *conn, rb_error *err)

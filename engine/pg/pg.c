@@ -1,7 +1,7 @@
 /* libpq helpers: result checking and SQLSTATE classification. */
 #include <string.h>
 
-#include "pg_internal.h"
+#include "pg/pg_internal.h"
 #include "rumbook/pg.h"
 
 static bool sqlstate_is_transient(const char *state)

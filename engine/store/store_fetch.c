@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "rumbook/pgarray.h"
-#include "store_internal.h"
+#include "store/store_internal.h"
 
 static const char SQL_BOOKINGS[] =
     "SELECT id::text, command_id::text, session_id, class_id, pupils, status, sequence, note,"
@@ -69,19 +69,28 @@ const char rb__sql_classes_all[] = CLASS_COLUMNS " ORDER BY c.id COLLATE \"C\"";
 static const char SQL_DONE[] =
     "SELECT command_id::text FROM commands WHERE command_id = ANY($1::uuid[])";
 
-PGresult *rb__store_fetch_run(rb_store *st, batch *b, const char *sql, int ncols,
-                              const char *what, rb_error *err)
+PGresult *rb__store_fetch_run(rb_store *st, const char *sql, int ncols, const char *what,
+                              rb_error *err)
 {
     PGresult *res;
 
-    if (b->nresults == BATCH_MAX_RESULTS) {
+    if (st->nresults == STORE_MAX_RESULTS) {
         rb_error_set(err, RB_ENOMEM, "%s: too many result sets in one batch", what);
         return NULL;
     }
     res = rb__store_run(st, sql, st->col, ncols, PGRES_TUPLES_OK, what, err);
     if (res)
-        b->results[b->nresults++] = res;
+        st->results[st->nresults++] = res;
     return res;
+}
+
+void rb__store_drop_results(rb_store *st)
+{
+    int i;
+
+    for (i = 0; i < st->nresults; i++)
+        PQclear(st->results[i]);
+    st->nresults = 0;
 }
 
 static const char *or_null(const PGresult *res, int r, int c)
@@ -114,7 +123,7 @@ static int fetch_bookings(rb_store *st, batch *b, rb_error *err)
     for (i = 0; i < b->n; i++)
         if (b->items[i].decode_rc == 0 && b->items[i].cmd.booking_id)
             rb_pgarray_text(&st->col[0], b->items[i].cmd.booking_id);
-    if (!(res = rb__store_fetch_run(st, b, SQL_BOOKINGS, 1, "lock bookings", err)))
+    if (!(res = rb__store_fetch_run(st, SQL_BOOKINGS, 1, "lock bookings", err)))
         return err->code;
     b->nfetched = (size_t)PQntuples(res);
     for (r = 0; r < PQntuples(res); r++) {
@@ -184,7 +193,7 @@ int rb__session_row(rb_store *st, fact_session *fs, PGresult *res, int r, rb_err
 /* Sessions named by commands and by the bookings they touch. */
 static int fetch_sessions(rb_store *st, batch *b, rb_error *err)
 {
-    PGresult *bres = b->results[0], *res; /* the bookings */
+    PGresult *bres = st->results[0], *res; /* the bookings */
     size_t i;
     int r;
 
@@ -196,7 +205,7 @@ static int fetch_sessions(rb_store *st, batch *b, rb_error *err)
         rb_pgarray_text(&st->col[0], PQgetvalue(bres, r, 2));
     for (i = 0; i < b->nextra_sessions; i++)
         rb_pgarray_text(&st->col[0], b->extra_sessions[i]);
-    if (!(res = rb__store_fetch_run(st, b, SQL_SESSIONS, 1, "lock sessions", err)))
+    if (!(res = rb__store_fetch_run(st, SQL_SESSIONS, 1, "lock sessions", err)))
         return err->code;
     b->nsessions = (size_t)PQntuples(res);
     b->sessions = calloc(b->nsessions + 1, sizeof(*b->sessions));
@@ -221,8 +230,8 @@ static int by_session(const void *a, const void *b)
                   ((const session_resource *)b)->session_id);
 }
 
-int rb__store_fetch_resources(rb_store *st, batch *b, fact_session *sessions, size_t n,
-                              bool lock, rb_resource **out, size_t *nout, rb_error *err)
+int rb__store_fetch_resources(rb_store *st, fact_session *sessions, size_t n, bool lock,
+                              rb_resource **out, size_t *nout, rb_error *err)
 {
     const char *sql = lock ? SQL_RESOURCES_LOCK : SQL_RESOURCES_READ;
     session_resource *rows;
@@ -239,7 +248,7 @@ int rb__store_fetch_resources(rb_store *st, batch *b, fact_session *sessions, si
         *out = calloc(1, sizeof(**out));
         return *out ? 0 : rb_error_set(err, RB_ENOMEM, "out of memory");
     }
-    res = rb__store_fetch_run(st, b, sql, 1, lock ? "lock resources" : "read resources", err);
+    res = rb__store_fetch_run(st, sql, 1, lock ? "lock resources" : "read resources", err);
     if (!res)
         return err->code;
     *nout = (size_t)PQntuples(res);
@@ -283,7 +292,7 @@ static int fetch_waits(rb_store *st, batch *b, rb_error *err)
     for (i = 0; i < b->nsessions; i++)
         if (b->sessions[i].has_waiting && ++asking)
             rb_pgarray_text(&st->col[0], b->sessions[i].s.id);
-    if (asking && !(res = rb__store_fetch_run(st, b, SQL_WAITS, 1, "lock waiting lists", err)))
+    if (asking && !(res = rb__store_fetch_run(st, SQL_WAITS, 1, "lock waiting lists", err)))
         return err->code;
     b->nwaits = b->nwaits_fetched = res ? (size_t)PQntuples(res) : 0;
     b->waits_cap = b->nwaits + b->n;
@@ -348,7 +357,7 @@ static int cmp_fact_class(const void *a, const void *b)
  * since, or no class at all, which the rules then reject). */
 static int fetch_classes(rb_store *st, batch *b, rb_error *err)
 {
-    PGresult *bres = b->results[0], *res = NULL; /* the bookings */
+    PGresult *bres = st->results[0], *res = NULL; /* the bookings */
     size_t i, n = 0, nmissing = 0;
     const char **ids = calloc(b->n + (size_t)PQntuples(bres) + b->nwaits + 1, sizeof(*ids));
     int r, k;
@@ -378,7 +387,7 @@ static int fetch_classes(rb_store *st, batch *b, rb_error *err)
     free(ids);
     if (!b->classes)
         return rb_error_set(err, RB_ENOMEM, "out of memory");
-    if (nmissing && !(res = rb__store_fetch_run(st, b, SQL_CLASSES, 1, "read classes", err)))
+    if (nmissing && !(res = rb__store_fetch_run(st, SQL_CLASSES, 1, "read classes", err)))
         return err->code;
     for (r = 0; res && r < PQntuples(res); r++)
         class_row(&b->classes[b->nclasses++], res, r);
@@ -400,7 +409,7 @@ static int fetch_done(rb_store *st, batch *b, rb_error *err)
     for (i = 0; i < b->n; i++)
         if (b->items[i].decode_rc == 0)
             rb_pgarray_text(&st->col[0], b->items[i].cmd.command_id);
-    if (!(done = rb__store_fetch_run(st, b, SQL_DONE, 1, "read decided commands", err)))
+    if (!(done = rb__store_fetch_run(st, SQL_DONE, 1, "read decided commands", err)))
         return err->code;
     if (rb__strset_init(&b->done, (size_t)PQntuples(done) + b->n) < 0)
         return rb_error_set(err, RB_ENOMEM, "out of memory");
@@ -432,7 +441,7 @@ int rb__store_fetch(rb_store *st, batch *b, rb_error *err)
     if (!b->bookings)
         return rb_error_set(err, RB_ENOMEM, "out of memory");
     if ((rc = fetch_bookings(st, b, err)) < 0 || (rc = fetch_sessions(st, b, err)) < 0 ||
-        (rc = rb__store_fetch_resources(st, b, b->sessions, b->nsessions, true, &b->resources,
+        (rc = rb__store_fetch_resources(st, b->sessions, b->nsessions, true, &b->resources,
                                         &b->nresources, err)) < 0 ||
         (rc = fetch_waits(st, b, err)) < 0)
         return rc;

@@ -6,7 +6,7 @@
 
 #include <libical/ical.h>
 
-#include "localtime_internal.h"
+#include "rules/localtime_internal.h"
 #include "rumbook/availability.h"
 #include "rumbook/decision.h"
 

@@ -3,9 +3,10 @@
  * (by event UID) stored for that scope. One transaction. */
 #include <string.h>
 
-#include "pg_internal.h"
+#include "pg/pg_internal.h"
 #include "rumbook/buf.h"
 #include "rumbook/closures.h"
+#include "rumbook/import.h"
 #include "rumbook/pg.h"
 #include "rumbook/pgarray.h"
 

@@ -1,36 +1,24 @@
-/* Reading the facts around a batch's sessions and classes: settings and
- * closures (cached per store), travel times, the holds of classes,
- * resources and buses over the batch's days, and the sessions near a
- * rejected one for alternatives. Buses and quotas are locked (by id, after the
+/* Reading the facts around a batch's sessions and classes: travel times,
+ * the holds of classes, resources and buses over the batch's days, quotas,
+ * and the sessions near a rejected one for alternatives (the cached facts
+ * are store_cache.c's). Buses and quotas are locked (by id, after the
  * rows store_fetch.c locks) because choosing a bus or counting a quota is
  * a read-then-write that two workers must not interleave. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_internal.h"
+#include "pg/pg_internal.h"
 #include "rumbook/localtime.h"
 #include "rumbook/pgarray.h"
-#include "store_internal.h"
+#include "store/store_internal.h"
 
 #define WINDOW "tstzrange(to_timestamp($2::float8 / 1000), to_timestamp($3::float8 / 1000))"
-#define SETTINGS_TTL_MS 5000
 #define HALF_DAY_MS (12 * 3600 * 1000LL)
-
-static const char SQL_SETTINGS[] =
-    "SELECT 's', key, value::float8, 0, 0 FROM settings"
-    " UNION ALL SELECT 'm', mode, road_factor, speed_kmh, overhead_min FROM travel_modes"
-    " UNION ALL SELECT 't', 'travel_times', count(*), 0, 0 FROM (SELECT 1 FROM travel_times LIMIT 1) t"
-    " UNION ALL SELECT 't', 'quotas', count(*), 0, 0 FROM (SELECT 1 FROM quotas LIMIT 1) q";
 
 static const char SQL_TRAVEL[] =
     "SELECT school_id, venue_id, mode, minutes FROM travel_times"
     " WHERE school_id = ANY($1::text[]) AND venue_id = ANY($2::text[])";
-
-static const char SQL_CLOSURES[] =
-    "SELECT scope_kind, scope_id, to_char(first_day, 'YYYYMMDD')::int,"
-    " to_char(last_day, 'YYYYMMDD')::int, summary FROM closures"
-    " WHERE last_day >= (now() AT TIME ZONE 'Europe/Copenhagen')::date - 1";
 
 /* Per (class, window) pair, a range of the btree bookings_class_trips: a
  * trip lies within a day (bookings_trip_within_a_day), so one that
@@ -85,186 +73,6 @@ static const char SQL_QUOTA_USE[] =
     " WHERE q.id = ANY($1::text[]) AND (q.offering_id IS NULL OR q.offering_id = o.id)"
     " AND (q.category IS NULL OR q.category = o.category)"
     " AND (q.counts = 'bookings' OR bk.travel_mode = 'bus') GROUP BY 1, 2";
-
-/* Read by id (byte order, as strcmp compares) for rb__store_offering(). */
-static const char SQL_OFFERINGS[] =
-    "SELECT o.id, o.grade_min, o.grade_max, o.title, p.name, p.email, coalesce(v.name, ''),"
-    " coalesce(v.address, ''), v.lat, v.lon, o.target_group, o.duration_min,"
-    " coalesce(" SQL_MS("o.sales_open") ", 0), coalesce(" SQL_MS("o.sales_close") ", 0),"
-    " o.notice_days,"
-    " o.setup_min, o.cleanup_min, o.category, o.schedule_start, o.schedule_rrule,"
-    " o.schedule_rdates, o.schedule_exdates, o.provider_id, p.municipality, o.venue_id"
-    " FROM offerings o JOIN providers p ON p.id = o.provider_id"
-    " LEFT JOIN venues v ON v.id = o.venue_id ORDER BY o.id COLLATE \"C\"";
-
-static void drop_closures(rb_store *st)
-{
-    PQclear(st->closures_res);
-    free(st->closures);
-    st->closures_res = NULL;
-    st->closures = NULL;
-    st->nclosures = 0;
-}
-
-/* The offerings (with their providers and venues) and the classes (with
- * their schools) change by import only, which notifies: they are read
- * again after a notification, a reconnect or a session of an offering they
- * lack, not on the settings' timer. A session row then carries only what
- * bookings change, and a batch reads only the classes imported since. */
-static int read_catalogue(rb_store *st, rb_error *err)
-{
-    PGresult *offerings, *classes;
-
-    if (!(offerings = rb__pg_exec(st->conn, SQL_OFFERINGS, 0, NULL, PGRES_TUPLES_OK,
-                                  "read offerings", err)))
-        return err->code;
-    if (!(classes = rb__pg_exec(st->conn, rb__sql_classes_all, 0, NULL, PGRES_TUPLES_OK,
-                                "read classes", err))) {
-        PQclear(offerings);
-        return err->code;
-    }
-    PQclear(st->offerings_res);
-    PQclear(st->classes_res);
-    st->offerings_res = offerings;
-    st->classes_res = classes;
-    st->catalogue_stale = false;
-    return 0;
-}
-
-/* Closed days are few and change by import only: every batch shares them. */
-static int read_closures(rb_store *st, int64_t now_ms, rb_error *err)
-{
-    PGresult *res = rb__pg_exec(st->conn, SQL_CLOSURES, 0, NULL, PGRES_TUPLES_OK,
-                                "read closures", err);
-    rb_closure *list;
-    int r;
-
-    if (!res)
-        return err->code;
-    if (!(list = calloc((size_t)PQntuples(res) + 1, sizeof(*list)))) {
-        PQclear(res);
-        return rb_error_set(err, RB_ENOMEM, "out of memory");
-    }
-    for (r = 0; r < PQntuples(res); r++) {
-        list[r].scope = RB_SCOPE_ALL;
-        rb_scope_from_name(PQgetvalue(res, r, 0), &list[r].scope);
-        list[r].scope_id = PQgetvalue(res, r, 1);
-        list[r].first_day = atoi(PQgetvalue(res, r, 2));
-        list[r].last_day = atoi(PQgetvalue(res, r, 3));
-        list[r].summary = PQgetvalue(res, r, 4);
-    }
-    drop_closures(st);
-    st->closures_res = res;
-    st->closures = list;
-    st->nclosures = (size_t)PQntuples(res);
-    st->settings_at_ms = now_ms;
-    return st->catalogue_stale ? read_catalogue(st, err) : 0;
-}
-
-void rb__store_forget_facts(rb_store *st)
-{
-    drop_closures(st);
-    PQclear(st->offerings_res);
-    PQclear(st->classes_res);
-    st->offerings_res = NULL;
-    st->classes_res = NULL;
-    st->catalogue_stale = true;
-    st->settings_at_ms = 0;
-    st->promote_pending = true; /* what changed while we were not listening */
-}
-
-/* The row whose first column is key, in a result ordered by it. */
-static int row_of(const PGresult *res, const char *key)
-{
-    int lo = 0, hi = res ? PQntuples(res) : 0;
-
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-        int c = strcmp(key, PQgetvalue(res, mid, 0));
-        if (c == 0)
-            return mid;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return -1;
-}
-
-int rb__store_offering(const rb_store *st, const char *offering_id)
-{
-    return row_of(st->offerings_res, offering_id);
-}
-
-int rb__store_class(const rb_store *st, const char *class_id)
-{
-    return row_of(st->classes_res, class_id);
-}
-
-/* Imported after the cache was read, and the notification not yet seen. */
-int rb__store_offerings_stale(rb_store *st, const char *offering_id, rb_error *err)
-{
-    st->settings_at_ms = 0;
-    st->catalogue_stale = true;
-    return rb_error_set(err, RB_ERETRY, "offering %s is newer than the cached catalogue",
-                        offering_id);
-}
-
-void rb__store_poll_facts(rb_store *st)
-{
-    PGnotify *n;
-
-    PQconsumeInput(st->conn);
-    while ((n = PQnotifies(st->conn))) {
-        st->settings_at_ms = 0;
-        st->catalogue_stale = true;
-        st->promote_pending = true;
-        PQfreemem(n);
-    }
-}
-
-int rb__store_settings(rb_store *st, int64_t now_ms, rb_error *err)
-{
-    PGresult *res;
-    rb_settings s;
-    int r;
-
-    rb__store_poll_facts(st);
-    if (st->settings_at_ms && now_ms - st->settings_at_ms < SETTINGS_TTL_MS)
-        return 0;
-    res = rb__pg_exec(st->conn, SQL_SETTINGS, 0, NULL, PGRES_TUPLES_OK, "read settings", err);
-    if (!res)
-        return err->code;
-    rb_settings_defaults(&s);
-    for (r = 0; r < PQntuples(res); r++) {
-        const char *key = PQgetvalue(res, r, 1);
-        double v = strtod(PQgetvalue(res, r, 2), NULL);
-        enum rb_mode m;
-        if (*PQgetvalue(res, r, 0) == 'm' && rb_mode_parse(key, &m)) {
-            s.modes[m].road_factor = v;
-            s.modes[m].speed_kmh = strtod(PQgetvalue(res, r, 3), NULL);
-            s.modes[m].overhead_min = atoi(PQgetvalue(res, r, 4));
-        } else if (*PQgetvalue(res, r, 0) == 't') {
-            if (strcmp(key, "travel_times") == 0)
-                st->has_travel_times = v > 0;
-            else
-                st->has_quotas = v > 0;
-        } else if (strcmp(key, "bus_notice_days") == 0) {
-            s.bus.notice_days = (int)v;
-        } else if (strcmp(key, "bus_min_km") == 0) {
-            s.bus.min_km = v;
-        } else if (strcmp(key, "bus_min_grade") == 0) {
-            s.bus.min_grade = (int)v;
-        } else if (strcmp(key, "bus_adults") == 0) {
-            s.bus.adults = (int)v;
-        } else if (strcmp(key, "max_alternatives") == 0) {
-            s.max_alternatives = (int)v;
-        }
-    }
-    PQclear(res);
-    st->settings = s;
-    return read_closures(st, now_ms, err);
-}
 
 /* The time the batch's sessions span, with room for travel and buses. */
 static void window_of(const fact_session *sessions, size_t n, int64_t *from, int64_t *until)
@@ -331,7 +139,7 @@ static int read_holds(rb_store *st, batch *b, const char *sql, const char *what,
     PGresult *res;
     int r;
 
-    if (!(res = rb__store_fetch_run(st, b, sql, 3, what, err)))
+    if (!(res = rb__store_fetch_run(st, sql, 3, what, err)))
         return err->code;
     if (out)
         *out = res;
@@ -418,7 +226,7 @@ static void class_session(batch *b, const char *class_id, const char *session_id
  * the pairs in the benchmark, and a wait for the other worker's commit
  * (20 ms) over a trip that is never added. A wrong guess here costs a
  * retry, never a double booking: the constraint still decides. */
-static int lock_class_days(rb_store *st, batch *b, class_day *days, size_t n, rb_error *err)
+static int lock_class_days(rb_store *st, class_day *days, size_t n, rb_error *err)
 {
     size_t i, locks = 0;
 
@@ -438,7 +246,7 @@ static int lock_class_days(rb_store *st, batch *b, class_day *days, size_t n, rb
     }
     if (!locks)
         return 0;
-    return rb__store_fetch_run(st, b, SQL_LOCK_CLASS_DAYS, 2, "lock class days", err) ? 0
+    return rb__store_fetch_run(st, SQL_LOCK_CLASS_DAYS, 2, "lock class days", err) ? 0
                                                                                       : err->code;
 }
 
@@ -480,7 +288,7 @@ static int class_holds(rb_store *st, batch *b, rb_error *err)
     for (i = 0; i < b->npromotions; i++)
         class_session(b, b->promotions[i].cmd.class_id, b->promotions[i].cmd.session_id, 0,
                       false, days, &ndays);
-    if (ndays > 0 && (rc = lock_class_days(st, b, days, ndays, err)) == 0) {
+    if (ndays > 0 && (rc = lock_class_days(st, days, ndays, err)) == 0) {
         rb__store_begin(st, SQL_CLASS_HOLDS, 3);
         for (i = 0; i < ndays; i++)
             class_window(st, days[i].fc, days[i].fs->s.starts_at_ms, days[i].fs->s.ends_at_ms);
@@ -565,7 +373,7 @@ static int travel(rb_store *st, batch *b, rb_error *err)
             rb_pgarray_text(&st->col[1], b->sessions[i].s.venue_id);
     if (!st->has_travel_times)
         res = NULL;
-    else if (!(res = rb__store_fetch_run(st, b, SQL_TRAVEL, 2, "read travel times", err)))
+    else if (!(res = rb__store_fetch_run(st, SQL_TRAVEL, 2, "read travel times", err)))
         return err->code;
     b->ntravel = res ? (size_t)PQntuples(res) : 0;
     b->travel = calloc(b->ntravel + 1, sizeof(*b->travel));
@@ -611,7 +419,7 @@ static int buses(rb_store *st, batch *b, rb_error *err)
     rb__store_begin(st, SQL_BUSES, 1);
     for (i = 0; i < b->nclasses; i++)
         rb_pgarray_text(&st->col[0], b->classes[i].school.municipality);
-    if (!(res = rb__store_fetch_run(st, b, SQL_BUSES, 1, "lock buses", err)))
+    if (!(res = rb__store_fetch_run(st, SQL_BUSES, 1, "lock buses", err)))
         return err->code;
     b->nbuses = (size_t)PQntuples(res);
     b->buses = calloc(b->nbuses + 1, sizeof(*b->buses));
@@ -639,7 +447,7 @@ static int quota_uses(rb_store *st, batch *b, rb_error *err)
     rb__store_begin(st, SQL_QUOTA_USE, 1);
     for (i = 0; i < b->nquotas; i++)
         rb_pgarray_text(&st->col[0], b->quotas[i].id);
-    if (!(res = rb__store_fetch_run(st, b, SQL_QUOTA_USE, 1, "count quota use", err)))
+    if (!(res = rb__store_fetch_run(st, SQL_QUOTA_USE, 1, "count quota use", err)))
         return err->code;
     /* Room for a new period per quota and command. */
     b->uses_cap = (size_t)PQntuples(res) + b->nquotas * (b->n + b->npromotions) + 1;
@@ -668,7 +476,7 @@ static int quotas(rb_store *st, batch *b, rb_error *err)
         rb_pgarray_text(&st->col[0], b->classes[i].c.id);
         rb_pgarray_text(&st->col[1], b->classes[i].c.school_id);
     }
-    if (!(res = rb__store_fetch_run(st, b, SQL_QUOTAS, 2, "lock quotas", err)))
+    if (!(res = rb__store_fetch_run(st, SQL_QUOTAS, 2, "lock quotas", err)))
         return err->code;
     b->nquotas = (size_t)PQntuples(res);
     b->quotas = calloc(b->nquotas + 1, sizeof(*b->quotas));
@@ -782,7 +590,7 @@ int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err)
         rb_pgarray_text(&st->col[0], asked->s.offering_id);
         rb_pgarray_int(&st->col[1], asked->s.starts_at_ms);
     }
-    if (!(res = rb__store_fetch_run(st, b, sql, 2, "read alternatives", err)))
+    if (!(res = rb__store_fetch_run(st, sql, 2, "read alternatives", err)))
         return err->code;
     b->ncandidates = (size_t)PQntuples(res);
     b->candidates = calloc(b->ncandidates + 1, sizeof(*b->candidates));
@@ -795,7 +603,7 @@ int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err)
     if (b->ncandidates == 0)
         return 0;
     window_of(b->candidates, b->ncandidates, &from, &until);
-    if ((rc = rb__store_fetch_resources(st, b, b->candidates, b->ncandidates, false,
+    if ((rc = rb__store_fetch_resources(st, b->candidates, b->ncandidates, false,
                                         &b->candidate_resources, &b->ncandidate_resources,
                                         err)) < 0 ||
         (rc = resource_holds(st, b, b->candidate_resources, b->ncandidate_resources, from,

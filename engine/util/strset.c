@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "rumbook/error.h"
-#include "strset_internal.h"
+#include "util/strset_internal.h"
 
 static const char tombstone[] = "";
 

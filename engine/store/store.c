@@ -8,11 +8,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "pg_internal.h"
+#include "pg/pg_internal.h"
 #include "rumbook/log.h"
 #include "rumbook/pg.h"
 #include "rumbook/pgarray.h"
-#include "store_internal.h"
+#include "store/store_internal.h"
 
 #define MAX_ATTEMPTS 5
 
@@ -56,6 +56,7 @@ void rb_store_free(rb_store *st)
     if (!st)
         return;
     rb__store_forget_facts(st);
+    rb__store_drop_results(st);
     rb__pgstmts_forget(&st->stmts);
     PQfinish(st->conn);
     for (i = 0; i < STORE_COLUMNS; i++)
@@ -143,6 +144,7 @@ static int run_batch(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *er
         rb_batch_stats s = {0};
         rc = attempt(st, b, &s, err);
         rb__batch_reset(b);
+        rb__store_drop_results(st);
         if (rc == 0) {
             s.retries = tries;
             stats->confirmed += s.confirmed;

@@ -1,13 +1,17 @@
-/* Shared between store.c (fetch, transaction) and store_write.c (writes). */
+/* Shared by the store's files: store.c (the batch transaction),
+ * store_cache.c (facts cached between batches), store_fetch.c and
+ * store_facts.c (reads under lock), store_write.c and store_events.c (the
+ * writes), store_expiry.c (waiting-list expiry). */
 #ifndef RUMBOOK_STORE_INTERNAL_H
 #define RUMBOOK_STORE_INTERNAL_H
 
-#include "batch_internal.h"
-#include "pg_internal.h"
+#include "batch/batch_internal.h"
+#include "pg/pg_internal.h"
 #include "rumbook/buf.h"
 #include "rumbook/pgarray.h"
 
 #define STORE_COLUMNS 14
+#define STORE_MAX_RESULTS 40
 
 /* A timestamptz column as UTC milliseconds. date_part's float8 (exact to
  * the microsecond for centuries either side of 1970) rather than
@@ -37,11 +41,15 @@ struct rb_store {
     bool promote_pending;      /* an import may have made waiting entries decidable */
     bool has_travel_times;     /* whether reading the travel table can find anything */
     bool has_quotas;
+    PGresult *results[STORE_MAX_RESULTS]; /* the attempt's reads: the batch's facts point in */
+    int nresults;
 };
 
-/* Runs a read and keeps its result alive for the attempt. */
-PGresult *rb__store_fetch_run(rb_store *st, batch *b, const char *sql, int ncols,
-                              const char *what, rb_error *err);
+/* Runs a read and keeps its result alive for the attempt, until
+ * rb__store_drop_results. */
+PGresult *rb__store_fetch_run(rb_store *st, const char *sql, int ncols, const char *what,
+                              rb_error *err);
+void rb__store_drop_results(rb_store *st);
 
 /* The session columns of a candidate for alternatives (alias s), and the
  * reader of a session row, which takes its offering's facts from the
@@ -61,8 +69,8 @@ int rb__store_offerings_stale(rb_store *st, const char *offering_id, rb_error *e
 
 /* Reads (and with lock, locks) the resources of sessions[0..n), grouped
  * per session into *out. */
-int rb__store_fetch_resources(rb_store *st, batch *b, fact_session *sessions, size_t n,
-                              bool lock, rb_resource **out, size_t *nout, rb_error *err);
+int rb__store_fetch_resources(rb_store *st, fact_session *sessions, size_t n, bool lock,
+                              rb_resource **out, size_t *nout, rb_error *err);
 
 /* Refreshes st->settings, the closures and what tables are in use after an
  * import's notification, or when older than a few seconds (hand edits);
@@ -96,6 +104,39 @@ void rb__store_begin(rb_store *st, const char *sql, int n);
 /* Runs sql with col[0..ncols-1] as its parameters, prepared on first use. */
 PGresult *rb__store_run(rb_store *st, const char *sql, const rb_pgarray *cols, int ncols,
                         ExecStatusType want, const char *what, rb_error *err);
+
+/* Queues sql in the batch's pipeline with cols[0..ncols-1] (or the
+ * store's own columns) as its parameters. */
+int rb__store_queue_columns(rb_store *st, const char *sql, rb_pgarray *cols, int ncols,
+                            const char *what, rb_error *err);
+int rb__store_queue(rb_store *st, const char *sql, int ncols, const char *what, rb_error *err);
+/* Queues NOTIFY rumbook_outbox: wakes the relay when the transaction commits. */
+int rb__store_notify_relay(rb_store *st, rb_error *err);
+/* Runs queue's statements, then COMMIT when commit is set, in one
+ * pipeline; the first error wins. */
+int rb__store_pipelined(rb_store *st, int (*queue)(rb_store *, void *, rb_error *), void *arg,
+                        bool commit, rb_error *err);
+
+/* Outbox rows being built: the 9 columns of rb__sql_insert_outbox. */
+typedef struct rb__outbox {
+    rb_pgarray col[9];
+    size_t n;
+} rb__outbox;
+extern const char rb__sql_insert_outbox[];
+/* Settles waitlisted commands: $1 ids, $2 status, $3 booking, $4 reason
+ * codes, $5 decision, $6 decision event id. */
+extern const char rb__sql_update_commands[];
+
+void rb__outbox_begin(rb__outbox *o);
+void rb__outbox_fini(rb__outbox *o);
+/* Adds an event (dead: the item whose message it carries as a dead letter,
+ * else NULL); fills event_id with its new id. */
+void rb__outbox_add(rb__outbox *o, const char *topic, const void *key, size_t key_len,
+                    const void *payload, size_t len, const char *type, const item *dead,
+                    char event_id[RB_UUID_LEN]);
+/* Queues the batch's commands rows (decisions) and outbox events, and
+ * counts the outcomes into stats. */
+int rb__store_write_events(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *err);
 
 /* Writes the decided batch (bookings, sessions, commands, outbox, offsets)
  * and commits, all in one pipeline: the server runs the first statements

@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_internal.h"
+#include "pg/pg_internal.h"
 #include "rumbook/buf.h"
+#include "rumbook/import.h"
 #include "rumbook/pg.h"
 #include "rumbook/pgarray.h"
 #include "rumbook/travel.h"

@@ -5,7 +5,7 @@
 
 #include <libical/ical.h>
 
-#include "localtime_internal.h"
+#include "rules/localtime_internal.h"
 #include "rumbook/calendar.h"
 
 static icaltimezone *zone(void)

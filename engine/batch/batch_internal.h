@@ -1,17 +1,17 @@
 /* A batch of commands being decided: the facts fetched for it and each
- * command's outcome. Deciding (rb__batch_decide) is pure; fetching and
- * writing live in store.c, store_facts.c and store_write.c. */
+ * command's outcome. Deciding (batch_decide.c) and finding alternatives
+ * (batch_alternatives.c) are pure; the store fetches the facts and writes
+ * the outcome. Strings in the facts are borrowed from the store, which
+ * keeps what it read alive until rb__batch_reset. */
 #ifndef RUMBOOK_BATCH_INTERNAL_H
 #define RUMBOOK_BATCH_INTERNAL_H
-
-#include <libpq-fe.h>
 
 #include "rumbook/command.h"
 #include "rumbook/decision.h"
 #include "rumbook/events.h"
 #include "rumbook/store.h"
 #include "rumbook/uuid.h"
-#include "strset_internal.h"
+#include "util/strset_internal.h"
 
 #define BATCH_MAX_BUSES 4
 
@@ -110,8 +110,6 @@ typedef struct travel_entry {
     int minutes;
 } travel_entry;
 
-#define BATCH_MAX_RESULTS 40
-
 typedef struct batch {
     item *items;
     size_t n;
@@ -151,13 +149,16 @@ typedef struct batch {
     rb__strset held;         /* "session\x1fclass" pairs holding a confirmed booking */
     char *held_keys;         /* storage for pairs added while deciding */
     size_t held_used, held_cap;
-    PGresult *results[BATCH_MAX_RESULTS];
-    int nresults;
 } batch;
 
 fact_session *rb__batch_session(batch *b, const char *id);
 fact_class *rb__batch_class(batch *b, const char *id);
 fact_booking *rb__batch_booking(batch *b, const char *id);
+
+/* The rules' view of class fc asking for session fs with pupils by mode
+ * (moving: the booking a reschedule moves, else NULL). */
+rb_booking_request rb__batch_request(batch *b, const fact_session *fs, const fact_class *fc,
+                                     int pupils, enum rb_mode mode, const char *moving);
 
 /* Decides every item in order against the facts, updating them, then
  * promotes waiting classes into places freed by the batch. */

@@ -4,9 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_internal.h"
+#include "pg/pg_internal.h"
 #include "rumbook/buf.h"
 #include "rumbook/log.h"
+#include "rumbook/import.h"
 #include "rumbook/pg.h"
 
 /* Any constant will do; it only has to be the same for every migrator. */

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_internal.h"
-#include "strset_internal.h"
+#include "pg/pg_internal.h"
+#include "util/strset_internal.h"
 
 void rb__pgstmts_forget(rb_pgstmts *s)
 {

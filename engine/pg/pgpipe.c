@@ -1,6 +1,6 @@
 /* libpq's pipeline mode for a transaction's writes: statements are
  * queued as they are built and their results read once, at the sync. */
-#include "pg_internal.h"
+#include "pg/pg_internal.h"
 
 int rb__pgpipe_begin(rb_pgpipe *p, PGconn *conn, rb_pgstmts *stmts, rb_error *err)
 {

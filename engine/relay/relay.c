@@ -7,8 +7,8 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "pg_internal.h"
-#include "relay_internal.h"
+#include "pg/pg_internal.h"
+#include "relay/relay_internal.h"
 #include "rumbook/events.h"
 #include "rumbook/log.h"
 #include "rumbook/pg.h"

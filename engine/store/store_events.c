@@ -1,0 +1,340 @@
+/* A decided batch as rows: one commands row per command (its decision)
+ * and the outbox events the relay publishes: decisions, invitations
+ * rendered for the teacher, dead letters. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rumbook/localtime.h"
+#include "rumbook/log.h"
+#include "rumbook/pgarray.h"
+#include "store/store_internal.h"
+
+/* A promoted command already has its row (it was waitlisted). */
+const char rb__sql_update_commands[] =
+    "UPDATE commands c SET status = u.status, booking_id = u.booking, reasons = u.reasons,"
+    " decision = u.decision, decision_event_id = u.event, decided_at = now()"
+    " FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::bytea[], $6::uuid[])"
+    " AS u(id, status, booking, reasons, decision, event) WHERE c.command_id = u.id";
+
+static const char SQL_INSERT_COMMANDS[] =
+    "INSERT INTO commands (command_id, kind, status, booking_id, reasons, decision,"
+    " decision_event_id, source_topic, source_partition, source_offset)"
+    " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[],"
+    " $6::bytea[], $7::uuid[], $8::text[], $9::int[], $10::bigint[])";
+
+/* The transaction's events, as one batch the relay marks sent at once. */
+const char rb__sql_insert_outbox[] =
+    "WITH b AS (INSERT INTO outbox_batches DEFAULT VALUES RETURNING id)"
+    " INSERT INTO outbox_events (event_id, topic, key, payload, message_type, cause,"
+    " source_topic, source_partition, source_offset, batch_id)"
+    " SELECT u.*, b.id FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::text[],"
+    " $6::text[], $7::text[], $8::int[], $9::bigint[]) AS u CROSS JOIN b";
+
+void rb__outbox_begin(rb__outbox *o)
+{
+    int i;
+
+    o->n = 0;
+    for (i = 0; i < 9; i++)
+        rb_pgarray_init(&o->col[i]);
+    rb_pgarray_begin_for(o->col, 9, rb__sql_insert_outbox);
+}
+
+void rb__outbox_fini(rb__outbox *o)
+{
+    int i;
+
+    for (i = 0; i < 9; i++)
+        rb_pgarray_fini(&o->col[i]);
+}
+
+void rb__outbox_add(rb__outbox *o, const char *topic, const void *key, size_t key_len,
+                       const void *payload, size_t len, const char *type, const item *dead,
+                       char event_id[RB_UUID_LEN])
+{
+    if (rb_uuid_new(event_id) < 0)
+        o->col[0].buf.failed = true;
+    rb_pgarray_text(&o->col[0], event_id);
+    rb_pgarray_text(&o->col[1], topic);
+    if (key)
+        rb_pgarray_bytea(&o->col[2], key, key_len);
+    else
+        rb_pgarray_text(&o->col[2], NULL);
+    rb_pgarray_bytea(&o->col[3], payload, len);
+    rb_pgarray_text(&o->col[4], type);
+    rb_pgarray_text(&o->col[5], dead ? dead->cause : NULL);
+    if (dead) {
+        rb_pgarray_text(&o->col[6], dead->m->topic);
+        rb_pgarray_int(&o->col[7], dead->m->partition);
+        rb_pgarray_int(&o->col[8], dead->m->offset);
+    } else {
+        rb_pgarray_text(&o->col[6], NULL);
+        rb_pgarray_text(&o->col[7], NULL);
+        rb_pgarray_text(&o->col[8], NULL);
+    }
+    o->n++;
+}
+
+/* What the teacher needs on the day: when to leave, and the bus. */
+static void describe_trip(const fact_booking *bk, rb_buf *out)
+{
+    const rb_trip *t = &bk->trip;
+    char leave[8], back[8], pickup[8];
+    int i;
+
+    if (!bk->session->s.venue_id) {
+        rb_buf_puts(out, "\n\nThe session is held at the school.");
+        return;
+    }
+    if (!t->known || !t->depart_ms)
+        return;
+    rb_local_format_hm(t->depart_ms, leave);
+    rb_local_format_hm(t->return_ms, back);
+    rb_buf_printf(out, "\n\nDeparture from school: %s (%s, %d min%s). Back at school: %s.",
+                  leave, rb_mode_name(bk->mode), t->minutes, t->estimated ? ", estimated" : "",
+                  back);
+    if (bk->nbuses == 0)
+        return;
+    rb_buf_printf(out, "\nBus pickup at %s: %s, ", bk->klass->school.name, leave);
+    for (i = 0; i < bk->nbuses; i++)
+        rb_buf_printf(out, "%s%s", i ? " and " : "", bk->bus_names[i]);
+    rb_local_format_hm(bk->bus_from[0], pickup);
+    rb_buf_printf(out, " (leaves the depot %s).", pickup);
+}
+
+static void describe(const fact_booking *bk, rb_buf *out)
+{
+    rb_buf_printf(out, "Class %s, %s: %d pupils.", bk->klass->name, bk->klass->school.name,
+                  bk->pupils);
+    describe_trip(bk, out);
+    if (bk->note && *bk->note)
+        rb_buf_printf(out, "\n\nNote from the teacher:\n%s", bk->note);
+    rb_buf_printf(out, "\n\nBooking %s", bk->id);
+}
+
+static int render_invitation(rb_store *st, const item *it, int64_t now, char **ical,
+                             rb_error *err)
+{
+    const fact_booking *bk = it->booking;
+    const fact_session *fs = bk->session;
+    char uid[RB_UUID_LEN + 16];
+    rb_buf location, description;
+    rb_invitation inv = {0};
+    int rc;
+
+    rb_buf_init(&location);
+    rb_buf_init(&description);
+    snprintf(uid, sizeof(uid), "%s@rumbook", bk->id);
+    rb_buf_puts(&location, *fs->venue_name ? fs->venue_name : bk->klass->school.name);
+    if (*fs->venue_address)
+        rb_buf_printf(&location, ", %s", fs->venue_address);
+    describe(bk, &description);
+    inv.method = it->method;
+    inv.uid = uid;
+    inv.sequence = bk->sequence;
+    inv.dtstamp_ms = now;
+    inv.starts_at_ms = fs->s.starts_at_ms;
+    inv.ends_at_ms = fs->s.ends_at_ms;
+    inv.summary = fs->title;
+    inv.description = description.data;
+    inv.location = location.data;
+    inv.has_geo = fs->s.venue.has_geo;
+    inv.lat = fs->s.venue.lat;
+    inv.lon = fs->s.venue.lon;
+    inv.organizer_email = fs->provider_email;
+    inv.organizer_name = fs->provider_name;
+    inv.attendee_email = bk->teacher_email;
+    inv.attendee_name = strcmp(it->cmd.actor_email, bk->teacher_email) == 0 ? it->cmd.actor_name
+                                                                             : NULL;
+    rc = rb_calendar_render(st->cal, &inv, ical, err);
+    rb_buf_fini(&location);
+    rb_buf_fini(&description);
+    return rc;
+}
+
+static int add_invitation(rb_store *st, const item *it, int64_t now, rb__outbox *o,
+                          rb_error *err)
+{
+    const fact_booking *bk = it->booking;
+    char uid[RB_UUID_LEN + 16], event_id[RB_UUID_LEN], *ical;
+    rb_invitation_event ev = {0};
+    uint8_t *payload;
+    size_t len;
+    int rc;
+
+    if ((rc = render_invitation(st, it, now, &ical, err)) < 0)
+        return rc;
+    snprintf(uid, sizeof(uid), "%s@rumbook", bk->id);
+    ev.booking_id = bk->id;
+    ev.command_id = it->cmd.command_id;
+    ev.method = it->method;
+    ev.recipient = bk->teacher_email;
+    ev.organizer = bk->session->provider_email;
+    ev.uid = uid;
+    ev.sequence = bk->sequence;
+    ev.icalendar = ical;
+    rc = rb_invitation_encode(&ev, &payload, &len);
+    free(ical);
+    if (rc < 0)
+        return rb_error_set(err, rc, "cannot encode invitation");
+    rb__outbox_add(o, st->topic_invitations, bk->id, strlen(bk->id), payload, len,
+               RB_MSG_INVITATION, NULL, event_id);
+    free(payload);
+    return 0;
+}
+
+static void reason_codes(const rb_verdict *v, rb_buf *out)
+{
+    int i;
+
+    rb_buf_reset(out);
+    rb_buf_puts(out, "");
+    for (i = 0; i < v->nreasons; i++)
+        rb_buf_printf(out, "%s%s", i ? " " : "", v->reasons[i].code);
+}
+
+static void fill_decision(const item *it, int64_t now, rb_decision *d)
+{
+    const fact_booking *bk = it->booking;
+
+    memset(d, 0, sizeof(*d));
+    d->command_id = it->cmd.command_id;
+    d->booking_id = bk ? bk->id : NULL;
+    d->status = it->status;
+    d->reasons = &it->verdict;
+    d->decided_at_ms = now;
+    d->session_id = bk ? bk->session->s.id : it->cmd.session_id;
+    d->class_id = bk ? bk->klass->c.id : it->cmd.class_id;
+    d->pupils = bk ? bk->pupils : it->cmd.pupils;
+    if (bk) {
+        d->starts_at_ms = bk->session->s.starts_at_ms;
+        d->ends_at_ms = bk->session->s.ends_at_ms;
+    }
+    d->waitlist_position = it->position;
+    d->alternatives = it->alternatives;
+    d->nalternatives = it->nalternatives;
+    if (bk && it->status == RB_STATUS_CONFIRMED && bk->trip.known) {
+        d->travel_mode = bk->session->s.venue_id ? rb_mode_name(bk->mode) : NULL;
+        d->departs_at_ms = bk->trip.depart_ms;
+        d->returns_at_ms = bk->trip.return_ms;
+        d->bus_ids = bk->bus_ids;
+        d->nbus_ids = bk->nbuses;
+    } else if (it->trip.known && it->trip.depart_ms && it->status == RB_STATUS_WAITLISTED) {
+        d->departs_at_ms = it->trip.depart_ms;
+        d->returns_at_ms = it->trip.return_ms;
+    }
+}
+
+/* The decision: a commands row (columns of st) and an outbox row. */
+static int add_decision(rb_store *st, const item *it, int64_t now, rb__outbox *o,
+                        rb_buf *codes)
+{
+    char event_id[RB_UUID_LEN];
+    rb_decision d;
+    uint8_t *payload;
+    size_t len;
+
+    fill_decision(it, now, &d);
+    if (rb_decision_encode(&d, &payload, &len) < 0)
+        return RB_ENOMEM;
+    rb__outbox_add(o, st->topic_decisions, it->cmd.command_id, strlen(it->cmd.command_id), payload,
+               len, RB_MSG_DECISION, NULL, event_id);
+    reason_codes(&it->verdict, codes);
+    if (it->promotion) {
+        rb_pgarray_text(&st->col[0], it->cmd.command_id);
+        rb_pgarray_text(&st->col[1], rb_status_name(it->status));
+        rb_pgarray_text(&st->col[2], d.booking_id);
+        rb_pgarray_text(&st->col[3], codes->data);
+        rb_pgarray_bytea(&st->col[4], payload, len);
+        rb_pgarray_text(&st->col[5], event_id);
+        free(payload);
+        return 0;
+    }
+    rb_pgarray_text(&st->col[0], it->cmd.command_id);
+    rb_pgarray_text(&st->col[1], rb_command_kind_name(it->cmd.kind));
+    rb_pgarray_text(&st->col[2], rb_status_name(it->status));
+    rb_pgarray_text(&st->col[3], d.booking_id);
+    rb_pgarray_text(&st->col[4], codes->data);
+    rb_pgarray_bytea(&st->col[5], payload, len);
+    rb_pgarray_text(&st->col[6], event_id);
+    rb_pgarray_text(&st->col[7], it->m->topic);
+    rb_pgarray_int(&st->col[8], it->m->partition);
+    rb_pgarray_int(&st->col[9], it->m->offset);
+    free(payload);
+    return 0;
+}
+
+static void count(const item *it, rb_batch_stats *stats)
+{
+    if (it->decode_rc < 0)
+        stats->dead_letters++;
+    else if (it->duplicate)
+        stats->duplicates++;
+    else if (it->promotion && it->status == RB_STATUS_CONFIRMED)
+        stats->promoted++;
+    else if (it->status == RB_STATUS_CONFIRMED)
+        stats->confirmed++;
+    else if (it->status == RB_STATUS_WAITLISTED || it->status == RB_STATUS_PENDING_REVIEW)
+        stats->waitlisted++;
+    else if (it->status == RB_STATUS_CANCELLED)
+        stats->cancelled++;
+    else
+        stats->rejected++;
+}
+
+static int add_item(rb_store *st, const item *it, int64_t now, rb__outbox *o, rb_buf *codes,
+                    size_t *ncommands, rb_error *err)
+{
+    char event_id[RB_UUID_LEN];
+    int rc;
+
+    if (it->decode_rc < 0) {
+        rb_log_warning("dead letter topic=%s partition=%d offset=%lld cause=\"%s\"",
+                       it->m->topic, (int)it->m->partition, (long long)it->m->offset,
+                       it->cause);
+        rb__outbox_add(o, st->topic_dlq, it->m->key, it->m->key_len, it->m->payload, it->m->len,
+                   RB_MSG_COMMAND, it, event_id);
+        return 0;
+    }
+    if (it->duplicate)
+        return 0;
+    if ((rc = add_decision(st, it, now, o, codes)) < 0)
+        return rb_error_set(err, rc, "cannot encode decision");
+    (*ncommands)++;
+    return it->invite ? add_invitation(st, it, now, o, err) : 0;
+}
+
+int rb__store_write_events(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *err)
+{
+    rb__outbox o;
+    rb_buf codes;
+    size_t i, ncommands = 0;
+    int rc = 0;
+
+    rb_buf_init(&codes);
+    rb__outbox_begin(&o);
+    rb__store_begin(st, SQL_INSERT_COMMANDS, 10);
+    for (i = 0; i < b->n && rc == 0; i++) {
+        rc = add_item(st, &b->items[i], b->now_ms, &o, &codes, &ncommands, err);
+        count(&b->items[i], stats);
+    }
+    if (rc == 0 && ncommands)
+        rc = rb__store_queue(st, SQL_INSERT_COMMANDS, 10, "insert commands", err);
+    /* Promotions: decisions for commands that were waiting. */
+    ncommands = 0;
+    rb__store_begin(st, rb__sql_update_commands, 6);
+    for (i = 0; i < b->npromotions && rc == 0; i++) {
+        if (!b->promotions[i].wait->leaves)
+            continue;
+        rc = add_item(st, &b->promotions[i], b->now_ms, &o, &codes, &ncommands, err);
+        count(&b->promotions[i], stats);
+    }
+    if (rc == 0 && ncommands)
+        rc = rb__store_queue(st, rb__sql_update_commands, 6, "update promoted commands", err);
+    if (rc == 0 && o.n)
+        rc = rb__store_queue_columns(st, rb__sql_insert_outbox, o.col, 9, "insert outbox", err);
+    rb__outbox_fini(&o);
+    rb_buf_fini(&codes);
+    return rc;
+}
