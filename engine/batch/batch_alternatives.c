@@ -10,19 +10,13 @@
 
 bool rb__batch_wants_alternatives(const item *it)
 {
-    static const char *const hopeless[] = {
-        "unknown_session", "unknown_class", "invalid_pupils", "pupils_exceed_class",
-        "target_group_not_eligible", "grade_not_eligible", "unknown_booking",
-        "already_cancelled", "different_offering", "internal_error", "bus_not_eligible",
-        "bus_not_needed",
-    };
-    size_t i;
+    int i;
 
     if (it->decode_rc < 0 || it->duplicate || it->status != RB_STATUS_REJECTED ||
         (it->cmd.kind != RB_CMD_BOOK && it->cmd.kind != RB_CMD_RESCHEDULE))
         return false;
-    for (i = 0; i < sizeof(hopeless) / sizeof(hopeless[0]); i++)
-        if (rb_verdict_has(&it->verdict, hopeless[i]))
+    for (i = 0; i < it->verdict.nreasons; i++)
+        if (!rb_reason_wants_alternatives(it->verdict.reasons[i].id))
             return false;
     return true;
 }

@@ -248,12 +248,12 @@ static void waitlist(batch *b, item *it, fact_session *fs, fact_class *fc, bool 
     fact_wait *w;
 
     if (waiting_entry(b, fs->s.id, fc->c.id)) {
-        rb_verdict_add(&it->verdict, "already_waitlisted",
+        rb_verdict_add(&it->verdict, RB_REASON_ALREADY_WAITLISTED,
                        "class \"%s\" is already waiting for session \"%s\"", fc->c.id, fs->s.id);
         return reject(it);
     }
     if (b->nwaits == b->waits_cap) { /* sized for one entry per command: cannot happen */
-        rb_verdict_add(&it->verdict, "internal_error", "no room for a waiting entry");
+        rb_verdict_add(&it->verdict, RB_REASON_INTERNAL_ERROR, "no room for a waiting entry");
         return reject(it);
     }
     w = &b->waits[b->nwaits++];
@@ -309,7 +309,7 @@ static void decide_book(batch *b, item *it)
         return reject(it);
     }
     if (!(bk = new_booking(b, it, fs, fc))) {
-        rb_verdict_add(&it->verdict, "internal_error", "cannot make a booking id");
+        rb_verdict_add(&it->verdict, RB_REASON_INTERNAL_ERROR, "cannot make a booking id");
         return reject(it);
     }
     take(b, bk, &req);
@@ -345,8 +345,8 @@ static void merge_reasons(rb_verdict *into, const rb_verdict *from)
     int i;
 
     for (i = 0; i < from->nreasons; i++)
-        if (!rb_verdict_has(into, from->reasons[i].code))
-            rb_verdict_add(into, from->reasons[i].code, "%s", from->reasons[i].message);
+        if (!rb_verdict_has(into, from->reasons[i].id))
+            rb_verdict_add(into, from->reasons[i].id, "%s", from->reasons[i].message);
 }
 
 /* Checks the move as a fresh booking of the new session, with the
@@ -370,10 +370,10 @@ static void decide_reschedule(batch *b, item *it)
         it->trip = req.trip;
         merge_reasons(&it->verdict, &target);
         if (strcmp(to->s.offering_id, bk->session->s.offering_id) != 0)
-            rb_verdict_add(&it->verdict, "different_offering",
+            rb_verdict_add(&it->verdict, RB_REASON_DIFFERENT_OFFERING,
                            "session \"%s\" belongs to another offering", to->s.id);
     } else if (!to) {
-        rb_verdict_add(&it->verdict, "unknown_session", "there is no session \"%s\"",
+        rb_verdict_add(&it->verdict, RB_REASON_UNKNOWN_SESSION, "there is no session \"%s\"",
                        it->cmd.session_id);
     }
     if (!rb_verdict_ok(&it->verdict))

@@ -38,19 +38,15 @@ static const char SQL_INSERT[] =
     " FROM unnest($3::text[], $4::text[], $5::int[], $6::int[]) AS x(u, s, f, l)"
     " ON CONFLICT DO NOTHING";
 
-static int replace(PGconn *conn, const rb_pgarray *params, rb_error *err)
+static int replace(PGconn *conn, void *arg, rb_error *err)
 {
+    const rb_pgarray *params = arg;
     int rc;
 
-    if ((rc = rb__pg_command(conn, "BEGIN", 0, NULL, "begin", err)) < 0)
-        return rc;
     if ((rc = rb__pg_command_params(conn, SQL_DELETE, params, 3, "replace closures", err)) < 0 ||
-        (rc = rb__pg_command_params(conn, SQL_INSERT, params, 6, "store closures", err)) < 0 ||
-        (rc = rb__pg_command(conn, "NOTIFY rumbook_facts", 0, NULL, "notify workers", err)) < 0) {
-        PQclear(PQexec(conn, "ROLLBACK"));
+        (rc = rb__pg_command_params(conn, SQL_INSERT, params, 6, "store closures", err)) < 0)
         return rc;
-    }
-    return rb__pg_command(conn, "COMMIT", 0, NULL, "commit", err);
+    return rb__pg_command(conn, "NOTIFY rumbook_facts", 0, NULL, "notify workers", err);
 }
 
 int rb_calendar_import(PGconn *conn, const char *scope, const char *ics, int until_day,
@@ -71,7 +67,7 @@ int rb_calendar_import(PGconn *conn, const char *scope, const char *ics, int unt
     rb_pgarray_scalar(&r.p[1], id);
     rc = rb_closures_from_ics(ics, until_day, add_row, &r, err);
     if (rc == 0)
-        rc = replace(conn, r.p, err);
+        rc = rb__pg_transaction(conn, replace, r.p, err);
     if (rc == 0)
         *imported = r.n;
     for (i = 0; i < 6; i++)

@@ -35,37 +35,40 @@ static int check_schedules(PGconn *conn, rb_error *err)
     return rc;
 }
 
-int rb_catalog_import(PGconn *conn, const char *json, char *summary, size_t size,
-                      rb_error *err)
+typedef struct import_args {
+    const char *json;
+    char *summary;
+    size_t size;
+} import_args;
+
+static int import(PGconn *conn, void *arg, rb_error *err)
 {
-    const char *params[1] = {json};
+    import_args *a = arg;
+    const char *params[1] = {a->json};
     PGresult *res;
     size_t used = 0;
     int i, rc;
 
-    summary[0] = '\0';
-    if ((rc = rb__pg_command(conn, "BEGIN", 0, NULL, "begin", err)) < 0)
-        return rc;
     res = rb__pg_exec(conn, "SELECT kind, upserted FROM rb_catalog_import($1::jsonb)", 1, params,
                       PGRES_TUPLES_OK, "catalogue import", err);
-    if (!res) { /* the server's message names the field: "sessions[3].starts_at: ..." */
-        PQclear(PQexec(conn, "ROLLBACK"));
+    if (!res) /* the server's message names the field: "sessions[3].starts_at: ..." */
         return err->code;
-    }
-    for (i = 0; i < PQntuples(res) && used < size; i++) {
-        int n = snprintf(summary + used, size - used, "%s%s=%s", i ? " " : "",
+    for (i = 0; i < PQntuples(res) && used < a->size; i++) {
+        int n = snprintf(a->summary + used, a->size - used, "%s%s=%s", i ? " " : "",
                          PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
         used += n > 0 ? (size_t)n : 0;
     }
     PQclear(res);
-    if ((rc = check_schedules(conn, err)) < 0) {
-        PQclear(PQexec(conn, "ROLLBACK"));
+    if ((rc = check_schedules(conn, err)) < 0)
         return rc;
-    }
     /* Workers drop their cached facts (closures, settings) at once. */
-    if ((rc = rb__pg_command(conn, "NOTIFY rumbook_facts", 0, NULL, "notify workers", err)) < 0) {
-        PQclear(PQexec(conn, "ROLLBACK"));
-        return rc;
-    }
-    return rb__pg_command(conn, "COMMIT", 0, NULL, "commit", err);
+    return rb__pg_command(conn, "NOTIFY rumbook_facts", 0, NULL, "notify workers", err);
+}
+
+int rb_catalog_import(PGconn *conn, const char *json, char *summary, size_t size, rb_error *err)
+{
+    import_args a = {json, summary, size};
+
+    summary[0] = '\0';
+    return rb__pg_transaction(conn, import, &a, err);
 }

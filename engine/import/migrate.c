@@ -1,5 +1,6 @@
 /* Schema migrations: numbered SQL files, applied once each, in order. */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,43 +78,53 @@ static bool is_applied(PGconn *conn, int version, rb_error *err, int *rc)
     return found;
 }
 
-/* Runs one file and records it, in one transaction. */
-static int apply_file(PGconn *conn, const char *dir, const char *name, rb_error *err)
-{
-    char path[4096], v[16];
-    const char *params[2] = {v, name};
-    rb_buf sql;
-    PGresult *res;
-    int rc;
+typedef struct migration {
+    const char *name;
+    const char *sql;
+} migration;
 
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    snprintf(v, sizeof(v), "%d", atoi(name));
-    rb_buf_init(&sql);
-    if (rb_buf_read_file(&sql, path) < 0) {
-        rb_buf_fini(&sql);
-        return rb_error_set(err, RB_EIO, "cannot read migration %s", path);
-    }
-    if ((rc = rb__pg_command(conn, "BEGIN", 0, NULL, "begin", err)) < 0) {
-        rb_buf_fini(&sql);
-        return rc;
-    }
-    res = PQexec(conn, sql.data); /* simple protocol: a file holds many statements */
-    rb_buf_fini(&sql);
+/* A file's statements (simple protocol: a file holds many) and its record. */
+static int run_file(PGconn *conn, void *arg, rb_error *err)
+{
+    const migration *mg = arg;
+    char v[16];
+    const char *params[2] = {v, mg->name};
+    PGresult *res = PQexec(conn, mg->sql);
+
     if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
-        rb__pg_fail(conn, res, name, err);
+        rb__pg_fail(conn, res, mg->name, err);
         PQclear(res);
-        PQclear(PQexec(conn, "ROLLBACK"));
         return RB_EDB;
     }
     PQclear(res);
-    if ((rc = rb__pg_command(conn, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-                             2, params, "record migration", err)) < 0 ||
-        (rc = rb__pg_command(conn, "COMMIT", 0, NULL, "commit migration", err)) < 0) {
-        PQclear(PQexec(conn, "ROLLBACK"));
+    snprintf(v, sizeof(v), "%d", atoi(mg->name));
+    return rb__pg_command(conn, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2,
+                          params, "record migration", err);
+}
+
+/* Runs one file and records it, in one transaction. */
+static int apply_file(PGconn *conn, const char *dir, const char *name, rb_error *err)
+{
+    char path[4096];
+    rb_buf sql;
+    migration mg;
+    int rc;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    rb_buf_init(&sql);
+    if (rb_buf_read_file(&sql, path) < 0) {
+        rc = rb_error_set(err, RB_EIO, "could not read migration file \"%s\": %s", path,
+                          strerror(errno));
+        rb_buf_fini(&sql);
         return rc;
     }
-    rb_log_info("migration applied file=%s", name);
-    return 0;
+    mg.name = name;
+    mg.sql = sql.data;
+    rc = rb__pg_transaction(conn, run_file, &mg, err);
+    rb_buf_fini(&sql);
+    if (rc == 0)
+        rb_log_info("migration applied file=%s", name);
+    return rc;
 }
 
 static int apply_pending(PGconn *conn, const char *dir, int *applied, rb_error *err)

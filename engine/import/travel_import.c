@@ -74,6 +74,16 @@ static int parse_line(char *line, int lineno, rb_pgarray cols[4], rb_error *err)
     return 0;
 }
 
+/* The upsert and the workers' notification, in one transaction. */
+static int store(PGconn *conn, void *arg, rb_error *err)
+{
+    rb_pgarray *cols = arg;
+    int rc = rb__pg_command_params(conn, SQL_UPSERT, cols, 4, "store travel times", err);
+
+    return rc < 0 ? rc
+                  : rb__pg_command(conn, "NOTIFY rumbook_facts", 0, NULL, "notify workers", err);
+}
+
 int rb_travel_import(PGconn *conn, char *csv, int *imported, rb_error *err)
 {
     rb_pgarray cols[4];
@@ -96,11 +106,8 @@ int rb_travel_import(PGconn *conn, char *csv, int *imported, rb_error *err)
         if ((rc = parse_line(line, lineno, cols, err)) == 0)
             (*imported)++;
     }
-    /* The upsert is one statement, all or nothing; then the workers are told. */
     if (rc == 0 && *imported)
-        rc = rb__pg_command_params(conn, SQL_UPSERT, cols, 4, "store travel times", err);
-    if (rc == 0 && *imported)
-        rc = rb__pg_command(conn, "NOTIFY rumbook_facts", 0, NULL, "notify workers", err);
+        rc = rb__pg_transaction(conn, store, cols, err);
     for (i = 0; i < 4; i++)
         rb_pgarray_fini(&cols[i]);
     if (rc < 0)

@@ -95,6 +95,16 @@ int rb__pgpipe_send(rb_pgpipe *p, const char *sql, const rb_pgarray *params, int
  * were skipped by the server). */
 int rb__pgpipe_end(rb_pgpipe *p, rb_error *err);
 
+/* Transactions (pg_txn.c). rb__pg_transaction runs body between BEGIN and
+ * COMMIT and rolls back when either fails; it returns body's or COMMIT's
+ * code. The batch transaction, which commits in a pipeline, uses
+ * rb__pg_begin and rb__pg_rollback itself. */
+typedef int (*rb__pg_body)(PGconn *conn, void *arg, rb_error *err);
+int rb__pg_transaction(PGconn *conn, rb__pg_body body, void *arg, rb_error *err);
+int rb__pg_begin(PGconn *conn, rb_error *err);
+int rb__pg_commit(PGconn *conn, rb_error *err);
+void rb__pg_rollback(PGconn *conn);
+
 /* The settings every rumbook session runs with; again after PQreset(). */
 int rb__pg_session_setup(PGconn *conn, rb_error *err);
 /* Runs a statement that returns no rows. */

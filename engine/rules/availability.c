@@ -222,14 +222,16 @@ void rb_rule_availability(const rb_booking_request *req, rb_verdict *v)
     if (!s)
         return;
     if (s->duration_min > 0 && s->ends_at_ms - s->starts_at_ms != s->duration_min * 60000LL)
-        rb_verdict_add(v, "not_an_occurrence", "session \"%s\" lasts %lld minutes, the offering "
-                       "%d", s->id, (long long)((s->ends_at_ms - s->starts_at_ms) / 60000),
+        rb_verdict_add(v, RB_REASON_NOT_AN_OCCURRENCE,
+                       "session \"%s\" lasts %lld minutes, the offering "
+                       "%d",
+                       s->id, (long long)((s->ends_at_ms - s->starts_at_ms) / 60000),
                        s->duration_min);
     if (rb_schedule_occurs(&s->schedule, s->starts_at_ms, &occurs, &err) < 0) {
-        rb_verdict_add(v, "schedule_invalid", "the offering's schedule is broken: %s",
+        rb_verdict_add(v, RB_REASON_SCHEDULE_INVALID, "the offering's schedule is broken: %s",
                        err.message);
     } else if (!occurs) {
         rb_local_format(s->starts_at_ms, when);
-        rb_verdict_add(v, "not_an_occurrence", "the offering does not take place %s", when);
+        rb_verdict_add(v, RB_REASON_NOT_AN_OCCURRENCE, "the offering does not take place %s", when);
     }
 }

@@ -107,17 +107,19 @@ void rb_rule_buses(const rb_booking_request *req, rb_verdict *v)
         return;
     r = &req->facts->settings->bus;
     if (!req->session->venue_id) {
-        rb_verdict_add(v, "bus_not_needed", "this offering comes to the school");
+        rb_verdict_add(v, RB_REASON_BUS_NOT_NEEDED, "this offering comes to the school");
         return;
     }
     switch (rb_bus_eligible(r, req->klass->grade, req->trip.distance_km)) {
     case RB_BUS_TOO_CLOSE:
-        rb_verdict_add(v, "bus_not_eligible", "no bus for grade %d and up when the venue is %.1f "
-                       "km or less away (it is %.1f km)", r->min_grade, r->min_km,
-                       req->trip.distance_km);
+        rb_verdict_add(v, RB_REASON_BUS_NOT_ELIGIBLE,
+                       "no bus for grade %d and up when the venue is %.1f "
+                       "km or less away (it is %.1f km)",
+                       r->min_grade, r->min_km, req->trip.distance_km);
         return;
     case RB_BUS_NEEDS_REVIEW:
-        rb_verdict_add(v, "bus_needs_review", "the distance from school \"%s\" to the venue "
+        rb_verdict_add(v, RB_REASON_BUS_NEEDS_REVIEW,
+                       "the distance from school \"%s\" to the venue "
                        "cannot be computed; the bus order waits for manual review",
                        req->klass->school_id);
         return;
@@ -125,10 +127,10 @@ void rb_rule_buses(const rb_booking_request *req, rb_verdict *v)
         break;
     }
     if (req->session->starts_at_ms - req->now_ms < r->notice_days * MS_PER_DAY)
-        rb_verdict_add(v, "bus_notice_too_short", "a bus is ordered at least %d days ahead",
+        rb_verdict_add(v, RB_REASON_BUS_NOTICE_TOO_SHORT, "a bus is ordered at least %d days ahead",
                        r->notice_days);
     if (req->trip.known && req->klass->school &&
         rb_request_buses(req, chosen, MAX_BUSES) == 0)
-        rb_verdict_add(v, "no_bus", "no free buses with %d seats for this trip",
+        rb_verdict_add(v, RB_REASON_NO_BUS, "no free buses with %d seats for this trip",
                        seats_needed(req));
 }

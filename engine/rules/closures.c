@@ -246,13 +246,13 @@ void rb_rule_closures(const rb_booking_request *req, rb_verdict *v)
                           rb_local_date(req->trip.depart_ms),
                           rb_local_date(req->trip.return_ms - 1), &day, &holiday);
     if (holiday)
-        rb_verdict_add(v, "closed", "%04d-%02d-%02d is a public holiday (%s)", day / 10000,
+        rb_verdict_add(v, RB_REASON_CLOSED, "%04d-%02d-%02d is a public holiday (%s)", day / 10000,
                        day / 100 % 100, day % 100, holiday);
     else if (hit && hit->scope == RB_SCOPE_ALL)
-        rb_verdict_add(v, "closed", "everything is closed on %04d-%02d-%02d: %s", day / 10000,
-                       day / 100 % 100, day % 100, hit->summary);
+        rb_verdict_add(v, RB_REASON_CLOSED, "everything is closed on %04d-%02d-%02d: %s",
+                       day / 10000, day / 100 % 100, day % 100, hit->summary);
     else if (hit)
-        rb_verdict_add(v, "closed", "%s %s is closed on %04d-%02d-%02d: %s",
+        rb_verdict_add(v, RB_REASON_CLOSED, "%s %s is closed on %04d-%02d-%02d: %s",
                        rb_scope_name(hit->scope), hit->scope_id, day / 10000, day / 100 % 100,
                        day % 100, hit->summary);
 }

@@ -18,6 +18,6 @@ void rb_rule_class_conflicts(const rb_booking_request *req, rb_verdict *v)
         return;
     rb_local_format(h->from_ms, from);
     rb_local_format_hm(h->until_ms, until);
-    rb_verdict_add(v, "class_conflict", "class \"%s\" is away %s-%s for booking %s",
+    rb_verdict_add(v, RB_REASON_CLASS_CONFLICT, "class \"%s\" is away %s-%s for booking %s",
                    req->klass->id, from, until, h->owner);
 }

@@ -10,7 +10,7 @@ void rb_verdict_init(rb_verdict *v)
     v->nreasons = 0;
 }
 
-void rb_verdict_add(rb_verdict *v, const char *code, const char *fmt, ...)
+void rb_verdict_add(rb_verdict *v, rb_reason_code code, const char *fmt, ...)
 {
     rb_reason *r;
     va_list ap;
@@ -18,7 +18,8 @@ void rb_verdict_add(rb_verdict *v, const char *code, const char *fmt, ...)
     if (v->nreasons == RB_MAX_REASONS)
         return;
     r = &v->reasons[v->nreasons++];
-    snprintf(r->code, sizeof(r->code), "%s", code);
+    r->id = code;
+    r->code = rb_reason_name(code);
     va_start(ap, fmt);
     vsnprintf(r->message, sizeof(r->message), fmt, ap);
     va_end(ap);
@@ -29,12 +30,12 @@ bool rb_verdict_ok(const rb_verdict *v)
     return v->nreasons == 0;
 }
 
-bool rb_verdict_has(const rb_verdict *v, const char *code)
+bool rb_verdict_has(const rb_verdict *v, rb_reason_code code)
 {
     int i;
 
     for (i = 0; i < v->nreasons; i++)
-        if (strcmp(v->reasons[i].code, code) == 0)
+        if (v->reasons[i].id == code)
             return true;
     return false;
 }
@@ -42,36 +43,36 @@ bool rb_verdict_has(const rb_verdict *v, const char *code)
 static void rule_session_exists(const rb_booking_request *req, rb_verdict *v)
 {
     if (!req->session)
-        rb_verdict_add(v, "unknown_session", "there is no session \"%s\"", req->session_id);
+        rb_verdict_add(v, RB_REASON_UNKNOWN_SESSION, "there is no session \"%s\"", req->session_id);
 }
 
 static void rule_class_exists(const rb_booking_request *req, rb_verdict *v)
 {
     if (!req->klass)
-        rb_verdict_add(v, "unknown_class", "there is no class \"%s\"", req->class_id);
+        rb_verdict_add(v, RB_REASON_UNKNOWN_CLASS, "there is no class \"%s\"", req->class_id);
 }
 
 static void rule_not_started(const rb_booking_request *req, rb_verdict *v)
 {
     if (req->session && req->session->starts_at_ms <= req->now_ms)
-        rb_verdict_add(v, "session_started", "session \"%s\" has already started",
+        rb_verdict_add(v, RB_REASON_SESSION_STARTED, "session \"%s\" has already started",
                        req->session->id);
 }
 
 static void rule_pupils_in_class(const rb_booking_request *req, rb_verdict *v)
 {
     if (req->pupils < 1)
-        rb_verdict_add(v, "invalid_pupils", "at least one pupil must take part");
+        rb_verdict_add(v, RB_REASON_INVALID_PUPILS, "at least one pupil must take part");
     else if (req->klass && req->pupils > req->klass->size)
-        rb_verdict_add(v, "pupils_exceed_class", "%d pupils asked for, class \"%s\" has %d",
+        rb_verdict_add(v, RB_REASON_PUPILS_EXCEED_CLASS, "%d pupils asked for, class \"%s\" has %d",
                        req->pupils, req->klass->id, req->klass->size);
 }
 
 static void rule_class_not_booked(const rb_booking_request *req, rb_verdict *v)
 {
     if (req->class_holds_session)
-        rb_verdict_add(v, "class_already_booked", "class \"%s\" already holds session \"%s\"",
-                       req->class_id, req->session_id);
+        rb_verdict_add(v, RB_REASON_CLASS_ALREADY_BOOKED,
+                       "class \"%s\" already holds session \"%s\"", req->class_id, req->session_id);
 }
 
 static void rule_pupil_places(const rb_booking_request *req, rb_verdict *v)
@@ -83,8 +84,8 @@ static void rule_pupil_places(const rb_booking_request *req, rb_verdict *v)
         return;
     left = s->pupil_capacity - s->pupils_booked;
     if (req->pupils > left)
-        rb_verdict_add(v, "no_pupil_places", "%d pupil places asked for, %d left", req->pupils,
-                       left > 0 ? left : 0);
+        rb_verdict_add(v, RB_REASON_NO_PUPIL_PLACES, "%d pupil places asked for, %d left",
+                       req->pupils, left > 0 ? left : 0);
 }
 
 static void rule_class_places(const rb_booking_request *req, rb_verdict *v)
@@ -92,7 +93,8 @@ static void rule_class_places(const rb_booking_request *req, rb_verdict *v)
     const rb_session *s = req->session;
 
     if (s && s->classes_booked >= s->class_capacity)
-        rb_verdict_add(v, "no_class_places", "all %d class places are taken", s->class_capacity);
+        rb_verdict_add(v, RB_REASON_NO_CLASS_PLACES, "all %d class places are taken",
+                       s->class_capacity);
 }
 
 const rb_rule rb_booking_rules[] = {
@@ -119,12 +121,24 @@ const size_t rb_booking_rules_count = sizeof(rb_booking_rules) / sizeof(rb_booki
 void rb_settings_defaults(rb_settings *s)
 {
     memset(s, 0, sizeof(*s));
-    s->bus.notice_days = 12;
-    s->bus.min_km = 6.0;
-    s->bus.min_grade = 6;
-    s->bus.adults = 2;
-    s->max_alternatives = 3;
+#define RB_SETTING_DEFAULT(key, dflt, assign) rb_settings_set(s, #key, dflt);
+    RB_SETTINGS(RB_SETTING_DEFAULT)
+#undef RB_SETTING_DEFAULT
     memcpy(s->modes, rb_mode_defaults, sizeof(s->modes));
+}
+
+int rb_settings_set(rb_settings *s, const char *key, double v)
+{
+#define RB_SETTING_SET(key, dflt, assign) \
+    if (strcmp(name, #key) == 0) {        \
+        assign;                           \
+        return 0;                         \
+    }
+    const char *name = key;
+
+    RB_SETTINGS(RB_SETTING_SET)
+#undef RB_SETTING_SET
+    return -1;
 }
 
 void rb_request_plan(rb_booking_request *req)
@@ -157,15 +171,15 @@ bool rb_verdict_only_capacity(const rb_verdict *v)
     int i;
 
     for (i = 0; i < v->nreasons; i++)
-        if (strcmp(v->reasons[i].code, "no_pupil_places") != 0 &&
-            strcmp(v->reasons[i].code, "no_class_places") != 0)
+        if (v->reasons[i].id != RB_REASON_NO_PUPIL_PLACES &&
+            v->reasons[i].id != RB_REASON_NO_CLASS_PLACES)
             return false;
     return v->nreasons > 0;
 }
 
 bool rb_verdict_needs_review(const rb_verdict *v)
 {
-    return v->nreasons == 1 && strcmp(v->reasons[0].code, "bus_needs_review") == 0;
+    return v->nreasons == 1 && v->reasons[0].id == RB_REASON_BUS_NEEDS_REVIEW;
 }
 
 void rb_session_hold_window(const rb_session *s, int64_t *from, int64_t *until)
@@ -190,12 +204,12 @@ void rb_decide_cancel(const rb_booking_state *b, rb_verdict *v)
 {
     rb_verdict_init(v);
     if (!b->exists) {
-        rb_verdict_add(v, "unknown_booking", "there is no such booking");
+        rb_verdict_add(v, RB_REASON_UNKNOWN_BOOKING, "there is no such booking");
         return;
     }
     if (b->cancelled)
-        rb_verdict_add(v, "already_cancelled", "the booking is already cancelled");
+        rb_verdict_add(v, RB_REASON_ALREADY_CANCELLED, "the booking is already cancelled");
     if (b->session && b->session->starts_at_ms <= b->now_ms)
-        rb_verdict_add(v, "session_started", "session \"%s\" has already started",
+        rb_verdict_add(v, RB_REASON_SESSION_STARTED, "session \"%s\" has already started",
                        b->session->id);
 }

@@ -14,12 +14,13 @@ void rb_rule_eligibility(const rb_booking_request *req, rb_verdict *v)
     if (!s || !c)
         return;
     if (s->target_group && c->target_group && strcmp(s->target_group, c->target_group) != 0)
-        rb_verdict_add(v, "target_group_not_eligible",
+        rb_verdict_add(v, RB_REASON_TARGET_GROUP_NOT_ELIGIBLE,
                        "this offering is for %s, class \"%s\" is in %s", s->target_group, c->id,
                        c->target_group);
     else if (c->grade < s->grade_min || c->grade > s->grade_max)
-        rb_verdict_add(v, "grade_not_eligible", "grade %d is outside this offering's grades %d-%d",
-                       c->grade, s->grade_min, s->grade_max);
+        rb_verdict_add(v, RB_REASON_GRADE_NOT_ELIGIBLE,
+                       "grade %d is outside this offering's grades %d-%d", c->grade, s->grade_min,
+                       s->grade_max);
 }
 
 void rb_rule_booking_window(const rb_booking_request *req, rb_verdict *v)
@@ -31,13 +32,13 @@ void rb_rule_booking_window(const rb_booking_request *req, rb_verdict *v)
         return; /* session_started says it */
     if (s->sales_open_ms && req->now_ms < s->sales_open_ms) {
         rb_local_format(s->sales_open_ms, when);
-        rb_verdict_add(v, "sales_not_open", "booking opens %s", when);
+        rb_verdict_add(v, RB_REASON_SALES_NOT_OPEN, "booking opens %s", when);
     }
     if (s->sales_close_ms && req->now_ms >= s->sales_close_ms) {
         rb_local_format(s->sales_close_ms, when);
-        rb_verdict_add(v, "sales_closed", "booking closed %s", when);
+        rb_verdict_add(v, RB_REASON_SALES_CLOSED, "booking closed %s", when);
     }
     if (s->notice_days > 0 && s->starts_at_ms - req->now_ms < s->notice_days * MS_PER_DAY)
-        rb_verdict_add(v, "notice_too_short", "this offering is booked at least %d days ahead",
-                       s->notice_days);
+        rb_verdict_add(v, RB_REASON_NOTICE_TOO_SHORT,
+                       "this offering is booked at least %d days ahead", s->notice_days);
 }

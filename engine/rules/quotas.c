@@ -78,8 +78,10 @@ void rb_rule_quotas(const rb_booking_request *req, rb_verdict *v)
             continue;
         u = rb_quota_use_find(f->quota_uses, f->nquota_uses, q->id, start);
         if ((u ? u->used : 0) + 1 > q->max)
-            rb_verdict_add(v, "quota_reached", "%s \"%s\" has used its %d %s this %s (quota "
-                           "\"%s\")", q->per_class ? "class" : "school", q->scope_id, q->max,
+            rb_verdict_add(v, RB_REASON_QUOTA_REACHED,
+                           "%s \"%s\" has used its %d %s this %s (quota "
+                           "\"%s\")",
+                           q->per_class ? "class" : "school", q->scope_id, q->max,
                            q->bus_trips ? "bus trips" : "bookings", rb_period_name(q->period),
                            q->id);
     }

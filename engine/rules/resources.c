@@ -33,7 +33,7 @@ void rb_rule_resources(const rb_booking_request *req, rb_verdict *v)
             continue;
         rb_local_format(h->from_ms, when);
         rb_local_format_hm(h->until_ms, end);
-        rb_verdict_add(v, "resource_busy", "%s \"%s\" is taken %s-%s by session \"%s\"",
+        rb_verdict_add(v, RB_REASON_RESOURCE_BUSY, "%s \"%s\" is taken %s-%s by session \"%s\"",
                        s->resources[i].kind, s->resources[i].name, when, end, h->owner);
     }
 }
@@ -59,9 +59,10 @@ static void check_leg(const rb_booking_request *req, const rb_resource *guide,
         return;
     rb_local_format_hm(leave_ms, t0);
     rb_local_format_hm(arrive_ms, t1);
-    rb_verdict_add(v, "guide_cannot_reach", "guide \"%s\" is free at %s and needs %d min to "
-                   "reach the next place by %s (session \"%s\")", guide->name, t0, need, t1,
-                   from->owner);
+    rb_verdict_add(v, RB_REASON_GUIDE_CANNOT_REACH,
+                   "guide \"%s\" is free at %s and needs %d min to "
+                   "reach the next place by %s (session \"%s\")",
+                   guide->name, t0, need, t1, from->owner);
 }
 
 void rb_rule_outreach(const rb_booking_request *req, rb_verdict *v)

@@ -95,9 +95,10 @@ void rb_rule_school_day(const rb_booking_request *req, rb_verdict *v)
     if (!req->session || !c)
         return;
     if (!t->known) {
-        rb_verdict_add(v, "travel_unknown", "no travel time from school \"%s\" to the venue by "
-                       "%s, and no coordinates to estimate one", c->school_id,
-                       rb_mode_name(t->mode));
+        rb_verdict_add(v, RB_REASON_TRAVEL_UNKNOWN,
+                       "no travel time from school \"%s\" to the venue by "
+                       "%s, and no coordinates to estimate one",
+                       c->school_id, rb_mode_name(t->mode));
         return;
     }
     if (c->latest_return_min <= c->earliest_departure_min)
@@ -108,16 +109,18 @@ void rb_rule_school_day(const rb_booking_request *req, rb_verdict *v)
         back = 24 * 60;
     if (leave < c->earliest_departure_min) {
         rb_local_format_hm(t->depart_ms, at);
-        rb_verdict_add(v, "outside_school_day", "the class would leave at %s (%d min by %s), "
-                       "before the earliest departure %02d:%02d", at, t->minutes,
-                       rb_mode_name(t->mode), c->earliest_departure_min / 60,
+        rb_verdict_add(v, RB_REASON_OUTSIDE_SCHOOL_DAY,
+                       "the class would leave at %s (%d min by %s), "
+                       "before the earliest departure %02d:%02d",
+                       at, t->minutes, rb_mode_name(t->mode), c->earliest_departure_min / 60,
                        c->earliest_departure_min % 60);
     }
     if (back > c->latest_return_min) {
         rb_local_format_hm(t->return_ms, at);
-        rb_verdict_add(v, "outside_school_day", "the class would be back at %s (%d min by %s), "
-                       "after the latest return %02d:%02d", at, t->minutes,
-                       rb_mode_name(t->mode), c->latest_return_min / 60,
+        rb_verdict_add(v, RB_REASON_OUTSIDE_SCHOOL_DAY,
+                       "the class would be back at %s (%d min by %s), "
+                       "after the latest return %02d:%02d",
+                       at, t->minutes, rb_mode_name(t->mode), c->latest_return_min / 60,
                        c->latest_return_min % 60);
     }
 }

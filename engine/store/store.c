@@ -108,7 +108,7 @@ static int attempt(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *err)
     if ((rc = rb__store_settings(st, b->now_ms, err)) < 0)
         return rc;
     b->settings = &st->settings;
-    if ((rc = rb__pg_command(st->conn, "BEGIN", 0, NULL, "begin", err)) < 0)
+    if ((rc = rb__pg_begin(st->conn, err)) < 0)
         return rc;
     if ((rc = rb__store_fetch(st, b, err)) < 0 || (rc = rb__store_fetch_facts(st, b, err)) < 0)
         return rc;
@@ -157,7 +157,7 @@ static int run_batch(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *er
             stats->retries += s.retries;
             return 0;
         }
-        PQclear(PQexec(st->conn, "ROLLBACK"));
+        rb__pg_rollback(st->conn);
         if (PQstatus(st->conn) != CONNECTION_OK || rc != RB_ERETRY)
             break;
         rb_log_debug("batch retried size=%zu attempt=%d cause=\"%s\"", b->n, tries + 1,
@@ -189,7 +189,7 @@ static int split_or_give_up(rb_store *st, batch *b, const rb_message *msgs,
     if (b->items[0].decode_rc == 0) {
         b->items[0].cmd.kind = RB_CMD_INVALID;
         rb_verdict_init(&b->items[0].cmd.problems);
-        rb_verdict_add(&b->items[0].cmd.problems, "internal_error", "%s", err->message);
+        rb_verdict_add(&b->items[0].cmd.problems, RB_REASON_INTERNAL_ERROR, "%s", err->message);
     }
     return run_batch(st, b, stats, err);
 }

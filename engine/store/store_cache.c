@@ -189,16 +189,8 @@ int rb__store_settings(rb_store *st, int64_t now_ms, rb_error *err)
                 st->has_travel_times = v > 0;
             else
                 st->has_quotas = v > 0;
-        } else if (strcmp(key, "bus_notice_days") == 0) {
-            s.bus.notice_days = (int)v;
-        } else if (strcmp(key, "bus_min_km") == 0) {
-            s.bus.min_km = v;
-        } else if (strcmp(key, "bus_min_grade") == 0) {
-            s.bus.min_grade = (int)v;
-        } else if (strcmp(key, "bus_adults") == 0) {
-            s.bus.adults = (int)v;
-        } else if (strcmp(key, "max_alternatives") == 0) {
-            s.max_alternatives = (int)v;
+        } else {
+            rb_settings_set(&s, key, v); /* the table's CHECK admits only known keys */
         }
     }
     PQclear(res);

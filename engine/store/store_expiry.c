@@ -6,6 +6,12 @@
 #include "pg/pg_internal.h"
 #include "store/store_internal.h"
 
+typedef struct expiry {
+    rb_store *st;
+    int64_t now_ms;
+    int expired;
+} expiry;
+
 static const char SQL_EXPIRING[] =
     "SELECT id::text, command_id::text, session_id, class_id, pupils, kind FROM waitlist"
     " WHERE status = 'waiting' AND expires_at <= now() ORDER BY waitlist.id LIMIT 500"
@@ -25,11 +31,15 @@ static int expiry_decision(rb_store *st, PGresult *res, int r, int64_t now, rb__
 
     rb_verdict_init(&v);
     if (strcmp(PQgetvalue(res, r, 5), "review") == 0)
-        rb_verdict_add(&v, "waitlist_expired", "the bus order was not reviewed before session "
-                       "\"%s\" closed for booking", PQgetvalue(res, r, 2));
+        rb_verdict_add(&v, RB_REASON_WAITLIST_EXPIRED,
+                       "the bus order was not reviewed before session "
+                       "\"%s\" closed for booking",
+                       PQgetvalue(res, r, 2));
     else
-        rb_verdict_add(&v, "waitlist_expired", "no place came free before session \"%s\" "
-                       "closed for booking", PQgetvalue(res, r, 2));
+        rb_verdict_add(&v, RB_REASON_WAITLIST_EXPIRED,
+                       "no place came free before session \"%s\" "
+                       "closed for booking",
+                       PQgetvalue(res, r, 2));
     d.command_id = PQgetvalue(res, r, 1);
     d.status = RB_STATUS_REJECTED;
     d.reasons = &v;
@@ -65,12 +75,15 @@ static int send_expiry(rb_store *st, void *arg, rb_error *err)
     return rb__store_notify_relay(st, err);
 }
 
-static int expire(rb_store *st, int64_t now, int *expired, rb_error *err)
+static int expire(PGconn *conn, void *arg, rb_error *err)
 {
+    expiry *e = arg;
+    rb_store *st = e->st;
     rb__outbox o;
     PGresult *due;
     int r, rc = 0;
 
+    (void)conn; /* st->conn: the store's statements are prepared there */
     if (!(due = rb__store_run(st, SQL_EXPIRING, NULL, 0, PGRES_TUPLES_OK, "read expiring waits",
                               err)))
         return err->code;
@@ -78,10 +91,10 @@ static int expire(rb_store *st, int64_t now, int *expired, rb_error *err)
     rb__store_begin(st, rb__sql_update_commands, 6);
     rb_pgarray_begin_for(&st->col[6], 1, SQL_EXPIRE); /* its ids */
     for (r = 0; r < PQntuples(due) && rc == 0; r++)
-        rc = expiry_decision(st, due, r, now, &o);
+        rc = expiry_decision(st, due, r, e->now_ms, &o);
     if (rc == 0 && o.n)
         rc = rb__store_pipelined(st, send_expiry, &o, false, err);
-    *expired = rc == 0 ? (int)o.n : 0;
+    e->expired = rc == 0 ? (int)o.n : 0;
     rb__outbox_fini(&o);
     PQclear(due);
     return rc;
@@ -89,15 +102,9 @@ static int expire(rb_store *st, int64_t now, int *expired, rb_error *err)
 
 int rb_store_expire_waitlist(rb_store *st, int *expired, rb_error *err)
 {
-    int rc;
+    expiry e = {st, rb__store_now_ms(), 0};
+    int rc = rb__pg_transaction(st->conn, expire, &e, err);
 
-    *expired = 0;
-    if ((rc = rb__pg_command(st->conn, "BEGIN", 0, NULL, "begin", err)) < 0)
-        return rc;
-    rc = expire(st, rb__store_now_ms(), expired, err);
-    if (rc < 0) {
-        PQclear(PQexec(st->conn, "ROLLBACK"));
-        return rc;
-    }
-    return rb__pg_command(st->conn, "COMMIT", 0, NULL, "commit", err);
+    *expired = rc == 0 ? e.expired : 0;
+    return rc;
 }

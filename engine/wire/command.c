@@ -64,9 +64,9 @@ bool rb_text_valid(const char *s)
 static void check_id(rb_verdict *v, const char *field, const char *id)
 {
     if (!id || !*id)
-        rb_verdict_add(v, "missing_field", "%s is required", field);
+        rb_verdict_add(v, RB_REASON_MISSING_FIELD, "%s is required", field);
     else if (strlen(id) > MAX_ID_LEN || !rb_text_valid(id))
-        rb_verdict_add(v, "invalid_field", "%s is not a valid identifier", field);
+        rb_verdict_add(v, RB_REASON_INVALID_FIELD, "%s is not a valid identifier", field);
 }
 
 /* UUIDs compare as text downstream: use the canonical lowercase form. */
@@ -79,9 +79,9 @@ static void lowercase(char *s)
 static void check_uuid(rb_verdict *v, const char *field, const char *id)
 {
     if (!id || !*id)
-        rb_verdict_add(v, "missing_field", "%s is required", field);
+        rb_verdict_add(v, RB_REASON_MISSING_FIELD, "%s is required", field);
     else if (!rb_uuid_valid(id))
-        rb_verdict_add(v, "invalid_field", "%s is not a UUID", field);
+        rb_verdict_add(v, RB_REASON_INVALID_FIELD, "%s is not a UUID", field);
 }
 
 static void take_book(rb_command *cmd, const Rumbook__V1__BookRequest *b)
@@ -101,20 +101,21 @@ static void take_book(rb_command *cmd, const Rumbook__V1__BookRequest *b)
     case RUMBOOK__V1__TRAVEL_MODE__TRAVEL_MODE_UNSPECIFIED:
         break;
     default:
-        rb_verdict_add(&cmd->problems, "invalid_field", "book.travel_mode %d is unknown",
+        rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD, "book.travel_mode %d is unknown",
                        (int)b->travel_mode);
     }
     check_id(&cmd->problems, "book.session_id", b->session_id);
     check_id(&cmd->problems, "book.class_id", b->class_id);
     if (!b->has_pupils)
-        rb_verdict_add(&cmd->problems, "missing_field", "book.pupils is required");
+        rb_verdict_add(&cmd->problems, RB_REASON_MISSING_FIELD, "book.pupils is required");
     else if (b->pupils < 1 || b->pupils > MAX_PUPILS)
-        rb_verdict_add(&cmd->problems, "invalid_field", "book.pupils must be 1-%d, not %u",
+        rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD, "book.pupils must be 1-%d, not %u",
                        MAX_PUPILS, b->pupils);
     if (!rb_text_valid(cmd->note))
-        rb_verdict_add(&cmd->problems, "invalid_field", "book.note is not valid UTF-8 text");
+        rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD,
+                       "book.note is not valid UTF-8 text");
     else if (strlen(cmd->note) > MAX_NOTE_LEN)
-        rb_verdict_add(&cmd->problems, "invalid_field", "book.note is longer than %d bytes",
+        rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD, "book.note is longer than %d bytes",
                        MAX_NOTE_LEN);
 }
 
@@ -139,7 +140,7 @@ static void take_action(rb_command *cmd, const Rumbook__V1__BookingCommand *m)
         check_id(&cmd->problems, "reschedule.session_id", cmd->session_id);
         break;
     default:
-        rb_verdict_add(&cmd->problems, "missing_action",
+        rb_verdict_add(&cmd->problems, RB_REASON_MISSING_ACTION,
                        "the command has none of book, cancel, reschedule");
     }
 }
@@ -150,9 +151,11 @@ static void take_actor(rb_command *cmd, const Rumbook__V1__Actor *a)
     cmd->actor_name = a ? or_empty(a->name) : "";
     if (!rb_text_valid(cmd->actor_email) || !rb_text_valid(cmd->actor_name) ||
         (a && !rb_text_valid(or_empty(a->school_id))))
-        rb_verdict_add(&cmd->problems, "invalid_field", "actor holds text that is not UTF-8");
+        rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD,
+                       "actor holds text that is not UTF-8");
     else if (*cmd->actor_email && !strchr(cmd->actor_email, '@'))
-        rb_verdict_add(&cmd->problems, "invalid_field", "actor.email is not an e-mail address");
+        rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD,
+                       "actor.email is not an e-mail address");
 }
 
 int rb_command_decode(rb_command *cmd, const void *payload, size_t len, rb_error *err)

@@ -121,8 +121,8 @@ static void test_capacity_runs_out_within_a_batch(void)
     CHECK(items[0].status == RB_STATUS_CONFIRMED);
     CHECK(items[1].status == RB_STATUS_CONFIRMED);
     CHECK(items[2].status == RB_STATUS_REJECTED);
-    CHECK(rb_verdict_has(&items[2].verdict, "class_already_booked"));
-    CHECK(rb_verdict_has(&items[2].verdict, "no_class_places"));
+    CHECK(rb_verdict_has(&items[2].verdict, RB_REASON_CLASS_ALREADY_BOOKED));
+    CHECK(rb_verdict_has(&items[2].verdict, RB_REASON_NO_CLASS_PLACES));
     CHECK(b.sessions[0].s.pupils_booked == 50 && b.sessions[0].dirty);
     CHECK(b.nbookings == 2);
     finish(&b);
@@ -191,7 +191,7 @@ static void test_reschedule_moves_places(void)
     command(2, "reschedule", booking, "s9", 0);
     decide_one(&b, 2);
     CHECK(items[2].status == RB_STATUS_REJECTED);
-    CHECK(rb_verdict_has(&items[2].verdict, "unknown_session"));
+    CHECK(rb_verdict_has(&items[2].verdict, RB_REASON_UNKNOWN_SESSION));
     CHECK(items[2].booking->session == &b.sessions[1]); /* the old booking stays */
     b.n = 3;
     finish(&b);
@@ -291,8 +291,8 @@ static void test_rejection_with_reasons_and_alternatives(void)
     command(0, "book", "s1", "c1", 25);
     rb__batch_decide(&b);
     CHECK(items[0].status == RB_STATUS_REJECTED);
-    CHECK(rb_verdict_has(&items[0].verdict, "closed"));
-    CHECK(rb_verdict_has(&items[0].verdict, "no_pupil_places"));
+    CHECK(rb_verdict_has(&items[0].verdict, RB_REASON_CLOSED));
+    CHECK(rb_verdict_has(&items[0].verdict, RB_REASON_NO_PUPIL_PLACES));
     CHECK(rb__batch_wants_alternatives(&items[0]));
     rb__batch_shortlist(&b);
     CHECK(items[0].nshortlist == 1 && strcmp(items[0].shortlist[0]->s.id, "s2") == 0);

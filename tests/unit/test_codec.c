@@ -181,7 +181,7 @@ static void test_decision_fields(void)
     rb_buf b;
 
     rb_verdict_init(&v);
-    rb_verdict_add(&v, "no_class_places", "all %d class places are taken", 2);
+    rb_verdict_add(&v, RB_REASON_NO_CLASS_PLACES, "all %d class places are taken", 2);
     CHECK(rb_decision_encode(&d, &bytes, &len) == 0);
     rb_buf_init(&b);
     CHECK(rb_decision_to_json(bytes, len, &b) == 0);

@@ -84,7 +84,7 @@ static void test_travel_mode_and_waiting(void)
     rb_command_fini(&cmd);
     b.travel_mode = (Rumbook__V1__TravelMode)42; /* from a newer portal */
     CHECK(decode_msg(&m, &cmd) == 0 && cmd.kind == RB_CMD_INVALID);
-    CHECK(rb_verdict_has(&cmd.problems, "invalid_field"));
+    CHECK(rb_verdict_has(&cmd.problems, RB_REASON_INVALID_FIELD));
     rb_command_fini(&cmd);
 }
 
@@ -96,8 +96,8 @@ static void test_invalid_book_keeps_its_id(void)
     CHECK(cmd.kind == RB_CMD_INVALID);
     CHECK_STR(cmd.command_id, ID);
     CHECK(cmd.problems.nreasons == 3);
-    CHECK(rb_verdict_has(&cmd.problems, "missing_field"));
-    CHECK(rb_verdict_has(&cmd.problems, "invalid_field"));
+    CHECK(rb_verdict_has(&cmd.problems, RB_REASON_MISSING_FIELD));
+    CHECK(rb_verdict_has(&cmd.problems, RB_REASON_INVALID_FIELD));
     rb_command_fini(&cmd);
 }
 
@@ -128,7 +128,7 @@ static void test_no_action(void)
     m.command_id = ID;
     CHECK(decode_msg(&m, &cmd) == 0);
     CHECK(cmd.kind == RB_CMD_INVALID);
-    CHECK(rb_verdict_has(&cmd.problems, "missing_action"));
+    CHECK(rb_verdict_has(&cmd.problems, RB_REASON_MISSING_ACTION));
     rb_command_fini(&cmd);
 }
 

@@ -80,7 +80,7 @@ static void test_travel_estimate_and_table(void)
     r.table_minutes = 70; /* the imported table wins, and now the class leaves too early */
     decide(&r, &v);
     CHECK(!r.trip.estimated && r.trip.minutes == 70);
-    CHECK(rb_verdict_has(&v, "outside_school_day"));
+    CHECK(rb_verdict_has(&v, RB_REASON_OUTSIDE_SCHOOL_DAY));
     CHECK(strstr(v.reasons[0].message, "07:50") != NULL);
 }
 
@@ -95,7 +95,7 @@ static void test_school_day_by_wall_clock_across_dst(void)
     session.ends_at_ms = local(2027, 3, 23, 14, 0);
     r = request(25, RB_MODE_WALK);
     decide(&r, &v);
-    CHECK(rb_verdict_has(&v, "outside_school_day")); /* back after 14:00 */
+    CHECK(rb_verdict_has(&v, RB_REASON_OUTSIDE_SCHOOL_DAY)); /* back after 14:00 */
     session.starts_at_ms = local(2027, 3, 30, 11, 0);
     session.ends_at_ms = local(2027, 3, 30, 13, 0);
     r = request(25, RB_MODE_BIKE);
@@ -103,7 +103,7 @@ static void test_school_day_by_wall_clock_across_dst(void)
     CHECK(rb_verdict_ok(&v));
     school.place.has_geo = false;
     decide(&r, &v);
-    CHECK(rb_verdict_has(&v, "travel_unknown"));
+    CHECK(rb_verdict_has(&v, RB_REASON_TRAVEL_UNKNOWN));
     school.place.has_geo = true;
 }
 
@@ -125,7 +125,7 @@ static void test_class_conflicts_include_travel(void)
     other.from_ms = local(2027, 3, 30, 11, 30);
     rb_holds_add(&class_holds, &other);
     decide(&r, &v);
-    CHECK(rb_verdict_has(&v, "class_conflict"));
+    CHECK(rb_verdict_has(&v, RB_REASON_CLASS_CONFLICT));
     r.moving = "b-close"; /* moving that very booking: no conflict with itself */
     decide(&r, &v);
     CHECK(rb_verdict_ok(&v));
@@ -148,7 +148,7 @@ static void test_resources_with_buffers(void)
     rb_holds_add(&resource_holds, &held);
     r = request(25, RB_MODE_PUBLIC_TRANSPORT);
     decide(&r, &v);
-    CHECK(rb_verdict_has(&v, "resource_busy") && v.nreasons == 1);
+    CHECK(rb_verdict_has(&v, RB_REASON_RESOURCE_BUSY) && v.nreasons == 1);
     session.cleanup_min = 15;
     decide(&r, &v);
     CHECK(rb_verdict_ok(&v));
@@ -189,7 +189,7 @@ static void test_outreach_guide_day(void)
     session.ends_at_ms = local(2027, 3, 30, 11, 30);
     r = request(25, RB_MODE_PUBLIC_TRANSPORT);
     decide(&r, &v);
-    CHECK(rb_verdict_has(&v, "guide_cannot_reach") && v.nreasons == 1);
+    CHECK(rb_verdict_has(&v, RB_REASON_GUIDE_CANNOT_REACH) && v.nreasons == 1);
     CHECK(strstr(v.reasons[0].message, "Anna") != NULL);
     /* 09:20-11:00 leaves 60 min for the 46-minute drive. */
     session.starts_at_ms = local(2027, 3, 30, 9, 20);
@@ -202,7 +202,7 @@ static void test_outreach_guide_day(void)
     session.starts_at_ms = local(2027, 3, 30, 9, 5);
     session.ends_at_ms = local(2027, 3, 30, 10, 45);
     decide(&r, &v);
-    CHECK(rb_verdict_has(&v, "guide_cannot_reach"));
+    CHECK(rb_verdict_has(&v, RB_REASON_GUIDE_CANNOT_REACH));
 }
 
 static rb_bus fleet[3] = {
@@ -239,7 +239,7 @@ static void test_sixty_pupils_take_two_buses(void)
     rb_holds_add(&bus_holds, &held);
     r = request(60, RB_MODE_BUS);
     decide(&r, &v);
-    CHECK(rb_verdict_has(&v, "no_bus"));
+    CHECK(rb_verdict_has(&v, RB_REASON_NO_BUS));
     r.moving = "b-other";
     decide(&r, &v);
     CHECK(rb_verdict_ok(&v));
@@ -257,14 +257,14 @@ static void test_bus_eligibility_and_notice(void)
     session.venue = (rb_place){true, 56.1200, 10.1900}; /* 5.6 km: grade 6 walks or bikes */
     r = request(25, RB_MODE_BUS);
     decide(&r, &v);
-    CHECK(rb_verdict_has(&v, "bus_not_eligible"));
+    CHECK(rb_verdict_has(&v, RB_REASON_BUS_NOT_ELIGIBLE));
     klass.grade = 5;
     decide(&r, &v);
     CHECK(rb_verdict_ok(&v));
     now = session.starts_at_ms - 10 * DAY;
     r = request(25, RB_MODE_BUS);
     decide(&r, &v);
-    CHECK(rb_verdict_has(&v, "bus_notice_too_short"));
+    CHECK(rb_verdict_has(&v, RB_REASON_BUS_NOTICE_TOO_SHORT));
     now = local(2027, 3, 1, 12, 0);
     session.venue.has_geo = false;
     r = request(25, RB_MODE_BUS);
@@ -291,7 +291,7 @@ static void test_quota_reached(void)
     CHECK(rb_verdict_ok(&v)); /* the offering is not in the category */
     session.category = "natur";
     decide(&r, &v);
-    CHECK(rb_verdict_has(&v, "quota_reached"));
+    CHECK(rb_verdict_has(&v, RB_REASON_QUOTA_REACHED));
     use.used = 3;
     decide(&r, &v);
     CHECK(rb_verdict_ok(&v));
@@ -321,11 +321,11 @@ static void test_every_reason_is_listed(void)
     klass.grade = 11;
     r = request(25, RB_MODE_PUBLIC_TRANSPORT);
     decide(&r, &v);
-    CHECK(rb_verdict_has(&v, "grade_not_eligible"));
-    CHECK(rb_verdict_has(&v, "sales_closed"));
-    CHECK(rb_verdict_has(&v, "not_an_occurrence"));
-    CHECK(rb_verdict_has(&v, "closed"));
-    CHECK(rb_verdict_has(&v, "no_pupil_places"));
+    CHECK(rb_verdict_has(&v, RB_REASON_GRADE_NOT_ELIGIBLE));
+    CHECK(rb_verdict_has(&v, RB_REASON_SALES_CLOSED));
+    CHECK(rb_verdict_has(&v, RB_REASON_NOT_AN_OCCURRENCE));
+    CHECK(rb_verdict_has(&v, RB_REASON_CLOSED));
+    CHECK(rb_verdict_has(&v, RB_REASON_NO_PUPIL_PLACES));
     CHECK(v.nreasons == 5);
     CHECK(!rb_verdict_only_capacity(&v));
     /* A public holiday closes everyone, with its name. */
@@ -334,7 +334,7 @@ static void test_every_reason_is_listed(void)
     session.ends_at_ms = local(2027, 3, 25, 11, 0);
     r = request(25, RB_MODE_PUBLIC_TRANSPORT);
     decide(&r, &v);
-    CHECK(rb_verdict_has(&v, "closed") && strstr(v.reasons[0].message, "Skærtorsdag"));
+    CHECK(rb_verdict_has(&v, RB_REASON_CLOSED) && strstr(v.reasons[0].message, "Skærtorsdag"));
     /* Only places missing: the request may wait. */
     reset();
     session.pupils_booked = 40;
@@ -353,13 +353,14 @@ static void test_eligibility_and_window(void)
     klass.target_group = "dagtilbud";
     r = request(25, RB_MODE_PUBLIC_TRANSPORT);
     decide(&r, &v);
-    CHECK(rb_verdict_has(&v, "target_group_not_eligible"));
+    CHECK(rb_verdict_has(&v, RB_REASON_TARGET_GROUP_NOT_ELIGIBLE));
     reset();
     session.sales_open_ms = now + DAY;
     session.notice_days = 40;
     r = request(25, RB_MODE_PUBLIC_TRANSPORT);
     decide(&r, &v);
-    CHECK(rb_verdict_has(&v, "sales_not_open") && rb_verdict_has(&v, "notice_too_short"));
+    CHECK(rb_verdict_has(&v, RB_REASON_SALES_NOT_OPEN) &&
+          rb_verdict_has(&v, RB_REASON_NOTICE_TOO_SHORT));
 }
 
 int main(void)

@@ -17,13 +17,15 @@
 #include "rumbook/closures.h"
 #include "rumbook/holds.h"
 #include "rumbook/quotas.h"
+#include "rumbook/reasons.h"
 #include "rumbook/travel.h"
 
 #define RB_MAX_REASONS 16
 #define RB_MAX_ALTERNATIVES 8
 
 typedef struct rb_reason {
-    char code[40];
+    rb_reason_code id;
+    const char *code; /* rb_reason_name(id): static */
     char message[216];
 } rb_reason;
 
@@ -86,8 +88,18 @@ typedef struct rb_class {
     int latest_return_min;      /* after local midnight */
 } rb_class;
 
-/* Settings that shape the rules (the settings table; defaults in
- * rb_settings_defaults). */
+/* The keys of the settings table, X(key, default, how rb_settings_set
+ * stores v in s): one list for the defaults, the store's reading of the
+ * table, and tests/unit/test_contracts.c, which fails when
+ * docs/scheduling.md's table of settings says otherwise. */
+#define RB_SETTINGS(X)                                       \
+    X(bus_notice_days, 12, s->bus.notice_days = (int)v)      \
+    X(bus_min_km, 6, s->bus.min_km = v)                      \
+    X(bus_min_grade, 6, s->bus.min_grade = (int)v)           \
+    X(bus_adults, 2, s->bus.adults = (int)v)                 \
+    X(max_alternatives, 3, s->max_alternatives = (int)v)
+
+/* Settings that shape the rules. */
 typedef struct rb_settings {
     rb_bus_rules bus;
     int max_alternatives;
@@ -95,6 +107,8 @@ typedef struct rb_settings {
 } rb_settings;
 
 void rb_settings_defaults(rb_settings *s);
+/* Sets key to v; -1 when key is not a setting. */
+int rb_settings_set(rb_settings *s, const char *key, double v);
 
 /* What a batch knows beyond the session and the class. */
 typedef struct rb_facts {
@@ -143,10 +157,10 @@ extern const rb_rule rb_booking_rules[];
 extern const size_t rb_booking_rules_count;
 
 void rb_verdict_init(rb_verdict *v);
-void rb_verdict_add(rb_verdict *v, const char *code, const char *fmt, ...)
+void rb_verdict_add(rb_verdict *v, rb_reason_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 bool rb_verdict_ok(const rb_verdict *v);
-bool rb_verdict_has(const rb_verdict *v, const char *code);
+bool rb_verdict_has(const rb_verdict *v, rb_reason_code code);
 
 /* Plans the trip (req->trip, for the caller to use too) and runs every
  * rule; v lists each reason that applied (empty: confirm). */

@@ -1,0 +1,144 @@
+/* The contracts the docs state, checked against the code's one list of
+ * each: every reason code in RB_REASONS appears in docs/integration.md's
+ * table of codes and nothing else does; every setting in RB_SETTINGS
+ * appears in docs/scheduling.md's table with its default, and nothing
+ * else does. Usage: test_contracts DOCS_DIR */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "rumbook/decision.h"
+#include "rumbook/reasons.h"
+
+#define MAX_ROWS 128
+
+typedef struct doc_row {
+    char name[64];
+    char value[32];  /* the second column, trimmed */
+    int line;
+    bool matched;
+} doc_row;
+
+/* The backquoted names in the first column of the table whose header line
+ * starts with header, one row each (a cell may name several). */
+static int read_table(const char *path, const char *header, doc_row *rows, int max)
+{
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    int n = 0, lineno = 0, in_table = 0;
+
+    if (!f) {
+        fprintf(stderr, "could not open \"%s\"\n", path);
+        return -1;
+    }
+    while (fgets(line, sizeof(line), f) && n < max) {
+        char *cell_end, *p, *value;
+        lineno++;
+        if (!in_table) {
+            in_table = strncmp(line, header, strlen(header)) == 0;
+            continue;
+        }
+        if (line[0] != '|')
+            break;
+        if (strncmp(line, "|---", 4) == 0)
+            continue;
+        if (!(cell_end = strchr(line + 1, '|')))
+            continue;
+        value = cell_end + 1;
+        value += strspn(value, " `");
+        for (p = line + 1; p < cell_end && n < max; p++) {
+            char *close;
+            if (*p != '`' || !(close = memchr(p + 1, '`', (size_t)(cell_end - p - 1))))
+                continue;
+            snprintf(rows[n].name, sizeof(rows[n].name), "%.*s", (int)(close - p - 1), p + 1);
+            snprintf(rows[n].value, sizeof(rows[n].value), "%.*s", (int)strcspn(value, " `|"),
+                     value);
+            rows[n].line = lineno;
+            rows[n++].matched = false;
+            p = close;
+        }
+    }
+    fclose(f);
+    return n;
+}
+
+static doc_row *find(doc_row *rows, int n, const char *name)
+{
+    int i;
+
+    for (i = 0; i < n; i++)
+        if (strcmp(rows[i].name, name) == 0)
+            return &rows[i];
+    return NULL;
+}
+
+static void unmatched(const char *path, doc_row *rows, int n, const char *what)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        CHECK(rows[i].matched);
+        if (!rows[i].matched)
+            fprintf(stderr, "  %s:%d: %s \"%s\" is not in the code's list\n", path, rows[i].line,
+                    what, rows[i].name);
+    }
+}
+
+static void test_reason_codes(const char *docs)
+{
+    char path[1024];
+    doc_row rows[MAX_ROWS];
+    int n, code;
+
+    snprintf(path, sizeof(path), "%s/integration.md", docs);
+    n = read_table(path, "| code | when |", rows, MAX_ROWS);
+    CHECK(n > 0);
+    for (code = 0; code < RB_REASON_COUNT; code++) {
+        doc_row *r = find(rows, n, rb_reason_name(code));
+        CHECK(r != NULL);
+        if (!r)
+            fprintf(stderr, "  reason code \"%s\" is not documented in %s\n",
+                    rb_reason_name(code), path);
+        else
+            r->matched = true;
+    }
+    unmatched(path, rows, n, "reason code");
+}
+
+static void test_settings(const char *docs)
+{
+    char path[1024];
+    doc_row rows[MAX_ROWS];
+    int n;
+
+    snprintf(path, sizeof(path), "%s/scheduling.md", docs);
+    n = read_table(path, "| setting | default |", rows, MAX_ROWS);
+    CHECK(n > 0);
+#define RB_SETTING_DOCUMENTED(key, dflt, assign)                                            \
+    do {                                                                                    \
+        doc_row *r = find(rows, n, #key);                                                   \
+        CHECK(r != NULL && strtod(r->value, NULL) == (dflt));                               \
+        if (!r)                                                                             \
+            fprintf(stderr, "  setting \"%s\" is not documented in %s\n", #key, path);      \
+        else if (strtod(r->value, NULL) != (dflt))                                          \
+            fprintf(stderr, "  %s:%d: setting \"%s\" defaults to %g, not \"%s\"\n", path,   \
+                    r->line, #key, (double)(dflt), r->value);                               \
+        if (r)                                                                              \
+            r->matched = true;                                                              \
+    } while (0);
+    RB_SETTINGS(RB_SETTING_DOCUMENTED)
+#undef RB_SETTING_DOCUMENTED
+    unmatched(path, rows, n, "setting");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_contracts DOCS_DIR\n");
+        return 2;
+    }
+    test_reason_codes(argv[1]);
+    test_settings(argv[1]);
+    return check_done("test_contracts");
+}
