@@ -26,6 +26,15 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static void free_names(char **names, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
 /* Lists NNN_*.sql files in dir, sorted; *names is freed by free_names(). */
 static int list_files(const char *dir, char ***names, size_t *n, rb_error *err)
 {
@@ -36,31 +45,35 @@ static int list_files(const char *dir, char ***names, size_t *n, rb_error *err)
     *names = NULL;
     *n = 0;
     if (!d)
-        return rb_error_set(err, RB_EIO, "cannot open migrations directory %s", dir);
+        return rb_error_set(err, RB_EIO, "could not open migrations directory \"%s\": %s", dir,
+                            strerror(errno));
     while ((e = readdir(d))) {
         size_t len = strlen(e->d_name);
         if (len < 8 || strspn(e->d_name, "0123456789") != 3 || e->d_name[3] != '_' ||
             strcmp(e->d_name + len - 4, ".sql") != 0)
             continue;
         if (*n == cap) {
+            char **grown = realloc(*names, (cap ? cap * 2 : 16) * sizeof(char *));
+            if (!grown)
+                break;
+            *names = grown;
             cap = cap ? cap * 2 : 16;
-            *names = realloc(*names, cap * sizeof(char *));
         }
-        (*names)[(*n)++] = strdup(e->d_name);
+        if (!((*names)[*n] = strdup(e->d_name)))
+            break;
+        (*n)++;
     }
     closedir(d);
+    if (e) { /* stopped early: out of memory */
+        free_names(*names, *n);
+        *names = NULL;
+        *n = 0;
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    }
     qsort(*names, *n, sizeof(char *), by_name);
     return 0;
 }
 
-static void free_names(char **names, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}
 
 static bool is_applied(PGconn *conn, int version, rb_error *err, int *rc)
 {
@@ -140,7 +153,7 @@ static int apply_pending(PGconn *conn, const char *dir, int *applied, rb_error *
             (*applied)++;
     }
     if (rc == 0 && n == 0)
-        rc = rb_error_set(err, RB_ENOTFOUND, "no migrations found in %s", dir);
+        rc = rb_error_set(err, RB_ENOTFOUND, "no migrations found in directory \"%s\"", dir);
     free_names(names, n);
     return rc;
 }
