@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <getopt.h>
+
 #include <librdkafka/rdkafka.h>
 
 #include "rumbook/buf.h"
@@ -86,48 +88,87 @@ static void usage(void)
            "  --json FILE            also write the figures as JSON\n");
 }
 
+/* A numeric flag's value into its field, or -1 with the reason on stderr. */
+typedef struct bench_flag {
+    const char *name;
+    char type; /* 'i' int, 'l' long, 'd' double, 's' text */
+    void *field;
+    double lo, hi;
+} bench_flag;
+
+static int take_flag(const bench_flag *f, const char *v)
+{
+    char *end;
+    double n = f->type == 'd' ? strtod(v, &end) : (double)strtol(v, &end, 10);
+
+    if (f->type == 's') {
+        *(const char **)f->field = v;
+        return 0;
+    }
+    if (!*v || *end || n < f->lo || n > f->hi) {
+        fprintf(stderr, "rumbook-bench: invalid --%s \"%s\": must be %g-%g\n", f->name, v, f->lo,
+                f->hi);
+        return -1;
+    }
+    if (f->type == 'i')
+        *(int *)f->field = (int)n;
+    else if (f->type == 'l')
+        *(long *)f->field = (long)n;
+    else
+        *(double *)f->field = n;
+    return 0;
+}
+
 static int parse(options *o, int argc, char **argv)
 {
-    const char *v;
-    int i;
+    const bench_flag flags[] = {
+        {"providers", 'i', &o->providers, 1, 1e6},
+        {"offerings", 'i', &o->offerings, 1, 1e7},
+        {"sessions", 'i', &o->sessions, 1, 1e8},
+        {"schools", 'i', &o->schools, 1, 1e6},
+        {"classes", 'i', &o->classes, 1, 1e7},
+        {"days", 'i', &o->days, 1, 2000},
+        {"commands", 'l', &o->commands, 1, 1e9},
+        {"unbatched-commands", 'l', &o->unbatched_commands, 0, 1e9},
+        {"existing", 'l', &o->existing, 0, 1e9},
+        {"hot-sessions", 'i', &o->hot_sessions, 1, 1e8},
+        {"workers", 'i', &o->workers, 1, 64},
+        {"batch-size", 'i', &o->batch_size, 1, 100000},
+        {"linger-ms", 'i', &o->linger_ms, 0, 60000},
+        {"warmup-s", 'd', &o->warmup_s, 0, 3600},
+        {"rate", 'd', &o->rate, 0, 1e7},
+        {"hot-share", 'd', &o->hot_share, 0, 1},
+        {"pg", 's', &o->server, 0, 0},
+        {"brokers", 's', &o->brokers, 0, 0},
+        {"json", 's', &o->json_path, 0, 0},
+    };
+    enum { NFLAGS = sizeof(flags) / sizeof(flags[0]), OPT_MIX = NFLAGS, OPT_HELP };
+    struct option opts[NFLAGS + 3];
+    int i, c;
 
-    for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0) {
+    for (i = 0; i < NFLAGS; i++)
+        opts[i] = (struct option){flags[i].name, required_argument, NULL, i};
+    opts[i++] = (struct option){"mix", required_argument, NULL, OPT_MIX};
+    opts[i++] = (struct option){"help", no_argument, NULL, OPT_HELP};
+    opts[i] = (struct option){0, 0, 0, 0};
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == OPT_HELP) {
             usage();
             return 1;
-        }
-#define INT_FLAG(name, field) else if ((v = rb_flag(argc, argv, &i, name))) o->field = atoi(v);
-#define LONG_FLAG(name, field) else if ((v = rb_flag(argc, argv, &i, name))) o->field = atol(v);
-        INT_FLAG("providers", providers)
-        INT_FLAG("offerings", offerings)
-        INT_FLAG("sessions", sessions)
-        INT_FLAG("schools", schools)
-        INT_FLAG("classes", classes)
-        INT_FLAG("days", days)
-        LONG_FLAG("commands", commands)
-        LONG_FLAG("unbatched-commands", unbatched_commands)
-        LONG_FLAG("existing", existing)
-        INT_FLAG("hot-sessions", hot_sessions)
-        INT_FLAG("workers", workers)
-        INT_FLAG("batch-size", batch_size)
-        INT_FLAG("linger-ms", linger_ms)
-        else if ((v = rb_flag(argc, argv, &i, "warmup-s"))) o->warmup_s = atof(v);
-        else if ((v = rb_flag(argc, argv, &i, "pg"))) o->server = v;
-        else if ((v = rb_flag(argc, argv, &i, "brokers"))) o->brokers = v;
-        else if ((v = rb_flag(argc, argv, &i, "rate"))) o->rate = atof(v);
-        else if ((v = rb_flag(argc, argv, &i, "hot-share"))) o->hot_share = atof(v);
-        else if ((v = rb_flag(argc, argv, &i, "json"))) o->json_path = v;
-        else if ((v = rb_flag(argc, argv, &i, "mix"))) {
-            if (sscanf(v, "%d,%d", &o->mix_cancel, &o->mix_reschedule) != 2) {
+        } else if (c == OPT_MIX) {
+            if (sscanf(optarg, "%d,%d", &o->mix_cancel, &o->mix_reschedule) != 2 ||
+                o->mix_cancel < 0 || o->mix_reschedule < 0 ||
+                o->mix_cancel + o->mix_reschedule > 100) {
                 fprintf(stderr, "rumbook-bench: --mix wants C,R percentages\n");
                 return -1;
             }
-        } else {
-            fprintf(stderr, "rumbook-bench: unknown argument \"%s\" (see --help)\n", argv[i]);
-            return -1;
+        } else if (c < 0 || c >= NFLAGS || take_flag(&flags[c], optarg) < 0) {
+            return -1; /* getopt said what was wrong */
         }
-#undef INT_FLAG
-#undef LONG_FLAG
+    }
+    if (optind < argc) {
+        fprintf(stderr, "rumbook-bench: unexpected argument \"%s\" (see --help)\n", argv[optind]);
+        return -1;
     }
     if (o->providers < 1 || o->offerings < o->providers || o->sessions < o->offerings ||
         o->schools < 1 || o->classes < o->schools || o->days < 1 || o->days > 2000 || o->commands < 1 || o->workers < 1 ||
@@ -794,15 +835,23 @@ int main(int argc, char **argv)
                  .hot_sessions = 20, .days = 190, .mix_cancel = 5, .mix_reschedule = 5, .workers = 2,
                  .batch_size = 500, .linger_ms = 20, .warmup_s = 3};
     round_result r[2];
+    rb_error err;
     char exe[PATH_MAX];
     ssize_t len;
     int rc, nrounds = 0;
     rb_config cfg;
 
     rb_config_init(&cfg);
+    if (rb_config_load_env(&cfg, &err) < 0) {
+        fprintf(stderr, "rumbook-bench: %s\n", err.message);
+        return 2;
+    }
     o.brokers = cfg.brokers;
-    if ((rc = parse(&o, argc, argv)) != 0)
+    rc = parse(&o, argc, argv);
+    if (rc != 0) {
+        rb_config_fini(&cfg);
         return rc < 0 ? 2 : 0;
+    }
     rb_log_init("rumbook-bench", RB_LOG_WARNING);
     if (!rb_localtime_init()) {
         fprintf(stderr, "rumbook-bench: no Europe/Copenhagen zone data (install tzdata)\n");
@@ -821,5 +870,6 @@ int main(int argc, char **argv)
         printf("rumbook-bench batched/unbatched=%.1fx\n", r[0].per_second / r[1].per_second);
     if (o.json_path)
         write_json(&o, r, nrounds);
+    rb_config_fini(&cfg);
     return rc == 0 ? 0 : 1;
 }

@@ -11,34 +11,35 @@
 #include "rumbook/import.h"
 #include "rumbook/pg.h"
 
-static int only_common_flags(rb_config *cfg, int argc, char **argv, int first, const char *help)
+/* Parses a subcommand that takes only the common settings and nargs
+ * operands (argv[optind..]); 0 to go on, 1 after --help, 2 on a usage error. */
+static int common_only(rb_config *cfg, int argc, char **argv, int nargs, const char *help)
 {
-    int i;
+    rb_config_args args = {0};
+    int c = ctl_getopt(argc, argv, NULL, &args);
 
-    for (i = first; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0) {
-            printf("%s", help);
-            return 1;
-        }
-        if (!ctl_common_flag(cfg, argc, argv, &i)) {
-            fprintf(stderr, "rumbookctl: unknown argument \"%s\"\n%s", argv[i], help);
-            return -1;
-        }
+    if (c == CTL_HELP) {
+        printf("%s", help);
+        return 1;
     }
-    return 0;
+    if (c != -1 || argc - optind != nargs) {
+        fprintf(stderr, "%s", help);
+        return 2;
+    }
+    return ctl_settings(cfg, &args, argv[0]);
 }
 
 int ctl_migrate(rb_config *cfg, int argc, char **argv)
 {
     PGconn *conn;
     rb_error err;
-    int applied, rc = only_common_flags(cfg, argc, argv, 1,
-                                        "usage: rumbookctl migrate [--dsn URL]\n"
-                                        "Applies migrations/NNN_*.sql not yet applied "
-                                        "(RUMBOOK_MIGRATIONS overrides the folder).\n");
+    int applied, rc = common_only(cfg, argc, argv, 0,
+                                  "usage: rumbookctl migrate [--dsn URL]\n"
+                                  "Applies migrations/NNN_*.sql not yet applied "
+                                  "(RUMBOOK_MIGRATIONS overrides the folder).\n");
 
     if (rc)
-        return rc < 0 ? 2 : 0;
+        return rc == 1 ? 0 : rc;
     if (rb_pg_connect(cfg->dsn, &conn, &err) < 0) {
         fprintf(stderr, "rumbookctl migrate: %s\n", err.message);
         return 1;
@@ -74,21 +75,17 @@ static int open_import(rb_config *cfg, const char *prefix, const char *file, rb_
 }
 
 /* "X import FILE [common flags]": 0 to go on, else the exit code (-1: help shown). */
-static int import_args(rb_config *cfg, int argc, char **argv, const char *help)
+/* "import FILE" and the common settings; the file's name, or NULL with
+ * *rc the exit code (0 after --help). */
+static const char *import_args(rb_config *cfg, int argc, char **argv, const char *help, int *rc)
 {
-    int rc;
-
-    if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
-        printf("%s", help);
-        return -1;
-    }
-    if (argc < 3 || strcmp(argv[1], "import") != 0) {
+    if ((*rc = common_only(cfg, argc, argv, 2, help)))
+        return *rc = *rc == 1 ? 0 : *rc, NULL;
+    if (strcmp(argv[optind], "import") != 0) {
         fprintf(stderr, "%s", help);
-        return 2;
+        return *rc = 2, NULL;
     }
-    if ((rc = only_common_flags(cfg, argc, argv, 3, help)))
-        return rc < 0 ? 2 : -1;
-    return 0;
+    return argv[optind + 1];
 }
 
 int ctl_catalog(rb_config *cfg, int argc, char **argv)
@@ -101,16 +98,17 @@ int ctl_catalog(rb_config *cfg, int argc, char **argv)
     PGconn *conn;
     rb_error err;
     int rc;
+    const char *file = import_args(cfg, argc, argv, help, &rc);
 
-    if ((rc = import_args(cfg, argc, argv, help)))
-        return rc < 0 ? 0 : rc;
-    if (open_import(cfg, "rumbookctl catalog import", argv[2], &json, &conn))
+    if (!file)
+        return rc;
+    if (open_import(cfg, "rumbookctl catalog import", file, &json, &conn))
         return 1;
     rc = rb_catalog_import(conn, json.data, summary, sizeof(summary), &err);
     PQfinish(conn);
     rb_buf_fini(&json);
     if (rc < 0) {
-        fprintf(stderr, "rumbookctl catalog import: %s: %s\n", argv[2], err.message);
+        fprintf(stderr, "rumbookctl catalog import: %s: %s\n", file, err.message);
         return 1;
     }
     printf("imported %s\n", summary);
@@ -206,30 +204,36 @@ int ctl_topics(rb_config *cfg, int argc, char **argv)
     char errstr[256];
     rd_kafka_conf_t *conf;
     rd_kafka_t *rk;
-    int i, partitions = 6, rc;
+    long partitions = 6;
+    int c, rc;
     bool creating;
-    const char *v;
+    const char *verb;
 
-    if (argc < 2 || (strcmp(argv[1], "create") != 0 && strcmp(argv[1], "delete") != 0)) {
-        fprintf(argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr, "%s", help);
-        return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
-    }
-    creating = strcmp(argv[1], "create") == 0;
-    for (i = 2; i < argc; i++) {
-        if (creating && (v = rb_flag(argc, argv, &i, "partitions"))) {
-            partitions = atoi(v);
-            if (partitions < 1 || partitions > 1000) {
-                fprintf(stderr, "rumbookctl topics create: --partitions must be 1-1000\n");
-                return 2;
-            }
-        } else if (strcmp(argv[i], "--help") == 0) {
+    static const struct option own[] = {{"partitions", required_argument, NULL, 'p'}, {0}};
+    rb_config_args args = {0};
+    char *end;
+
+    while ((c = ctl_getopt(argc, argv, own, &args)) != -1) {
+        if (c == CTL_HELP) {
             printf("%s", help);
             return 0;
-        } else if (!ctl_common_flag(cfg, argc, argv, &i)) {
-            fprintf(stderr, "rumbookctl: unknown argument \"%s\"\n%s", argv[i], help);
+        }
+        partitions = c == 'p' ? strtol(optarg, &end, 10) : -1;
+        if (c != 'p' || *end || partitions < 1 || partitions > 1000) {
+            fprintf(stderr, c == 'p' ? "rumbookctl topics: --partitions must be 1-1000\n" : "%s",
+                    help);
             return 2;
         }
     }
+    if (argc - optind != 1 ||
+        (strcmp(argv[optind], "create") != 0 && strcmp(argv[optind], "delete") != 0)) {
+        fprintf(stderr, "%s", help);
+        return 2;
+    }
+    if ((rc = ctl_settings(cfg, &args, "topics")))
+        return rc;
+    verb = argv[optind];
+    creating = strcmp(verb, "create") == 0;
     names[0] = cfg->topic_commands;
     names[1] = cfg->topic_decisions;
     names[2] = cfg->topic_invitations;
@@ -238,10 +242,10 @@ int ctl_topics(rb_config *cfg, int argc, char **argv)
     if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, errstr, sizeof(errstr)) ||
         !(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)))) {
         rd_kafka_conf_destroy(conf);
-        fprintf(stderr, "rumbookctl topics %s: %s\n", argv[1], errstr);
+        fprintf(stderr, "rumbookctl topics %s: %s\n", verb, errstr);
         return 1;
     }
-    rc = creating ? create_topics(rk, names, partitions) : delete_topics(rk, names);
+    rc = creating ? create_topics(rk, names, (int)partitions) : delete_topics(rk, names);
     rd_kafka_destroy(rk);
     return rc;
 }
@@ -265,39 +269,38 @@ int ctl_calendar(rb_config *cfg, int argc, char **argv)
         "school:ID, provider:ID or venue:ID. Recurring events are expanded until --until\n"
         "(default: five years from now). Re-importing a file replaces its events.\n"
         "Danish public holidays need no import.\n";
-    const char *scope = NULL, *file = NULL, *v;
-    int i, imported, until = 0;
+    static const struct option own[] = {{"scope", required_argument, NULL, 's'},
+                                        {"until", required_argument, NULL, 'u'}, {0}};
+    rb_config_args args = {0};
+    const char *scope = NULL, *file;
+    int c, i, imported, until = 0;
     time_t now = time(NULL);
     struct tm tm;
     rb_buf ics;
     PGconn *conn;
     rb_error err;
 
-    if (argc < 2 || strcmp(argv[1], "import") != 0) {
-        fprintf(argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr, "%s", help);
-        return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
-    }
     gmtime_r(&now, &tm);
     until = (tm.tm_year + 1900 + 5) * 10000 + 1231;
-    for (i = 2; i < argc; i++) {
-        if ((v = rb_flag(argc, argv, &i, "scope"))) {
-            scope = v;
-        } else if ((v = rb_flag(argc, argv, &i, "until"))) {
-            if (!parse_date(v, &until)) {
-                fprintf(stderr, "rumbookctl calendar import: --until must be YYYY-MM-DD\n");
-                return 2;
-            }
-        } else if (argv[i][0] != '-' && !file) {
-            file = argv[i];
-        } else if (!ctl_common_flag(cfg, argc, argv, &i)) {
-            fprintf(stderr, "rumbookctl: unknown argument \"%s\"\n%s", argv[i], help);
+    while ((c = ctl_getopt(argc, argv, own, &args)) != -1) {
+        if (c == CTL_HELP) {
+            printf("%s", help);
+            return 0;
+        } else if (c == 's') {
+            scope = optarg;
+        } else if (c != 'u' || !parse_date(optarg, &until)) {
+            fprintf(stderr, c == 'u' ? "rumbookctl calendar import: --until must be YYYY-MM-DD\n"
+                                     : "%s", help);
             return 2;
         }
     }
-    if (!scope || !file) {
+    if (argc - optind != 2 || strcmp(argv[optind], "import") != 0 || !scope) {
         fprintf(stderr, "%s", help);
         return 2;
     }
+    if ((i = ctl_settings(cfg, &args, "calendar")))
+        return i;
+    file = argv[optind + 1];
     if (open_import(cfg, "rumbookctl calendar import", file, &ics, &conn))
         return 1;
     i = rb_calendar_import(conn, scope, ics.data, until, &imported, &err);
@@ -321,16 +324,17 @@ int ctl_travel(rb_config *cfg, int argc, char **argv)
     rb_buf csv;
     PGconn *conn;
     rb_error err;
+    const char *file = import_args(cfg, argc, argv, help, &rc);
 
-    if ((rc = import_args(cfg, argc, argv, help)))
-        return rc < 0 ? 0 : rc;
-    if (open_import(cfg, "rumbookctl travel import", argv[2], &csv, &conn))
+    if (!file)
+        return rc;
+    if (open_import(cfg, "rumbookctl travel import", file, &csv, &conn))
         return 1;
     rc = rb_travel_import(conn, csv.data, &imported, &err);
     PQfinish(conn);
     rb_buf_fini(&csv);
     if (rc < 0) {
-        fprintf(stderr, "rumbookctl travel import: %s: %s\n", argv[2], err.message);
+        fprintf(stderr, "rumbookctl travel import: %s: %s\n", file, err.message);
         return 1;
     }
     printf("imported travel_times=%d\n", imported);

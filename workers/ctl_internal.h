@@ -2,6 +2,7 @@
 #ifndef RUMBOOK_CTL_INTERNAL_H
 #define RUMBOOK_CTL_INTERNAL_H
 
+#include <getopt.h>
 #include <stdbool.h>
 
 #include "rumbook/config.h"
@@ -14,7 +15,16 @@ int ctl_topics(rb_config *cfg, int argc, char **argv);
 int ctl_calendar(rb_config *cfg, int argc, char **argv);
 int ctl_travel(rb_config *cfg, int argc, char **argv);
 
-/* Takes --brokers/--dsn/--topic-* at argv[*i] into cfg; true if it did. */
-bool ctl_common_flag(rb_config *cfg, int argc, char **argv, int *i);
+/* getopt_long over a subcommand's argv (argv[0] is its name): own's
+ * options (at most CTL_MAX_OWN), --help (CTL_HELP) and the common settings,
+ * which go into args. Returns the next option that is not a setting, '?'
+ * after getopt printed what was wrong, or -1 at the end; the operands are
+ * then argv[optind..argc). */
+#define CTL_MAX_OWN 24
+#define CTL_HELP 'h'
+int ctl_getopt(int argc, char **argv, const struct option *own, rb_config_args *args);
+/* Applies args to cfg after the config file and the environment; on a bad
+ * setting prints why and returns 2. */
+int ctl_settings(rb_config *cfg, const rb_config_args *args, const char *command);
 
 #endif

@@ -254,35 +254,36 @@ static int finish(rd_kafka_t *rk, const rb_config *cfg, spec *specs, delivery *d
     return failed;
 }
 
-static int spec_flag(spec *s, int argc, char **argv, int *i)
+enum { OPT_PUPILS = 0x100, OPT_WAIT, OPT_JSON, OPT_FIELD /* + index in field_names */ };
+
+static const char *const field_names[] = {"session", "class", "note", "booking", "reason",
+                                          "offering", "key", "command-id", "email", "name",
+                                          "school", "travel"};
+#define NFIELDS (sizeof(field_names) / sizeof(field_names[0]))
+
+/* Takes getopt_long's option c into s; -1 when it is not a submit option
+ * or its value is bad (said on stderr). */
+static int spec_option(spec *s, int c, const char *arg)
 {
-    static const char *const names[] = {"session", "class", "note", "booking", "reason",
-                                        "offering", "key", "command-id", "email", "name",
-                                        "school", "travel"};
     const char **fields[] = {&s->session, &s->klass, &s->note, &s->booking, &s->reason,
                              &s->offering, &s->key, &s->command_id, &s->email, &s->name,
                              &s->school, &s->travel};
-    const char *v;
     char *end;
-    size_t k;
 
-    if (strcmp(argv[*i], "--wait") == 0) {
+    if (c == OPT_WAIT) {
         s->wait = true;
-        return 1;
-    }
-    if ((v = rb_flag(argc, argv, i, "pupils"))) {
-        s->pupils = strtoll(v, &end, 10);
-        if (*v == '\0' || *end || s->pupils < 0 || s->pupils > 100000) {
-            fprintf(stderr, "rumbookctl submit: --pupils must be a whole number, not \"%s\"\n", v);
+    } else if (c == OPT_PUPILS) {
+        s->pupils = strtoll(arg, &end, 10);
+        if (*arg == '\0' || *end || s->pupils < 0 || s->pupils > 100000) {
+            fprintf(stderr, "rumbookctl submit: --pupils must be a whole number, not \"%s\"\n",
+                    arg);
             return -1;
         }
-        return 1;
+    } else if (c >= OPT_FIELD && c < OPT_FIELD + (int)NFIELDS) {
+        *fields[c - OPT_FIELD] = arg;
+    } else {
+        return -1;
     }
-    for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
-        if ((v = rb_flag(argc, argv, i, names[k]))) {
-            *fields[k] = v;
-            return 1;
-        }
     return 0;
 }
 
@@ -408,32 +409,39 @@ static int submit_json(rb_config *cfg, const char *path)
 
 int ctl_submit(rb_config *cfg, int argc, char **argv)
 {
+    struct option own[NFIELDS + 4];
+    rb_config_args args = {0};
     spec s = {.pupils = -1};
     const char *json = NULL;
-    int i = 1, r;
+    size_t k;
+    int c, rc;
 
-    if (argc > 1 && argv[1][0] != '-')
-        s.action = argv[i++];
-    for (; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0) {
+    for (k = 0; k < NFIELDS; k++)
+        own[k] = (struct option){field_names[k], required_argument, NULL, OPT_FIELD + (int)k};
+    own[k++] = (struct option){"pupils", required_argument, NULL, OPT_PUPILS};
+    own[k++] = (struct option){"wait", no_argument, NULL, OPT_WAIT};
+    own[k++] = (struct option){"json", required_argument, NULL, OPT_JSON};
+    own[k] = (struct option){0, 0, 0, 0};
+    while ((c = ctl_getopt(argc, argv, own, &args)) != -1) {
+        if (c == CTL_HELP) {
             printf("%s", help);
             return 0;
         }
-        if ((json = rb_flag(argc, argv, &i, "json")))
-            continue;
-        if ((r = spec_flag(&s, argc, argv, &i)) < 0)
+        if (c == OPT_JSON)
+            json = optarg;
+        else if (spec_option(&s, c, optarg) < 0)
             return 2;
-        if (r == 0 && !ctl_common_flag(cfg, argc, argv, &i)) {
-            fprintf(stderr, "rumbookctl submit: unknown argument \"%s\"\n%s", argv[i], help);
-            return 2;
-        }
     }
-    if (json)
-        return submit_json(cfg, json);
-    if (!s.action) {
+    if (optind < argc)
+        s.action = argv[optind++];
+    if (optind < argc || (!json && !s.action)) {
         fprintf(stderr, "%s", help);
         return 2;
     }
+    if ((rc = ctl_settings(cfg, &args, "submit")))
+        return rc;
+    if (json)
+        return submit_json(cfg, json);
     if (missing(&s)) {
         fprintf(stderr, "rumbookctl submit: missing %s\n%s", missing(&s), help);
         return 2;

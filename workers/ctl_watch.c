@@ -169,32 +169,55 @@ static rd_kafka_t *consumer_new(const rb_config *cfg, bool from_beginning)
     return rk;
 }
 
+/* A whole number from 0 (up to a day of milliseconds) into *out. */
+static bool whole_number(const char *s, long *out)
+{
+    char *end;
+    long n = strtol(s, &end, 10);
+
+    if (!*s || *end || n < 0 || n > 86400000)
+        return false;
+    *out = n;
+    return true;
+}
+
 int ctl_watch(rb_config *cfg, int argc, char **argv)
 {
     bool from_beginning = false, summary = false;
     long count = -1, timeout_ms = -1, seen = 0, idle = 0;
     rd_kafka_t *rk;
     rb_buf out;
-    const char *v;
-    int i;
+    static const struct option own[] = {{"from-beginning", no_argument, NULL, 'b'},
+                                        {"summary", no_argument, NULL, 's'},
+                                        {"count", required_argument, NULL, 'c'},
+                                        {"timeout-ms", required_argument, NULL, 't'},
+                                        {0}};
+    rb_config_args args = {0};
+    int c;
 
-    for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0) {
+    while ((c = ctl_getopt(argc, argv, own, &args)) != -1) {
+        if (c == CTL_HELP) {
             printf("%s", help);
             return 0;
-        } else if (strcmp(argv[i], "--from-beginning") == 0) {
+        } else if (c == 'b') {
             from_beginning = true;
-        } else if (strcmp(argv[i], "--summary") == 0) {
+        } else if (c == 's') {
             summary = true;
-        } else if ((v = rb_flag(argc, argv, &i, "count"))) {
-            count = atol(v);
-        } else if ((v = rb_flag(argc, argv, &i, "timeout-ms"))) {
-            timeout_ms = atol(v);
-        } else if (!ctl_common_flag(cfg, argc, argv, &i)) {
-            fprintf(stderr, "rumbookctl watch: unknown argument \"%s\"\n%s", argv[i], help);
+        } else if ((c != 'c' && c != 't') ||
+                   !whole_number(optarg, c == 'c' ? &count : &timeout_ms)) {
+            fprintf(stderr, c == 'c' || c == 't' ? "rumbookctl watch: --count and --timeout-ms "
+                                                   "take a whole number from 0\n"
+                                                 : "%s",
+                    help);
             return 2;
         }
     }
+    if (optind < argc) {
+        fprintf(stderr, "%s", help);
+        return 2;
+    }
+    if ((c = ctl_settings(cfg, &args, "watch")))
+        return c;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     srand((unsigned)time(NULL) ^ (unsigned)getpid());

@@ -1,4 +1,5 @@
 /* rumbookctl: the operator's and portal developer's tool. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,31 +21,39 @@ static void usage(FILE *out)
             "  submit --json FILE|-     submit commands given as JSON lines\n"
             "  watch                    print decisions and invitations as JSON lines\n"
             "\n"
-            "common options: --brokers HOSTS, --dsn URL, --topic-commands T,\n"
-            "  --topic-decisions T, --topic-invitations T, --topic-dlq T\n"
-            "  (also RUMBOOK_BROKERS, RUMBOOK_DSN, RUMBOOK_TOPIC_*)\n"
+            "common options: --brokers HOSTS, --dsn URL, --group NAME, --topic-commands T,\n"
+            "  --topic-decisions T, --topic-invitations T, --topic-dlq T, --log-level LEVEL,\n"
+            "  --config FILE (also RUMBOOK_BROKERS, RUMBOOK_DSN, RUMBOOK_TOPIC_*, ...)\n"
             "Run 'rumbookctl COMMAND --help' for a command's options.\n");
 }
 
-bool ctl_common_flag(rb_config *cfg, int argc, char **argv, int *i)
+int ctl_getopt(int argc, char **argv, const struct option *own, rb_config_args *args)
 {
-    const char *v;
+    static struct option opts[CTL_MAX_OWN + RB_CONF_COUNT + 3];
+    int n = 0, c;
 
-    if ((v = rb_flag(argc, argv, i, "brokers")))
-        cfg->brokers = v;
-    else if ((v = rb_flag(argc, argv, i, "dsn")))
-        cfg->dsn = v;
-    else if ((v = rb_flag(argc, argv, i, "topic-commands")))
-        cfg->topic_commands = v;
-    else if ((v = rb_flag(argc, argv, i, "topic-decisions")))
-        cfg->topic_decisions = v;
-    else if ((v = rb_flag(argc, argv, i, "topic-invitations")))
-        cfg->topic_invitations = v;
-    else if ((v = rb_flag(argc, argv, i, "topic-dlq")))
-        cfg->topic_dlq = v;
-    else
-        return false;
-    return true;
+    while (own && own[n].name && n < CTL_MAX_OWN) {
+        opts[n] = own[n];
+        n++;
+    }
+    opts[n++] = (struct option){"help", no_argument, NULL, CTL_HELP};
+    rb_config_options(opts + n, true);
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+        if (!rb_config_take_option(args, c, optarg))
+            return c;
+    return -1;
+}
+
+int ctl_settings(rb_config *cfg, const rb_config_args *args, const char *command)
+{
+    rb_error err;
+
+    if (rb_config_apply(cfg, args, &err) < 0) {
+        fprintf(stderr, "rumbookctl %s: %s\n", command, err.message);
+        return 2;
+    }
+    rb_log_init("rumbookctl", (enum rb_log_level)cfg->log_level);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -56,17 +65,24 @@ int main(int argc, char **argv)
                     {"catalog", ctl_catalog}, {"topics", ctl_topics},
                     {"calendar", ctl_calendar}, {"travel", ctl_travel}};
     rb_config cfg;
+    rb_error err;
     size_t i;
+    int rc;
 
     rb_config_init(&cfg);
+    if (rb_config_set(&cfg, RB_CONF_LOG_LEVEL, "warning", "default", &err) < 0)
+        return 1;
     rb_log_init("rumbookctl", RB_LOG_WARNING);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
     for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(&cfg, argc - 1, argv + 1);
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            rc = commands[i].run(&cfg, argc - 1, argv + 1);
+            rb_config_fini(&cfg);
+            return rc;
+        }
     fprintf(stderr, "rumbookctl: unknown command \"%s\" (see rumbookctl --help)\n", argv[1]);
     return 2;
 }

@@ -4,6 +4,7 @@
  * Offsets live in PostgreSQL, written in the batch's transaction; on
  * assignment the consumer starts from them. Offsets are also committed to
  * Kafka after each batch, only so that operators' lag tools see progress. */
+#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,7 +33,6 @@ static void on_signal(int sig)
 
 typedef struct worker {
     rb_config cfg;
-    bool relay_enabled;
     bool relay_running;
     rd_kafka_t *consumer;
     rb_store *store;
@@ -47,86 +47,66 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: rumbook-worker [options]\n"
+            "  --config FILE          read settings from FILE (key = value lines)\n"
             "  --brokers HOSTS        Kafka bootstrap servers (RUMBOOK_BROKERS)\n"
             "  --dsn URL              PostgreSQL connection (RUMBOOK_DSN)\n"
             "  --group NAME           consumer group (RUMBOOK_GROUP, rumbook-workers)\n"
-            "  --batch-size N         commands per transaction (RUMBOOK_BATCH_SIZE, 500)\n"
-            "  --linger-ms N          longest wait to fill a batch (RUMBOOK_LINGER_MS, 20)\n"
-            "  --topic-commands T     (rumbook.booking.commands)\n"
-            "  --topic-decisions T    (rumbook.booking.decisions)\n"
-            "  --topic-invitations T  (rumbook.booking.invitations)\n"
-            "  --topic-dlq T          (rumbook.booking.dlq)\n"
-            "  --no-relay             do not publish the outbox from this process\n"
-            "  --log-level LEVEL      error, warning, info (default) or debug\n");
+            "  --batch-size N         commands per transaction, 1-100000 (RUMBOOK_BATCH_SIZE, 500)\n"
+            "  --linger-ms N          longest wait to fill a batch, 0-60000 (RUMBOOK_LINGER_MS, 20)\n"
+            "  --topic-commands T     (RUMBOOK_TOPIC_COMMANDS, rumbook.booking.commands)\n"
+            "  --topic-decisions T    (RUMBOOK_TOPIC_DECISIONS, rumbook.booking.decisions)\n"
+            "  --topic-invitations T  (RUMBOOK_TOPIC_INVITATIONS, rumbook.booking.invitations)\n"
+            "  --topic-dlq T          (RUMBOOK_TOPIC_DLQ, rumbook.booking.dlq)\n"
+            "  --relay on|off         publish the outbox from this process (RUMBOOK_RELAY, on)\n"
+            "  --no-relay             the same as --relay off\n"
+            "  --log-level LEVEL      error, warning, info or debug (RUMBOOK_LOG_LEVEL, info)\n"
+            "  --print-config         print the settings with where each came from, and exit\n"
+            "Flags win over the environment, which wins over the file. docs/operations.md\n"
+            "lists every setting.\n");
 }
 
-static int parse_level(const char *s)
-{
-    static const char *const names[] = {"fatal", "error", "warning", "info", "debug"};
-    int i;
+enum { OPT_HELP = 'h', OPT_NO_RELAY = 0x100, OPT_PRINT_CONFIG };
 
-    for (i = 0; i < 5; i++)
-        if (strcmp(s, names[i]) == 0)
-            return i;
-    return -1;
-}
-
-static int parse_int_flag(const char *name, const char *v, int lo, int hi, int *out)
-{
-    char *end;
-    long n = strtol(v, &end, 10);
-
-    if (*v == '\0' || *end != '\0' || n < lo || n > hi) {
-        fprintf(stderr, "rumbook-worker: --%s must be a number from %d to %d, not \"%s\"\n", name,
-                lo, hi, v);
-        return -1;
-    }
-    *out = (int)n;
-    return 0;
-}
-
+/* Settings from flags, --config and the environment into w->cfg. Returns
+ * 0 to run, 1 when done (help, --print-config), -1 on a bad setting. */
 static int parse_args(worker *w, int argc, char **argv)
 {
-    int i, level = RB_LOG_INFO;
-    const char *v;
+    struct option opts[RB_CONF_COUNT + 5];
+    rb_config_args args = {0};
+    bool print = false;
+    rb_error err;
+    int n = rb_config_options(opts, false), c;
 
-    for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+    opts[n++] = (struct option){"no-relay", no_argument, NULL, OPT_NO_RELAY};
+    opts[n++] = (struct option){"print-config", no_argument, NULL, OPT_PRINT_CONFIG};
+    opts[n++] = (struct option){"help", no_argument, NULL, OPT_HELP};
+    opts[n] = (struct option){0, 0, 0, 0};
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == OPT_HELP) {
             usage(stdout);
             return 1;
-        } else if (strcmp(argv[i], "--no-relay") == 0) {
-            w->relay_enabled = false;
-        } else if ((v = rb_flag(argc, argv, &i, "brokers"))) {
-            w->cfg.brokers = v;
-        } else if ((v = rb_flag(argc, argv, &i, "dsn"))) {
-            w->cfg.dsn = v;
-        } else if ((v = rb_flag(argc, argv, &i, "group"))) {
-            w->cfg.group = v;
-        } else if ((v = rb_flag(argc, argv, &i, "batch-size"))) {
-            if (parse_int_flag("batch-size", v, 1, 100000, &w->cfg.batch_size) < 0)
-                return -1;
-        } else if ((v = rb_flag(argc, argv, &i, "linger-ms"))) {
-            if (parse_int_flag("linger-ms", v, 0, 60000, &w->cfg.linger_ms) < 0)
-                return -1;
-        } else if ((v = rb_flag(argc, argv, &i, "topic-commands"))) {
-            w->cfg.topic_commands = v;
-        } else if ((v = rb_flag(argc, argv, &i, "topic-decisions"))) {
-            w->cfg.topic_decisions = v;
-        } else if ((v = rb_flag(argc, argv, &i, "topic-invitations"))) {
-            w->cfg.topic_invitations = v;
-        } else if ((v = rb_flag(argc, argv, &i, "topic-dlq"))) {
-            w->cfg.topic_dlq = v;
-        } else if ((v = rb_flag(argc, argv, &i, "log-level"))) {
-            if ((level = parse_level(v)) < 0) {
-                fprintf(stderr, "rumbook-worker: unknown --log-level \"%s\"\n", v);
-                return -1;
-            }
-        } else {
-            fprintf(stderr, "rumbook-worker: unknown argument \"%s\" (see --help)\n", argv[i]);
+        } else if (c == OPT_NO_RELAY) {
+            rb_config_args_add(&args, RB_CONF_RELAY, "off", "--no-relay");
+        } else if (c == OPT_PRINT_CONFIG) {
+            print = true;
+        } else if (!rb_config_take_option(&args, c, optarg)) {
+            fprintf(stderr, "rumbook-worker: see --help\n"); /* getopt said what was wrong */
             return -1;
         }
     }
-    rb_log_init("rumbook-worker", (enum rb_log_level)level);
+    if (optind < argc) {
+        fprintf(stderr, "rumbook-worker: unexpected argument \"%s\" (see --help)\n", argv[optind]);
+        return -1;
+    }
+    if (rb_config_apply(&w->cfg, &args, &err) < 0) {
+        fprintf(stderr, "rumbook-worker: %s\n", err.message);
+        return -1;
+    }
+    if (print) {
+        rb_config_print(&w->cfg, stdout);
+        return 1;
+    }
+    rb_log_init("rumbook-worker", (enum rb_log_level)w->cfg.log_level);
     return 0;
 }
 
@@ -346,7 +326,7 @@ static int start(worker *w, rb_calendar **cal, rb_relay **relay, pthread_t *tid,
 
     if ((rc = rb_calendar_new(cal, err)) < 0 || (rc = rb_store_new(&so, *cal, &w->store, err)) < 0)
         return rc;
-    if (w->relay_enabled) {
+    if (w->cfg.relay) {
         if ((rc = rb_relay_new(w->cfg.dsn, w->cfg.brokers, relay, err)) < 0)
             return rc;
         w->relay = *relay;
@@ -362,7 +342,7 @@ static int start(worker *w, rb_calendar **cal, rb_relay **relay, pthread_t *tid,
 
 int main(int argc, char **argv)
 {
-    worker w = {.relay_enabled = true};
+    worker w = {0};
     rb_calendar *cal = NULL;
     rb_relay *relay = NULL;
     pthread_t tid;
@@ -371,8 +351,10 @@ int main(int argc, char **argv)
 
     rb_config_init(&w.cfg);
     rb_log_init("rumbook-worker", RB_LOG_INFO);
-    if ((rc = parse_args(&w, argc, argv)) != 0)
+    if ((rc = parse_args(&w, argc, argv)) != 0) {
+        rb_config_fini(&w.cfg);
         return rc < 0 ? 2 : 0;
+    }
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     /* Nothing is reloadable yet; a stray SIGHUP must not kill a worker mid-batch. */
@@ -398,5 +380,6 @@ int main(int argc, char **argv)
     rb_store_free(w.store);
     rb_calendar_free(cal);
     free(w.pending);
+    rb_config_fini(&w.cfg);
     return rc == 0 ? 0 : 1;
 }

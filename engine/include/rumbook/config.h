@@ -1,11 +1,58 @@
-/* Settings shared by the worker and the command-line tool. A plain value
- * struct: rb_config_init() fills defaults, then the environment
- * (RUMBOOK_BROKERS, RUMBOOK_DSN, RUMBOOK_GROUP, RUMBOOK_TOPIC_COMMANDS,
- * RUMBOOK_TOPIC_DECISIONS, RUMBOOK_TOPIC_INVITATIONS, RUMBOOK_TOPIC_DLQ),
- * and programs override fields from their flags. Strings are borrowed
- * from the environment, argv or literals. */
+/* Settings of rumbook's programs, checked in one place. Every setting has a
+ * key (its flag --KEY and its key in a config file), an environment
+ * variable, a type with its range, and a default. rb_config_set() checks a
+ * value from any source the same way and remembers where it came from, so
+ * that a bad one is reported as
+ *     invalid RUMBOOK_BATCH_SIZE "0": must be 1-100000
+ * Sources apply in this order, later ones winning: defaults, the config
+ * file (--config FILE: "key = value" lines, # comments), the environment,
+ * flags (rb_config_apply()).
+ *
+ * rb_config is a plain struct the caller owns: rb_config_init() fills the
+ * defaults, rb_config_fini() frees the copies of values it was given. */
 #ifndef RUMBOOK_CONFIG_H
 #define RUMBOOK_CONFIG_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "rumbook/error.h"
+
+/* X(KEY, "key", environment, type, lo, hi, default, for clients too) */
+#define RB_CONFIG_SETTINGS(X)                                                                      \
+    X(BROKERS, "brokers", "RUMBOOK_BROKERS", RB_CONF_T_TEXT, 1, 4096, "127.0.0.1:19092", true)     \
+    X(DSN, "dsn", "RUMBOOK_DSN", RB_CONF_T_SECRET_URL, 1, 4096,                                    \
+      "postgresql://postgres@127.0.0.1:55432/rumbook", true)                                       \
+    X(GROUP, "group", "RUMBOOK_GROUP", RB_CONF_T_NAME, 1, 249, "rumbook-workers", true)            \
+    X(TOPIC_COMMANDS, "topic-commands", "RUMBOOK_TOPIC_COMMANDS", RB_CONF_T_NAME, 1, 249,          \
+      "rumbook.booking.commands", true)                                                            \
+    X(TOPIC_DECISIONS, "topic-decisions", "RUMBOOK_TOPIC_DECISIONS", RB_CONF_T_NAME, 1, 249,       \
+      "rumbook.booking.decisions", true)                                                           \
+    X(TOPIC_INVITATIONS, "topic-invitations", "RUMBOOK_TOPIC_INVITATIONS", RB_CONF_T_NAME, 1, 249, \
+      "rumbook.booking.invitations", true)                                                         \
+    X(TOPIC_DLQ, "topic-dlq", "RUMBOOK_TOPIC_DLQ", RB_CONF_T_NAME, 1, 249, "rumbook.booking.dlq",  \
+      true)                                                                                        \
+    X(BATCH_SIZE, "batch-size", "RUMBOOK_BATCH_SIZE", RB_CONF_T_INT, 1, 100000, "500", false)      \
+    X(LINGER_MS, "linger-ms", "RUMBOOK_LINGER_MS", RB_CONF_T_INT, 0, 60000, "20", false)           \
+    X(RELAY, "relay", "RUMBOOK_RELAY", RB_CONF_T_BOOL, 0, 1, "on", false)                          \
+    X(LOG_LEVEL, "log-level", "RUMBOOK_LOG_LEVEL", RB_CONF_T_LEVEL, 0, 4, "info", true)
+
+enum rb_config_type {
+    RB_CONF_T_TEXT,       /* any printable text of lo-hi bytes */
+    RB_CONF_T_SECRET_URL, /* text whose password --print-config masks */
+    RB_CONF_T_NAME,       /* a Kafka topic or group name: letters, digits, '.', '_', '-' */
+    RB_CONF_T_INT,        /* a whole number lo-hi */
+    RB_CONF_T_BOOL,       /* on/off, true/false, yes/no, 1/0 */
+    RB_CONF_T_LEVEL,      /* error, warning, info, debug */
+};
+
+enum rb_config_key {
+#define RB_CONFIG_ENUM(KEY, key, env, type, lo, hi, dflt, client) RB_CONF_##KEY,
+    RB_CONFIG_SETTINGS(RB_CONFIG_ENUM)
+#undef RB_CONFIG_ENUM
+        RB_CONF_COUNT
+};
 
 typedef struct rb_config {
     const char *brokers;
@@ -15,14 +62,61 @@ typedef struct rb_config {
     const char *topic_decisions;
     const char *topic_invitations;
     const char *topic_dlq;
-    int batch_size;  /* commands per transaction */
-    int linger_ms;   /* longest wait to fill a batch */
+    int batch_size; /* commands per transaction */
+    int linger_ms;  /* longest wait to fill a batch */
+    bool relay;     /* publish the outbox from this process */
+    int log_level;  /* enum rb_log_level */
+    /* where each value came from ("default", "RUMBOOK_DSN", "--dsn",
+     * "dsn (worker.conf:3)"), and the copies this struct owns */
+    const char *origin[RB_CONF_COUNT];
+    char *owned[RB_CONF_COUNT];
+    char *owned_origin[RB_CONF_COUNT];
 } rb_config;
 
-void rb_config_init(rb_config *c);
+/* Flags collected from argv, applied after the file and the environment. */
+#define RB_CONFIG_MAX_FLAGS 64
+typedef struct rb_config_args {
+    const char *file; /* --config */
+    int n;
+    struct {
+        int key;
+        const char *value;
+        const char *flag; /* as given: "--batch-size", "--no-relay" */
+    } flags[RB_CONFIG_MAX_FLAGS];
+} rb_config_args;
 
-/* Matches "--name=value" or "--name value" at argv[*i]; advances *i past
- * the value. Returns the value or NULL when argv[*i] is not that flag. */
-const char *rb_flag(int argc, char **argv, int *i, const char *name);
+/* getopt_long's val for a setting's flag is RB_CONFIG_OPT + its key. */
+#define RB_CONFIG_OPT 0x1000
+#define RB_CONFIG_OPT_CONFIG (RB_CONFIG_OPT + RB_CONF_COUNT)
+
+void rb_config_init(rb_config *c);
+void rb_config_fini(rb_config *c);
+
+/* The key of "batch-size" (or "batch_size"), or -1. */
+int rb_config_key(const char *name);
+const char *rb_config_key_name(int key);
+
+/* Checks value against key's type and range and stores a copy. */
+int rb_config_set(rb_config *c, int key, const char *value, const char *origin,
+                  rb_error *err) RB_MUSTCHECK;
+/* Each setting whose environment variable is set. */
+int rb_config_load_env(rb_config *c, rb_error *err) RB_MUSTCHECK;
+/* A config file: "key = value" lines; an unknown key is an error. */
+int rb_config_load_file(rb_config *c, const char *path, rb_error *err) RB_MUSTCHECK;
+/* The file, the environment, then the flags. */
+int rb_config_apply(rb_config *c, const rb_config_args *a, rb_error *err) RB_MUSTCHECK;
+
+/* Fills opts with the settings' long options (clients_only: those for
+ * rumbookctl and rumbook-bench too) and --config, then a zero entry;
+ * returns how many it wrote. opts has room for RB_CONF_COUNT + 2. */
+int rb_config_options(struct option *opts, bool clients_only);
+/* Records getopt_long's option val with its argument in a; false when val
+ * is not a setting's or --config. */
+bool rb_config_take_option(rb_config_args *a, int val, const char *arg);
+/* The key's flag added as if given as --key value (for --no-relay). */
+void rb_config_args_add(rb_config_args *a, int key, const char *value, const char *flag);
+
+/* Every setting with its value and origin, passwords masked. */
+void rb_config_print(const rb_config *c, FILE *out);
 
 #endif
