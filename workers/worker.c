@@ -38,7 +38,9 @@ typedef struct worker {
     rb_store *store;
     rb_relay *relay;
     rd_kafka_message_t **pending;
+    rb_message *msgs; /* the pending messages as the store takes them */
     size_t npending;
+    bool failed;      /* stopped by an error no retry can mend */
     rb_batch_stats totals;
     long long batches;
 } worker;
@@ -127,34 +129,75 @@ static void release_pending(worker *w)
     w->npending = 0;
 }
 
-/* Commits the pending batch to PostgreSQL, retrying while the database
- * is unreachable: the messages are never dropped. */
-static void flush_batch(worker *w)
+/* Sleeps ms, or less when a signal asks us to stop; true when stopping. */
+static bool nap(int ms)
 {
-    rb_message *msgs;
-    rb_error err;
+    struct timespec step = {0, 50 * 1000000L};
+
+    for (; ms > 0 && !stopping; ms -= 50)
+        nanosleep(&step, NULL);
+    return stopping;
+}
+
+/* For lag tools only (PostgreSQL holds the offsets that count): the next
+ * offset of every partition the batch read. */
+static void commit_to_kafka(worker *w)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)w->npending);
     size_t i;
 
-    if (w->npending == 0)
-        return;
-    while (!(msgs = calloc(w->npending, sizeof(*msgs)))) {
-        rb_log_error("out of memory for a batch, retrying size=%zu", w->npending);
-        sleep(1);
-    }
     for (i = 0; i < w->npending; i++) {
         const rd_kafka_message_t *m = w->pending[i];
-        msgs[i] = (rb_message){rd_kafka_topic_name(m->rkt), m->partition, m->offset,
-                               m->key, m->key_len, m->payload, m->len};
+        rd_kafka_topic_partition_t *p =
+            rd_kafka_topic_partition_list_find(l, rd_kafka_topic_name(m->rkt), m->partition);
+        if (!p)
+            p = rd_kafka_topic_partition_list_add(l, rd_kafka_topic_name(m->rkt), m->partition);
+        if (p->offset < m->offset + 1)
+            p->offset = m->offset + 1;
     }
-    while (rb_store_process(w->store, msgs, w->npending, &w->totals, &err) < 0) {
-        rb_log_error("batch not committed, retrying size=%zu cause=\"%s\"", w->npending,
-                     err.message);
-        sleep(1);
+    rd_kafka_commit(w->consumer, l, 1);
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* Decides and commits the pending batch. While the database is away the
+ * same batch is tried again, backing off to 5 s, until it commits or a
+ * signal stops us (then nothing of it is committed: the partition's next
+ * owner consumes it again). An error that is not retriable stops the
+ * worker (w->failed): it is one no batch can get past, such as a schema
+ * older than the workers. */
+static void flush_batch(worker *w)
+{
+    rb_error err;
+    size_t i;
+    int delay = 100, rc;
+
+    if (w->npending == 0 || w->failed)
+        return;
+    for (i = 0; i < w->npending; i++) {
+        const rd_kafka_message_t *m = w->pending[i];
+        w->msgs[i] = (rb_message){rd_kafka_topic_name(m->rkt), m->partition, m->offset, m->key,
+                                  m->key_len, m->payload, m->len};
     }
-    free(msgs);
-    w->batches++;
-    /* For lag monitoring only; PostgreSQL holds the offsets that count. */
-    rd_kafka_commit_message(w->consumer, w->pending[w->npending - 1], 1);
+    while ((rc = rb_store_process(w->store, w->msgs, w->npending, &w->totals, &err)) < 0) {
+        if (!err.retriable || err.fatal) {
+            rb_log(RB_LOG_FATAL, "batch not committed, stopping: %s: %s size=%zu",
+                   rb_strerror(err.code), err.message, w->npending);
+            w->failed = true;
+            stopping = 1;
+            break;
+        }
+        rb_log_error("batch not committed, retrying in %d ms size=%zu cause=\"%s\"", delay,
+                     w->npending, err.message);
+        if (nap(delay)) {
+            rb_log_info("stopping while retrying: batch left uncommitted size=%zu", w->npending);
+            break;
+        }
+        delay = delay < 2500 ? delay * 2 : 5000;
+    }
+    if (rc == 0) {
+        w->batches++;
+        commit_to_kafka(w);
+    }
     release_pending(w);
 }
 
@@ -335,7 +378,8 @@ static int start(worker *w, rb_calendar **cal, rb_relay **relay, pthread_t *tid,
         w->relay_running = true;
     }
     w->pending = calloc((size_t)w->cfg.batch_size, sizeof(*w->pending));
-    if (!w->pending)
+    w->msgs = calloc((size_t)w->cfg.batch_size, sizeof(*w->msgs));
+    if (!w->pending || !w->msgs)
         return rb_error_set(err, RB_ENOMEM, "out of memory");
     return consumer_new(w, err);
 }
@@ -380,6 +424,7 @@ int main(int argc, char **argv)
     rb_store_free(w.store);
     rb_calendar_free(cal);
     free(w.pending);
+    free(w.msgs);
     rb_config_fini(&w.cfg);
-    return rc == 0 ? 0 : 1;
+    return rc == 0 && !w.failed ? 0 : 1;
 }

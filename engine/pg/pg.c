@@ -4,11 +4,22 @@
 #include "pg/pg_internal.h"
 #include "rumbook/pg.h"
 
+/* docs/architecture.md ("How failures are sorted") lists these. */
 static bool sqlstate_is_transient(const char *state)
 {
     return state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
                      strcmp(state, "23505") == 0 || strcmp(state, "23P01") == 0 ||
-                     strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0);
+                     strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+                     strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0 ||
+                     strcmp(state, "53300") == 0);
+}
+
+/* The program and the database do not fit together: a missing table,
+ * column or function (migrations not applied), privileges, the login. */
+static bool sqlstate_is_fatal(const char *state)
+{
+    return state && (strncmp(state, "42", 2) == 0 || strncmp(state, "28", 2) == 0 ||
+                     strcmp(state, "3D000") == 0 || strcmp(state, "3F000") == 0);
 }
 
 int rb__pg_fail(PGconn *conn, PGresult *res, const char *what, rb_error *err)
@@ -21,6 +32,8 @@ int rb__pg_fail(PGconn *conn, PGresult *res, const char *what, rb_error *err)
     if (!msg)
         msg = PQerrorMessage(conn);
     rb_error_set(err, code, "%s: %s (sqlstate=%s)", what, msg, state ? state : "none");
+    if (err && !lost && sqlstate_is_fatal(state))
+        err->fatal = true;
     return code;
 }
 

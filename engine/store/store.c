@@ -207,7 +207,9 @@ static int process(rb_store *st, const rb_message *msgs, size_t n, rb_batch_stat
         return rb_error_set(err, RB_ENOMEM, "out of memory");
     decode_all(&b, msgs);
     rc = run_batch(st, &b, stats, err);
-    if (rc < 0 && PQstatus(st->conn) == CONNECTION_OK && rc != RB_ENOMEM)
+    /* Still failing with the database there, and not for a reason that
+     * would fail every batch (err->fatal): one command may be the cause. */
+    if (rc < 0 && PQstatus(st->conn) == CONNECTION_OK && rc != RB_ENOMEM && !err->fatal)
         rc = split_or_give_up(st, &b, msgs, stats, err);
     for (i = 0; i < n; i++)
         rb_command_fini(&b.items[i].cmd);

@@ -19,6 +19,14 @@ enum {
     RB_EDECODE = -8,   /* bytes that are not a valid message */
 };
 
+/* What went wrong, and what the caller may do about it:
+ * - retriable: the same call may succeed later (the database or broker is
+ *   away, a serialization failure, a deadlock, a racing writer); the
+ *   worker tries the same batch again, backing off;
+ * - fatal: this process cannot go on as configured (the schema is older
+ *   than the program, the login was refused, the database does not
+ *   exist); the worker stops rather than retry or reject every command.
+ * Neither: the input was at fault; the caller reports it and goes on. */
 typedef struct rb_error {
     int code;
     bool retriable;
@@ -26,10 +34,11 @@ typedef struct rb_error {
     char message[512];
 } rb_error;
 
-/* Human name of an RB_E* code. */
+/* Human name of an RB_E* code ("database error"). */
 const char *rb_strerror(int code);
 
-/* Fills err (if not NULL) and returns code, so callers can `return rb_error_set(...)`. */
+/* Fills err (if not NULL) and returns code, so callers can `return
+ * rb_error_set(...)`. retriable is set for RB_ERETRY, fatal is cleared. */
 int rb_error_set(rb_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
