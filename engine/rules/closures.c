@@ -138,6 +138,15 @@ static int date_of(struct icaltimetype t)
     return t.year * 10000 + t.month * 100 + t.day;
 }
 
+/* A day of a calendar anyone books in: libical reads "10135107" as month 51. */
+static bool plausible(struct icaltimetype t)
+{
+    return icaltime_is_null_time(t) ||
+           (t.year >= 1900 && t.year <= 2999 && t.month >= 1 && t.month <= 12 && t.day >= 1 &&
+            t.day <= icaltime_days_in_month(t.month, t.year) && t.hour >= 0 && t.hour < 24 &&
+            t.minute >= 0 && t.minute < 60 && t.second >= 0 && t.second <= 60);
+}
+
 /* One occurrence: all-day DTEND is exclusive, a timed one closes the days
  * it touches. */
 static int emit_range(struct icaltimetype start, int span_days, const char *uid,
@@ -149,6 +158,7 @@ static int emit_range(struct icaltimetype start, int span_days, const char *uid,
     return emit(ctx, &c);
 }
 
+/* Days the event covers after its first; -1 when it ends before it starts. */
 static int event_span(icalcomponent *ev, struct icaltimetype start)
 {
     struct icaltimetype end = icalcomponent_get_dtend(ev);
@@ -156,6 +166,8 @@ static int event_span(icalcomponent *ev, struct icaltimetype start)
 
     if (icaltime_is_null_time(end))
         return 0;
+    if (icaltime_compare(end, start) < 0)
+        return -1;
     last = date_of(end);
     if (end.is_date || (end.hour == 0 && end.minute == 0 && end.second == 0))
         last = rb_date_add_days(last, -1);
@@ -177,7 +189,12 @@ static int read_event(icalcomponent *ev, int until_day,
     if (!uid)
         return rb_error_set(err, RB_EINVAL, "event \"%s\" has no UID", summary ? summary : "?");
     summary = summary ? summary : "closed";
-    span = event_span(ev, start);
+    if (!plausible(start) || !plausible(icalcomponent_get_dtend(ev)))
+        return rb_error_set(err, RB_EINVAL, "event \"%s\" has a DTSTART or DTEND that is no "
+                            "date between 1900 and 2999", uid);
+    if ((span = event_span(ev, start)) < 0)
+        return rb_error_set(err, RB_EINVAL, "event \"%s\" ends (DTEND) before it starts (DTSTART)",
+                            uid);
     if (!rrule)
         return emit_range(start, span, uid, summary, emit, ctx) ? rb_error_set(err, RB_EIO,
                           "cannot store closure \"%s\"", uid) : 0;

@@ -15,7 +15,7 @@ if ! command -v clang-14 >/dev/null; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq clang-14 libclang-rt-14-dev >/dev/null
 fi
 
-targets=(command json calendar)
+targets=(command json calendar closures)
 CC=clang-14 cmake -S "$root" -B "$build" -DRB_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$build" -j "$(nproc)" --target "${targets[@]/#/fuzz_}"
 

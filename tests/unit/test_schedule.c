@@ -184,6 +184,27 @@ static void test_closures_from_ics(void)
     CHECK(rb_closures_from_ics("not a calendar", 20281231, collect, &g, &err) == RB_EINVAL);
 }
 
+/* An event that ends before it starts, or on a day no calendar has, is
+ * refused with its UID named rather than stored as something else. */
+static void test_closures_refused(void)
+{
+    static const char backwards[] = "BEGIN:VEVENT\r\nUID:back@x\r\nDTSTART;VALUE=DATE:20270301\r\n"
+                                    "DTEND;VALUE=DATE:20270228\r\nEND:VEVENT\r\n";
+    static const char month51[] = "BEGIN:VEVENT\r\nUID:m51@x\r\nDTSTART;VALUE=DATE:10135107\r\n"
+                                  "END:VEVENT\r\n";
+    static const char feb30[] = "BEGIN:VEVENT\r\nUID:f30@x\r\nDTSTART;VALUE=DATE:20270225\r\n"
+                                "DTEND;VALUE=DATE:20270230\r\nEND:VEVENT\r\n";
+    got g = {0};
+    rb_error err;
+
+    CHECK(rb_closures_from_ics(backwards, 20281231, collect, &g, &err) == RB_EINVAL);
+    CHECK(strstr(err.message, "\"back@x\" ends (DTEND) before it starts") != NULL);
+    CHECK(rb_closures_from_ics(month51, 20281231, collect, &g, &err) == RB_EINVAL);
+    CHECK(strstr(err.message, "\"m51@x\"") != NULL);
+    CHECK(rb_closures_from_ics(feb30, 20281231, collect, &g, &err) == RB_EINVAL);
+    CHECK(g.n == 0);
+}
+
 static void test_scopes(void)
 {
     enum rb_scope scope;
@@ -210,5 +231,6 @@ int main(void)
     test_danish_holidays();
     test_closures_from_ics();
     test_scopes();
+    test_closures_refused();
     return check_done("schedule");
 }
