@@ -46,6 +46,11 @@ const char *rb_config_key_name(int key)
     return key >= 0 && key < RB_CONF_COUNT ? settings[key].name : "?";
 }
 
+const char *rb_config_env_name(int key)
+{
+    return key >= 0 && key < RB_CONF_COUNT ? settings[key].env : "?";
+}
+
 /* Puts a checked value (text, or n for the other types) into its field. */
 static void store(rb_config *c, int key, const char *text, long n)
 {

@@ -2,12 +2,15 @@
  * each: every reason code in RB_REASONS appears in docs/integration.md's
  * table of codes and nothing else does; every setting in RB_SETTINGS
  * appears in docs/scheduling.md's table with its default, and nothing
- * else does. Usage: test_contracts DOCS_DIR */
+ * else does; every program setting in RB_CONFIG_SETTINGS is in
+ * docs/operations.md's table with its environment variable. Usage:
+ * test_contracts DOCS_DIR */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "rumbook/config.h"
 #include "rumbook/decision.h"
 #include "rumbook/reasons.h"
 
@@ -132,6 +135,33 @@ static void test_settings(const char *docs)
     unmatched(path, rows, n, "setting");
 }
 
+static void test_program_settings(const char *docs)
+{
+    char path[1024], flag[64];
+    doc_row rows[MAX_ROWS];
+    int n, k;
+
+    snprintf(path, sizeof(path), "%s/operations.md", docs);
+    n = read_table(path, "| flag | variable |", rows, MAX_ROWS);
+    CHECK(n > 0);
+    for (k = 0; k < RB_CONF_COUNT; k++) {
+        doc_row *r;
+        snprintf(flag, sizeof(flag), "--%s", rb_config_key_name(k));
+        r = find(rows, n, flag);
+        CHECK(r != NULL && strcmp(r->value, rb_config_env_name(k)) == 0);
+        if (!r)
+            fprintf(stderr, "  setting %s is not documented in %s\n", flag, path);
+        else if (strcmp(r->value, rb_config_env_name(k)) != 0)
+            fprintf(stderr, "  %s:%d: %s is read from %s, not \"%s\"\n", path, r->line, flag,
+                    rb_config_env_name(k), r->value);
+        if (r)
+            r->matched = true;
+    }
+    for (k = 0; k < n; k++) /* --no-relay is a spelling of --relay off */
+        rows[k].matched |= strcmp(rows[k].name, "--no-relay") == 0;
+    unmatched(path, rows, n, "setting");
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -140,5 +170,6 @@ int main(int argc, char **argv)
     }
     test_reason_codes(argv[1]);
     test_settings(argv[1]);
+    test_program_settings(argv[1]);
     return check_done("test_contracts");
 }

@@ -95,6 +95,8 @@ void rb_config_fini(rb_config *c);
 /* The key of "batch-size" (or "batch_size"), or -1. */
 int rb_config_key(const char *name);
 const char *rb_config_key_name(int key);
+/* The key's environment variable ("RUMBOOK_BATCH_SIZE"). */
+const char *rb_config_env_name(int key);
 
 /* Checks value against key's type and range and stores a copy. */
 int rb_config_set(rb_config *c, int key, const char *value, const char *origin,
