@@ -18,7 +18,7 @@
 
 typedef struct doc_row {
     char name[64];
-    char value[32];  /* the second column, trimmed */
+    char value[32]; /* the second column, trimmed */
     int line;
     bool matched;
 } doc_row;
@@ -76,6 +76,31 @@ static doc_row *find(doc_row *rows, int n, const char *name)
     return NULL;
 }
 
+/* The row documenting name, marked as matched; NULL (a failed check, said
+ * on stderr) when the table lacks it. */
+static doc_row *documented(doc_row *rows, int n, const char *name, const char *path,
+                           const char *what)
+{
+    doc_row *r = find(rows, n, name);
+
+    CHECK(r != NULL);
+    if (!r)
+        fprintf(stderr, "  %s \"%s\" is not documented in %s\n", what, name, path);
+    else
+        r->matched = true;
+    return r;
+}
+
+/* Checks a documented row's second column. */
+static void documented_as(const doc_row *r, const char *path, const char *name, bool ok,
+                          const char *want)
+{
+    CHECK(ok);
+    if (!ok)
+        fprintf(stderr, "  %s:%d: %s: the code says %s, the table \"%s\"\n", path, r->line, name,
+                want, r->value);
+}
+
 static void unmatched(const char *path, doc_row *rows, int n, const char *what)
 {
     int i;
@@ -97,39 +122,23 @@ static void test_reason_codes(const char *docs)
     snprintf(path, sizeof(path), "%s/integration.md", docs);
     n = read_table(path, "| code | when |", rows, MAX_ROWS);
     CHECK(n > 0);
-    for (code = 0; code < RB_REASON_COUNT; code++) {
-        doc_row *r = find(rows, n, rb_reason_name(code));
-        CHECK(r != NULL);
-        if (!r)
-            fprintf(stderr, "  reason code \"%s\" is not documented in %s\n",
-                    rb_reason_name(code), path);
-        else
-            r->matched = true;
-    }
+    for (code = 0; code < RB_REASON_COUNT; code++)
+        documented(rows, n, rb_reason_name(code), path, "reason code");
     unmatched(path, rows, n, "reason code");
 }
 
 static void test_settings(const char *docs)
 {
     char path[1024];
-    doc_row rows[MAX_ROWS];
+    doc_row rows[MAX_ROWS], *r;
     int n;
 
     snprintf(path, sizeof(path), "%s/scheduling.md", docs);
     n = read_table(path, "| setting | default |", rows, MAX_ROWS);
     CHECK(n > 0);
-#define RB_SETTING_DOCUMENTED(key, dflt, assign)                                            \
-    do {                                                                                    \
-        doc_row *r = find(rows, n, #key);                                                   \
-        CHECK(r != NULL && strtod(r->value, NULL) == (dflt));                               \
-        if (!r)                                                                             \
-            fprintf(stderr, "  setting \"%s\" is not documented in %s\n", #key, path);      \
-        else if (strtod(r->value, NULL) != (dflt))                                          \
-            fprintf(stderr, "  %s:%d: setting \"%s\" defaults to %g, not \"%s\"\n", path,   \
-                    r->line, #key, (double)(dflt), r->value);                               \
-        if (r)                                                                              \
-            r->matched = true;                                                              \
-    } while (0);
+#define RB_SETTING_DOCUMENTED(key, dflt, assign)          \
+    if ((r = documented(rows, n, #key, path, "setting"))) \
+        documented_as(r, path, #key, strtod(r->value, NULL) == (dflt), #dflt);
     RB_SETTINGS(RB_SETTING_DOCUMENTED)
 #undef RB_SETTING_DOCUMENTED
     unmatched(path, rows, n, "setting");
@@ -147,15 +156,9 @@ static void test_program_settings(const char *docs)
     for (k = 0; k < RB_CONF_COUNT; k++) {
         doc_row *r;
         snprintf(flag, sizeof(flag), "--%s", rb_config_key_name(k));
-        r = find(rows, n, flag);
-        CHECK(r != NULL && strcmp(r->value, rb_config_env_name(k)) == 0);
-        if (!r)
-            fprintf(stderr, "  setting %s is not documented in %s\n", flag, path);
-        else if (strcmp(r->value, rb_config_env_name(k)) != 0)
-            fprintf(stderr, "  %s:%d: %s is read from %s, not \"%s\"\n", path, r->line, flag,
-                    rb_config_env_name(k), r->value);
-        if (r)
-            r->matched = true;
+        if ((r = documented(rows, n, flag, path, "setting")))
+            documented_as(r, path, flag, strcmp(r->value, rb_config_env_name(k)) == 0,
+                          rb_config_env_name(k));
     }
     for (k = 0; k < n; k++) /* --no-relay is a spelling of --relay off */
         rows[k].matched |= strcmp(rows[k].name, "--no-relay") == 0;
