@@ -10,6 +10,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -809,7 +810,7 @@ static void write_json(const options *o, const round_result *r, int nrounds)
     int i;
 
     if (!f) {
-        fprintf(stderr, "rumbook-bench: cannot write %s\n", o->json_path);
+        fprintf(stderr, "rumbook-bench: could not open file \"%s\": %s\n", o->json_path, strerror(errno));
         return;
     }
     fprintf(f, "{\"workers\":%d,\"sessions\":%d,\"classes\":%d,\"existing\":%ld,\"rate\":%.0f,"

@@ -1,4 +1,5 @@
 /* rumbookctl migrate, catalog import, calendar import, travel import, topics create. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,7 @@ static int open_import(rb_config *cfg, const char *prefix, const char *file, rb_
 
     rb_buf_init(text);
     if (rb_buf_read_file(text, file) < 0) {
-        fprintf(stderr, "%s: cannot read %s\n", prefix, file);
+        fprintf(stderr, "%s: could not read file \"%s\": %s\n", prefix, file, strerror(errno));
         rb_buf_fini(text);
         return 1;
     }

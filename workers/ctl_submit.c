@@ -1,4 +1,5 @@
 /* rumbookctl submit: one command from flags, or many as JSON lines. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,7 +393,7 @@ static int submit_json(rb_config *cfg, const char *path)
     int rc;
 
     if (!in) {
-        fprintf(stderr, "rumbookctl submit: cannot open %s\n", path);
+        fprintf(stderr, "rumbookctl submit: could not open file \"%s\": %s\n", path, strerror(errno));
         return 1;
     }
     n = read_json_lines(in, &specs, &objs);

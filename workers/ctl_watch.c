@@ -1,5 +1,6 @@
 /* rumbookctl watch: decisions, invitations and dead letters as JSON lines. */
 #include <signal.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,7 +165,7 @@ static rd_kafka_t *consumer_new(const rb_config *cfg, bool from_beginning)
     for (i = 0; i < 3; i++)
         rd_kafka_topic_partition_list_add(list, topics[i], RD_KAFKA_PARTITION_UA);
     if (rd_kafka_subscribe(rk, list))
-        fprintf(stderr, "rumbookctl watch: cannot subscribe\n");
+        fprintf(stderr, "rumbookctl watch: could not subscribe to the topics\n");
     rd_kafka_topic_partition_list_destroy(list);
     return rk;
 }

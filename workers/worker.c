@@ -212,7 +212,7 @@ static void assign_from_db(worker *w, rd_kafka_t *rk, rd_kafka_topic_partition_l
         ids[i] = parts->elems[i].partition;
     while (rb_store_offsets(w->store, w->cfg.topic_commands, ids, next, (size_t)parts->cnt,
                             &err) < 0) {
-        rb_log_error("cannot read stored offsets, retrying cause=\"%s\"", err.message);
+        rb_log_error("could not read stored offsets, retrying cause=\"%s\"", err.message);
         sleep(1);
     }
     for (i = 0; i < parts->cnt; i++) {
@@ -272,7 +272,7 @@ static int consumer_new(worker *w, rb_error *err)
     rd_kafka_topic_partition_list_add(topics, w->cfg.topic_commands, RD_KAFKA_PARTITION_UA);
     if (rd_kafka_subscribe(w->consumer, topics)) {
         rd_kafka_topic_partition_list_destroy(topics);
-        return rb_error_set(err, RB_EKAFKA, "cannot subscribe to %s", w->cfg.topic_commands);
+        return rb_error_set(err, RB_EKAFKA, "could not subscribe to topic \"%s\"", w->cfg.topic_commands);
     }
     rd_kafka_topic_partition_list_destroy(topics);
     return 0;
@@ -374,7 +374,7 @@ static int start(worker *w, rb_calendar **cal, rb_relay **relay, pthread_t *tid,
             return rc;
         w->relay = *relay;
         if (pthread_create(tid, NULL, relay_thread, *relay) != 0)
-            return rb_error_set(err, RB_ENOMEM, "cannot start the relay thread");
+            return rb_error_set(err, RB_ENOMEM, "could not start the relay thread");
         w->relay_running = true;
     }
     w->pending = calloc((size_t)w->cfg.batch_size, sizeof(*w->pending));
@@ -411,7 +411,7 @@ int main(int argc, char **argv)
         consume_loop(&w);
         rb_log_info("stopping: batch committed, closing consumer");
     } else {
-        rb_log(RB_LOG_FATAL, "cannot start: %s", err.message);
+        rb_log(RB_LOG_FATAL, "could not start: %s", err.message);
         stopping = 1;
     }
     if (w.consumer) {

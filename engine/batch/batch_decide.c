@@ -309,7 +309,7 @@ static void decide_book(batch *b, item *it)
         return reject(it);
     }
     if (!(bk = new_booking(b, it, fs, fc))) {
-        rb_verdict_add(&it->verdict, RB_REASON_INTERNAL_ERROR, "cannot make a booking id");
+        rb_verdict_add(&it->verdict, RB_REASON_INTERNAL_ERROR, "could not make a booking id");
         return reject(it);
     }
     take(b, bk, &req);

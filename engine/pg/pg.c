@@ -138,7 +138,7 @@ int rb_pg_connect(const char *dsn, PGconn **out, rb_error *err)
 
     *out = NULL;
     if (PQstatus(conn) != CONNECTION_OK) {
-        rb_error_set(err, RB_EDB, "cannot connect to PostgreSQL: %s", PQerrorMessage(conn));
+        rb_error_set(err, RB_EDB, "could not connect to PostgreSQL: %s", PQerrorMessage(conn));
         PQfinish(conn);
         return RB_EDB;
     }

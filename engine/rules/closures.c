@@ -197,7 +197,7 @@ static int read_event(icalcomponent *ev, int until_day,
                             uid);
     if (!rrule)
         return emit_range(start, span, uid, summary, emit, ctx) ? rb_error_set(err, RB_EIO,
-                          "cannot store closure \"%s\"", uid) : 0;
+                          "could not store closure \"%s\"", uid) : 0;
     struct icalrecurrencetype r = icalproperty_get_rrule(rrule);
     icalrecur_iterator *it = icalrecur_iterator_new(r, start);
     if (!it)
@@ -207,7 +207,7 @@ static int read_event(icalcomponent *ev, int until_day,
          t = icalrecur_iterator_next(it), steps++) {
         if ((rc = emit_range(t, span, uid, summary, emit, ctx)) != 0) {
             icalrecur_iterator_free(it);
-            return rb_error_set(err, RB_EIO, "cannot store closure \"%s\"", uid);
+            return rb_error_set(err, RB_EIO, "could not store closure \"%s\"", uid);
         }
     }
     icalrecur_iterator_free(it);

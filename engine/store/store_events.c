@@ -177,7 +177,7 @@ static int add_invitation(rb_store *st, const item *it, int64_t now, rb__outbox 
     rc = rb_invitation_encode(&ev, &payload, &len);
     free(ical);
     if (rc < 0)
-        return rb_error_set(err, rc, "cannot encode invitation");
+        return rb_error_set(err, rc, "could not encode invitation");
     rb__outbox_add(o, st->topic_invitations, bk->id, strlen(bk->id), payload, len,
                RB_MSG_INVITATION, NULL, event_id);
     free(payload);
@@ -300,7 +300,7 @@ static int add_item(rb_store *st, const item *it, int64_t now, rb__outbox *o, rb
     if (it->duplicate)
         return 0;
     if ((rc = add_decision(st, it, now, o, codes)) < 0)
-        return rb_error_set(err, rc, "cannot encode decision");
+        return rb_error_set(err, rc, "could not encode decision");
     (*ncommands)++;
     return it->invite ? add_invitation(st, it, now, o, err) : 0;
 }

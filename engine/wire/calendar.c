@@ -56,7 +56,7 @@ int rb_calendar_new(rb_calendar **out, rb_error *err)
         return rb_error_set(err, RB_ENOMEM, "out of memory");
     if (!(cal->vtimezone = trimmed_vtimezone(zone))) {
         free(cal);
-        return rb_error_set(err, RB_ENOMEM, "cannot build the %s VTIMEZONE", RB_TZID);
+        return rb_error_set(err, RB_ENOMEM, "could not build the %s VTIMEZONE", RB_TZID);
     }
     *out = cal;
     return 0;
@@ -380,7 +380,7 @@ int rb_calendar_render(const rb_calendar *cal, const rb_invitation *inv, char **
     rb_buf_puts(&text, "END:VCALENDAR\r\n");
     if (text.failed) {
         rb_buf_fini(&text);
-        return rb_error_set(err, RB_ENOMEM, "cannot write the invitation: out of memory");
+        return rb_error_set(err, RB_ENOMEM, "could not write the invitation: out of memory");
     }
     *out = text.data; /* the caller free()s it, as rb_buf_fini would */
     return 0;
