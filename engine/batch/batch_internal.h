@@ -151,6 +151,14 @@ typedef struct batch {
     size_t held_used, held_cap;
 } batch;
 
+/* Whether the item's ids may be looked up: it decoded and passed the
+ * command module's checks (an INVALID one is rejected as it is, and its
+ * ids may be anything: not UUIDs, 10 kB long). */
+static inline bool rb__item_names_facts(const item *it)
+{
+    return it->decode_rc == 0 && it->cmd.kind != RB_CMD_INVALID;
+}
+
 fact_session *rb__batch_session(batch *b, const char *id);
 fact_class *rb__batch_class(batch *b, const char *id);
 fact_booking *rb__batch_booking(batch *b, const char *id);

@@ -4,6 +4,7 @@
  * workers racing for the same sessions queue up instead of deadlocking;
  * the CHECK constraints on the session counters and the unique keys on
  * commands and bookings are the last word if a worker were ever wrong. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,7 +15,7 @@
 #include "rumbook/pgarray.h"
 #include "store/store_internal.h"
 
-#define MAX_ATTEMPTS 5
+#define MAX_ATTEMPTS 8
 
 static char *dup_or_null(const char *s)
 {
@@ -135,6 +136,17 @@ static void decode_all(batch *b, const rb_message *msgs)
     }
 }
 
+/* Before attempt tries + 2: 0-5 ms, then up to 10, 20, 40 ... 320 ms, at
+ * random within that, so that two workers that deadlocked do not meet
+ * again in step. */
+static void backoff(int tries)
+{
+    long ms = tries == 0 ? 5 : 5L << (tries < 7 ? tries : 6);
+    struct timespec ts = {0, (rand() % (ms + 1)) * 1000000L};
+
+    nanosleep(&ts, NULL);
+}
+
 /* Retries transient failures; returns the last error otherwise. */
 static int run_batch(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *err)
 {
@@ -162,6 +174,7 @@ static int run_batch(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *er
             break;
         rb_log_debug("batch retried size=%zu attempt=%d cause=\"%s\"", b->n, tries + 1,
                      err->message);
+        backoff(tries);
     }
     return rc;
 }
@@ -169,13 +182,22 @@ static int run_batch(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *er
 static int process(rb_store *st, const rb_message *msgs, size_t n, rb_batch_stats *stats,
                    rb_error *err);
 
+/* Whether a failure may be one command's doing: the database is there,
+ * and the error is not one that would fail every batch (err->fatal). */
+static bool isolatable(rb_store *st, int rc, const rb_error *err)
+{
+    return rc < 0 && rc != RB_ENOMEM && !err->fatal && PQstatus(st->conn) == CONNECTION_OK;
+}
+
 /* A batch that keeps failing is halved until the failing command stands
- * alone; that one is rejected with the cause rather than blocking its
- * partition forever. */
+ * alone; that one is rejected with internal_error and the cause, or, if
+ * even that cannot be written, dead-lettered with it, rather than blocking
+ * its partition. */
 static int split_or_give_up(rb_store *st, batch *b, const rb_message *msgs,
                             rb_batch_stats *stats, rb_error *err)
 {
     size_t half = b->n / 2;
+    item *it = &b->items[0];
     int rc;
 
     if (b->n > 1) {
@@ -183,14 +205,21 @@ static int split_or_give_up(rb_store *st, batch *b, const rb_message *msgs,
             return rc;
         return process(st, msgs + half, b->n - half, stats, err);
     }
-    rb_log_error("command cannot be written, rejecting topic=%s partition=%d offset=%lld "
+    rb_log_error("command could not be decided, rejecting topic=%s partition=%d offset=%lld "
                  "cause=\"%s\"", msgs[0].topic, (int)msgs[0].partition,
                  (long long)msgs[0].offset, err->message);
-    if (b->items[0].decode_rc == 0) {
-        b->items[0].cmd.kind = RB_CMD_INVALID;
-        rb_verdict_init(&b->items[0].cmd.problems);
-        rb_verdict_add(&b->items[0].cmd.problems, RB_REASON_INTERNAL_ERROR, "%s", err->message);
+    if (it->decode_rc == 0) {
+        it->cmd.kind = RB_CMD_INVALID;
+        rb_verdict_init(&it->cmd.problems);
+        rb_verdict_add(&it->cmd.problems, RB_REASON_INTERNAL_ERROR, "%s", err->message);
+        if (!isolatable(st, rc = run_batch(st, b, stats, err), err))
+            return rc;
+        rb_log_error("rejection could not be written either, dead-lettering topic=%s "
+                     "partition=%d offset=%lld cause=\"%s\"", msgs[0].topic,
+                     (int)msgs[0].partition, (long long)msgs[0].offset, err->message);
     }
+    it->decode_rc = RB_EDECODE;
+    snprintf(it->cause, sizeof(it->cause), "could not be decided: %.400s", err->message);
     return run_batch(st, b, stats, err);
 }
 
@@ -206,10 +235,7 @@ static int process(rb_store *st, const rb_message *msgs, size_t n, rb_batch_stat
     if (!b.items)
         return rb_error_set(err, RB_ENOMEM, "out of memory");
     decode_all(&b, msgs);
-    rc = run_batch(st, &b, stats, err);
-    /* Still failing with the database there, and not for a reason that
-     * would fail every batch (err->fatal): one command may be the cause. */
-    if (rc < 0 && PQstatus(st->conn) == CONNECTION_OK && rc != RB_ENOMEM && !err->fatal)
+    if (isolatable(st, rc = run_batch(st, &b, stats, err), err))
         rc = split_or_give_up(st, &b, msgs, stats, err);
     for (i = 0; i < n; i++)
         rb_command_fini(&b.items[i].cmd);

@@ -121,7 +121,7 @@ static int fetch_bookings(rb_store *st, batch *b, rb_error *err)
 
     rb__store_begin(st, SQL_BOOKINGS, 1);
     for (i = 0; i < b->n; i++)
-        if (b->items[i].decode_rc == 0 && b->items[i].cmd.booking_id)
+        if (rb__item_names_facts(&b->items[i]) && b->items[i].cmd.booking_id)
             rb_pgarray_text(&st->col[0], b->items[i].cmd.booking_id);
     if (!(res = rb__store_fetch_run(st, SQL_BOOKINGS, 1, "lock bookings", err)))
         return err->code;
@@ -199,7 +199,7 @@ static int fetch_sessions(rb_store *st, batch *b, rb_error *err)
 
     rb__store_begin(st, SQL_SESSIONS, 1);
     for (i = 0; i < b->n; i++)
-        if (b->items[i].decode_rc == 0 && b->items[i].cmd.session_id)
+        if (rb__item_names_facts(&b->items[i]) && b->items[i].cmd.session_id)
             rb_pgarray_text(&st->col[0], b->items[i].cmd.session_id);
     for (r = 0; r < PQntuples(bres); r++)
         rb_pgarray_text(&st->col[0], PQgetvalue(bres, r, 2));
@@ -365,7 +365,7 @@ static int fetch_classes(rb_store *st, batch *b, rb_error *err)
     if (!ids)
         return rb_error_set(err, RB_ENOMEM, "out of memory");
     for (i = 0; i < b->n; i++)
-        if (b->items[i].decode_rc == 0 && b->items[i].cmd.class_id)
+        if (rb__item_names_facts(&b->items[i]) && b->items[i].cmd.class_id)
             ids[n++] = b->items[i].cmd.class_id;
     for (r = 0; r < PQntuples(bres); r++)
         ids[n++] = PQgetvalue(bres, r, 3);
