@@ -4,11 +4,11 @@
 # workers, submits a demo batch of booking commands and shows the decisions and
 # invitations as they arrive. Ctrl-C stops everything cleanly. Every run starts
 # from an empty .run/ so the demo shows the same story each time.
-#   RUMBOOK_PG_PORT (55432) and RUMBOOK_KAFKA_PORT (19092) move the services.
+#   RUMBOOK_PG_PORT (15432) and RUMBOOK_KAFKA_PORT (19092) move the services.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-pg_port=${RUMBOOK_PG_PORT:-55432}
+pg_port=${RUMBOOK_PG_PORT:-15432}
 kafka_port=${RUMBOOK_KAFKA_PORT:-19092}
 run="$root/.run"
 

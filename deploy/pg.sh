@@ -7,7 +7,7 @@ set -euo pipefail
 
 cmd=${1:?usage: pg.sh start|stop DIR [PORT]}
 dir=${2:?usage: pg.sh start|stop DIR [PORT]}
-port=${3:-55432}
+port=${3:-15432}
 bindir=$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || dirname "$(command -v pg_ctl)")
 
 as_owner() {

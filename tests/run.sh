@@ -21,7 +21,7 @@ status=0
 FUZZ_SECONDS=${FUZZ_SECONDS:-20} tests/fuzz/run.sh "$root/build-fuzz" || status=1
 
 run=$(mktemp -d /tmp/rumbook-tests.XXXXXX)
-pg_port=$((56000 + RANDOM % 1000))
+pg_port=$((20000 + RANDOM % 4000))   # below 32768: see docs/operations.md ("Ports")
 kafka_port=$((29000 + RANDOM % 900 * 2))
 stop_services() {
   deploy/kafka.sh stop "$run/kafka" || true

@@ -71,7 +71,7 @@ static int64_t now_us(void)
 static void usage(void)
 {
     printf("usage: rumbook-bench [options]\n"
-           "  --pg URL               PostgreSQL server (default postgresql://postgres@127.0.0.1:55432)\n"
+           "  --pg URL               PostgreSQL server (default postgresql://postgres@127.0.0.1:15432)\n"
            "  --brokers HOSTS        Kafka (default RUMBOOK_BROKERS or 127.0.0.1:19092)\n"
            "  --providers N --offerings N --sessions N --schools N --classes N\n"
            "                         catalogue size (200, 2000, 40000, 500, 10000)\n"
@@ -830,7 +830,7 @@ static void write_json(const options *o, const round_result *r, int nrounds)
 
 int main(int argc, char **argv)
 {
-    options o = {.server = "postgresql://postgres@127.0.0.1:55432", .providers = 200,
+    options o = {.server = "postgresql://postgres@127.0.0.1:15432", .providers = 200,
                  .offerings = 2000, .sessions = 40000, .schools = 500, .classes = 10000,
                  .commands = 200000, .unbatched_commands = 10000, .hot_share = 0.2,
                  .hot_sessions = 20, .days = 190, .mix_cancel = 5, .mix_reschedule = 5, .workers = 2,

@@ -1,6 +1,7 @@
 /* The travel-time table from CSV: "school_id,venue_id,mode,minutes" with a
- * header line. Every line is checked before anything is stored; an error
- * names the line. One statement, so all or nothing. */
+ * header line. Every line is checked before anything is stored, its
+ * school and venue against the catalogue too; an error names the line.
+ * One transaction, so all or nothing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,15 @@
 #include "rumbook/pg.h"
 #include "rumbook/pgarray.h"
 #include "rumbook/travel.h"
+
+/* The first line naming a school or venue the catalogue lacks; the same
+ * columns as SQL_UPSERT, and each row's line number. */
+static const char SQL_UNKNOWN[] =
+    "SELECT u.line, u.s, EXISTS (SELECT 1 FROM schools WHERE id = u.s), u.v"
+    " FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[])"
+    " AS u(s, v, m, mi, line)"
+    " WHERE NOT EXISTS (SELECT 1 FROM schools WHERE id = u.s)"
+    " OR NOT EXISTS (SELECT 1 FROM venues WHERE id = u.v) ORDER BY u.line LIMIT 1";
 
 static const char SQL_UPSERT[] =
     "INSERT INTO travel_times (school_id, venue_id, mode, minutes)"
@@ -45,7 +55,7 @@ static char *trim(char *s)
     return s;
 }
 
-static int parse_line(char *line, int lineno, rb_pgarray cols[4], rb_error *err)
+static int parse_line(char *line, int lineno, rb_pgarray cols[5], rb_error *err)
 {
     char *f[4], *endp;
     enum rb_mode mode;
@@ -71,29 +81,51 @@ static int parse_line(char *line, int lineno, rb_pgarray cols[4], rb_error *err)
     rb_pgarray_text(&cols[1], f[1]);
     rb_pgarray_text(&cols[2], f[2]);
     rb_pgarray_int(&cols[3], minutes);
+    rb_pgarray_int(&cols[4], lineno);
     return 0;
 }
 
-/* The upsert and the workers' notification, in one transaction. */
+/* Refuses the first line naming a school or venue the catalogue lacks. */
+static int check_known(PGconn *conn, const rb_pgarray cols[5], rb_error *err)
+{
+    PGresult *res = rb__pg_exec_params(conn, SQL_UNKNOWN, cols, 5, 0, PGRES_TUPLES_OK,
+                                       "check travel times", err);
+    int rc = 0;
+
+    if (!res)
+        return err->code;
+    if (PQntuples(res) > 0 && *PQgetvalue(res, 0, 2) == 'f')
+        rc = rb_error_set(err, RB_EINVAL, "line %s: school \"%s\" is not in the catalogue",
+                          PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+    else if (PQntuples(res) > 0)
+        rc = rb_error_set(err, RB_EINVAL, "line %s: venue \"%s\" is not in the catalogue",
+                          PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 3));
+    PQclear(res);
+    return rc;
+}
+
+/* The check, the upsert and the workers' notification, in one transaction. */
 static int store(PGconn *conn, void *arg, rb_error *err)
 {
     rb_pgarray *cols = arg;
-    int rc = rb__pg_command_params(conn, SQL_UPSERT, cols, 4, "store travel times", err);
+    int rc;
 
-    return rc < 0 ? rc
-                  : rb__pg_command(conn, "NOTIFY rumbook_facts", 0, NULL, "notify workers", err);
+    if ((rc = check_known(conn, cols, err)) < 0 ||
+        (rc = rb__pg_command_params(conn, SQL_UPSERT, cols, 4, "store travel times", err)) < 0)
+        return rc;
+    return rb__pg_command(conn, "NOTIFY rumbook_facts", 0, NULL, "notify workers", err);
 }
 
 int rb_travel_import(PGconn *conn, char *csv, int *imported, rb_error *err)
 {
-    rb_pgarray cols[4];
+    rb_pgarray cols[5];
     char *line, *next;
     int i, lineno = 0, rc = 0;
 
     *imported = 0;
-    for (i = 0; i < 4; i++)
+    for (i = 0; i < 5; i++)
         rb_pgarray_init(&cols[i]);
-    rb_pgarray_begin_for(cols, 4, SQL_UPSERT);
+    rb_pgarray_begin_for(cols, 5, SQL_UNKNOWN);
     for (line = csv; line && *line && rc == 0; line = next) {
         next = strchr(line, '\n');
         if (next)
@@ -108,7 +140,7 @@ int rb_travel_import(PGconn *conn, char *csv, int *imported, rb_error *err)
     }
     if (rc == 0 && *imported)
         rc = rb__pg_transaction(conn, store, cols, err);
-    for (i = 0; i < 4; i++)
+    for (i = 0; i < 5; i++)
         rb_pgarray_fini(&cols[i]);
     if (rc < 0)
         *imported = 0;

@@ -12,16 +12,29 @@ void rb_verdict_init(rb_verdict *v)
 
 void rb_verdict_add(rb_verdict *v, rb_reason_code code, const char *fmt, ...)
 {
-    rb_reason *r;
+    rb_reason *r = NULL;
+    size_t used = 0;
     va_list ap;
+    int i;
 
-    if (v->nreasons == RB_MAX_REASONS)
+    for (i = 0; i < v->nreasons && !r; i++)
+        if (v->reasons[i].id == code)
+            r = &v->reasons[i];
+    if (r) { /* a code is listed once: a second fact joins the first's message */
+        used = strlen(r->message);
+        if (used + 2 < sizeof(r->message))
+            used += (size_t)snprintf(r->message + used, sizeof(r->message) - used, "; ");
+    } else if (v->nreasons < RB_MAX_REASONS) {
+        r = &v->reasons[v->nreasons++];
+        r->id = code;
+        r->code = rb_reason_name(code);
+    } else {
         return;
-    r = &v->reasons[v->nreasons++];
-    r->id = code;
-    r->code = rb_reason_name(code);
+    }
+    if (used + 1 >= sizeof(r->message))
+        return;
     va_start(ap, fmt);
-    vsnprintf(r->message, sizeof(r->message), fmt, ap);
+    vsnprintf(r->message + used, sizeof(r->message) - used, fmt, ap);
     va_end(ap);
 }
 

@@ -130,6 +130,15 @@ printf 'school_id,venue_id,mode,minutes\ns1,v1,public_transport,50\n' >"$work/tr
 printf 's1,v1,rocket,5\n' >"$work/bad.csv"
 "$ctl" travel import "$work/bad.csv" 2>"$work/bad.err" && fail "a bad travel file was accepted"
 grep -q 'line 1: mode "rocket"' "$work/bad.err" || fail "bad travel file: unclear error"
+printf 'school_id,venue_id,mode,minutes\ns1,v1,bus,20\n# a comment\nnowhere,v1,bus,20\n' >"$work/bad.csv"
+"$ctl" travel import "$work/bad.csv" 2>"$work/bad.err" && fail "a travel line naming no school was accepted"
+grep -q 'line 4: school "nowhere" is not in the catalogue' "$work/bad.err" ||
+  fail "unknown school: unclear error: $(cat "$work/bad.err")"
+printf 's1,v1,bus,20\ns1,atlantis,walk,5\n' >"$work/bad.csv"
+"$ctl" travel import "$work/bad.csv" 2>"$work/bad.err" && fail "a travel line naming no venue was accepted"
+grep -q 'line 2: venue "atlantis" is not in the catalogue' "$work/bad.err" ||
+  fail "unknown venue: unclear error: $(cat "$work/bad.err")"
+[ "$(sql "SELECT count(*) FROM travel_times WHERE mode = 'bus'")" = 0 ] || fail "a refused file stored lines"
 c9=$(submit_one book --session o1-0406 --class c9 --pupils 25)
 decided "$c9" confirmed
 [ "$(sql "SELECT to_char(lower(away) AT TIME ZONE 'Europe/Copenhagen', 'HH24:MI') FROM bookings WHERE command_id = '$c9'")" = 08:10 ] ||

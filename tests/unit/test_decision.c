@@ -128,8 +128,24 @@ static void test_reasons_are_bounded(void)
 
     rb_verdict_init(&v);
     for (i = 0; i < RB_MAX_REASONS + 5; i++)
-        rb_verdict_add(&v, RB_REASON_CLOSED, "reason %d", i);
+        rb_verdict_add(&v, (rb_reason_code)i, "reason %d", i);
     CHECK(v.nreasons == RB_MAX_REASONS);
+}
+
+/* A code is listed once; a second fact for it joins the first's message. */
+static void test_code_listed_once(void)
+{
+    rb_verdict v;
+
+    rb_verdict_init(&v);
+    rb_verdict_add(&v, RB_REASON_OUTSIDE_SCHOOL_DAY, "the class would leave at %s", "07:40");
+    rb_verdict_add(&v, RB_REASON_CLOSED, "closed");
+    rb_verdict_add(&v, RB_REASON_OUTSIDE_SCHOOL_DAY, "the class would be back at %s", "14:20");
+    CHECK(v.nreasons == 2);
+    CHECK_STR(v.reasons[0].code, "outside_school_day");
+    CHECK_STR(v.reasons[0].message,
+              "the class would leave at 07:40; the class would be back at 14:20");
+    CHECK(rb_verdict_has(&v, RB_REASON_CLOSED));
 }
 
 int main(void)
@@ -138,6 +154,7 @@ int main(void)
     test_last_places();
     test_class_places_run_out_before_pupils();
     test_every_reason_is_listed();
+    test_code_listed_once();
     test_unknown_session_and_class();
     test_release_frees_places();
     test_cancel();

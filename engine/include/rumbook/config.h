@@ -23,7 +23,7 @@
 #define RB_CONFIG_SETTINGS(X)                                                                      \
     X(BROKERS, "brokers", "RUMBOOK_BROKERS", RB_CONF_T_TEXT, 1, 4096, "127.0.0.1:19092", true)     \
     X(DSN, "dsn", "RUMBOOK_DSN", RB_CONF_T_SECRET_URL, 1, 4096,                                    \
-      "postgresql://postgres@127.0.0.1:55432/rumbook", true)                                       \
+      "postgresql://postgres@127.0.0.1:15432/rumbook", true)                                       \
     X(GROUP, "group", "RUMBOOK_GROUP", RB_CONF_T_NAME, 1, 249, "rumbook-workers", true)            \
     X(TOPIC_COMMANDS, "topic-commands", "RUMBOOK_TOPIC_COMMANDS", RB_CONF_T_NAME, 1, 249,          \
       "rumbook.booking.commands", true)                                                            \

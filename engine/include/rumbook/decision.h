@@ -157,6 +157,8 @@ extern const rb_rule rb_booking_rules[];
 extern const size_t rb_booking_rules_count;
 
 void rb_verdict_init(rb_verdict *v);
+/* Adds a reason; a code already listed gets the new fact appended to its
+ * message ("...; ..."), so each code appears once. */
 void rb_verdict_add(rb_verdict *v, rb_reason_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 bool rb_verdict_ok(const rb_verdict *v);
