@@ -222,7 +222,8 @@ static rd_kafka_t *producer_new(const rb_config *cfg)
 
     if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, errstr, sizeof(errstr)) ||
         rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr, sizeof(errstr)) ||
-        rd_kafka_conf_set(conf, "linger.ms", "2", errstr, sizeof(errstr))) {
+        rd_kafka_conf_set(conf, "linger.ms", "2", errstr, sizeof(errstr)) ||
+        rd_kafka_conf_set(conf, "reconnect.backoff.max.ms", "1000", errstr, sizeof(errstr))) {
         rd_kafka_conf_destroy(conf);
         fprintf(stderr, "rumbookctl submit: %s\n", errstr);
         return NULL;

@@ -160,7 +160,7 @@ static void commit_to_kafka(worker *w)
 }
 
 /* Decides and commits the pending batch. While the database is away the
- * same batch is tried again, backing off to 5 s, until it commits or a
+ * same batch is tried again, backing off to 1 s, until it commits or a
  * signal stops us (then nothing of it is committed: the partition's next
  * owner consumes it again). An error that is not retriable stops the
  * worker (w->failed): it is one no batch can get past, such as a schema
@@ -192,7 +192,7 @@ static void flush_batch(worker *w)
             rb_log_info("stopping while retrying: batch left uncommitted size=%zu", w->npending);
             break;
         }
-        delay = delay < 2500 ? delay * 2 : 5000;
+        delay = delay < 500 ? delay * 2 : 1000; /* back within a second of the database */
     }
     if (rc == 0) {
         w->batches++;
@@ -213,7 +213,11 @@ static void assign_from_db(worker *w, rd_kafka_t *rk, rd_kafka_topic_partition_l
     while (rb_store_offsets(w->store, w->cfg.topic_commands, ids, next, (size_t)parts->cnt,
                             &err) < 0) {
         rb_log_error("could not read stored offsets, retrying cause=\"%s\"", err.message);
-        sleep(1);
+        if (nap(1000)) { /* stopping: take nothing, start nowhere */
+            free(ids);
+            free(next);
+            return;
+        }
     }
     for (i = 0; i < parts->cnt; i++) {
         parts->elems[i].offset = next[i] >= 0 ? next[i] : RD_KAFKA_OFFSET_BEGINNING;
@@ -250,8 +254,12 @@ static int consumer_new(worker *w, rb_error *err)
         {"enable.auto.commit", "false"}, {"enable.auto.offset.store", "false"},
         {"auto.offset.reset", "earliest"}, {"partition.assignment.strategy", "range"},
         {"client.id", "rumbook-worker"}, {"enable.partition.eof", "false"},
-        /* A crashed worker's partitions move on after 10 s rather than 45. */
-        {"session.timeout.ms", "10000"}, {"heartbeat.interval.ms", "1000"},
+        /* A crashed worker's partitions move on after 6 s (the broker's
+         * least by default) rather than 45; with --instance-id a worker
+         * restarted within that time takes them back without a rebalance. */
+        {"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "1000"},
+        /* Back within a second of a broker's return, not up to ten. */
+        {"reconnect.backoff.max.ms", "1000"},
     };
     size_t i;
 
@@ -260,6 +268,11 @@ static int consumer_new(worker *w, rb_error *err)
             rd_kafka_conf_destroy(conf);
             return rb_error_set(err, RB_EKAFKA, "consumer config: %s", errstr);
         }
+    if (*w->cfg.instance_id &&
+        rd_kafka_conf_set(conf, "group.instance.id", w->cfg.instance_id, errstr, sizeof(errstr))) {
+        rd_kafka_conf_destroy(conf);
+        return rb_error_set(err, RB_EKAFKA, "consumer config: %s", errstr);
+    }
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
     rd_kafka_conf_set_opaque(conf, w);
     if (!(w->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr)))) {

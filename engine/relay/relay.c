@@ -17,7 +17,11 @@
 
 #define RELAY_LOCK "7351903"
 #define RELAY_BATCHES "8"
-#define FLUSH_TIMEOUT_MS 30000
+/* Every message is delivered or failed within MESSAGE_TIMEOUT_MS, so a
+ * flush that waits longer leaves none behind that could still report into
+ * a send's bookkeeping after it was freed. */
+#define MESSAGE_TIMEOUT_MS "10000"
+#define FLUSH_TIMEOUT_MS 12000
 
 /* The oldest unsent batches (a worker transaction's events each). ORDER BY
  * outbox_batches.id: the bare name would sort the text output column,
@@ -75,7 +79,10 @@ static int producer_new(const char *brokers, rd_kafka_t **out, rb_error *err)
         rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr, sizeof(errstr)) ||
         rd_kafka_conf_set(conf, "linger.ms", "5", errstr, sizeof(errstr)) ||
         rd_kafka_conf_set(conf, "compression.type", "lz4", errstr, sizeof(errstr)) ||
-        rd_kafka_conf_set(conf, "client.id", "rumbook-relay", errstr, sizeof(errstr))) {
+        rd_kafka_conf_set(conf, "client.id", "rumbook-relay", errstr, sizeof(errstr)) ||
+        rd_kafka_conf_set(conf, "message.timeout.ms", MESSAGE_TIMEOUT_MS, errstr,
+                          sizeof(errstr)) ||
+        rd_kafka_conf_set(conf, "reconnect.backoff.max.ms", "1000", errstr, sizeof(errstr))) {
         rd_kafka_conf_destroy(conf);
         return rb_error_set(err, RB_EKAFKA, "relay producer config: %s", errstr);
     }
@@ -234,12 +241,29 @@ bool rb__relay_in_order(const PGresult *batches, const PGresult *events)
     return true;
 }
 
+/* Waits until every message produced has been delivered or has failed:
+ * the delivery reports point into the caller's array. What is left after
+ * the flush (nothing should be, given the message timeout) is purged and
+ * the purge reported. False if something is still outstanding after that:
+ * the caller must then not free what the reports point to. */
+static bool settle(rd_kafka_t *producer)
+{
+    int i;
+
+    if (rd_kafka_flush(producer, FLUSH_TIMEOUT_MS) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        return true;
+    rd_kafka_purge(producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    for (i = 0; i < 50 && rd_kafka_outq_len(producer) > 0; i++)
+        rd_kafka_poll(producer, 100);
+    return rd_kafka_outq_len(producer) == 0;
+}
+
 /* Sends the oldest unsent batches; returns how many (0: none pending). */
 static int send_pending(rb_relay *r, rb_error *err)
 {
     PGresult *batches = PQexec(r->conn, SQL_UNSENT), *res;
     int i, n, sent = 0, rc;
-    bool *ok;
+    bool *ok, *keep = NULL;
 
     if (PQresultStatus(batches) != PGRES_TUPLES_OK || PQntuples(batches) == 0) {
         rc = PQresultStatus(batches) == PGRES_TUPLES_OK
@@ -261,11 +285,19 @@ static int send_pending(rb_relay *r, rb_error *err)
     for (i = 0; ok && i < n; i++)
         if (produce_row(r, res, i, &ok[i]) < 0)
             break;
-    if (ok)
-        rd_kafka_flush(r->producer, FLUSH_TIMEOUT_MS);
+    if (ok && !settle(r->producer)) {
+        rb_log_error("relay: %d messages neither delivered nor failed after %d ms",
+                     rd_kafka_outq_len(r->producer), FLUSH_TIMEOUT_MS);
+        keep = ok; /* their reports may still come: never freed */
+        ok = NULL;
+    }
     for (i = 0; ok && i < n; i++)
         sent += ok[i];
-    rc = ok ? mark_sent(r, batches, res, ok, err) : rb_error_set(err, RB_ENOMEM, "out of memory");
+    if (keep)
+        rc = rb_error_set(err, RB_EKAFKA, "outbox rows not settled; sent again later");
+    else
+        rc = ok ? mark_sent(r, batches, res, ok, err)
+                : rb_error_set(err, RB_ENOMEM, "out of memory");
     if (rc >= 0) {
         atomic_fetch_add(&r->sent, sent);
         atomic_fetch_add(&r->failed, n - sent);
