@@ -8,6 +8,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "ctl_internal.h"
+#include "rumbook/kafka_log.h"
 #include "rumbook/buf.h"
 #include "rumbook/events.h"
 #include "rumbook/json.h"
@@ -229,6 +230,7 @@ static rd_kafka_t *producer_new(const rb_config *cfg)
         return NULL;
     }
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rb_kafka_log_to_rumbook(conf);
     if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)))) {
         rd_kafka_conf_destroy(conf);
         fprintf(stderr, "rumbookctl submit: %s\n", errstr);

@@ -15,6 +15,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "rumbook/kafka_log.h"
 #include "rumbook/calendar.h"
 #include "rumbook/config.h"
 #include "rumbook/log.h"
@@ -274,6 +275,7 @@ static int consumer_new(worker *w, rb_error *err)
         return rb_error_set(err, RB_EKAFKA, "consumer config: %s", errstr);
     }
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    rb_kafka_log_to_rumbook(conf);
     rd_kafka_conf_set_opaque(conf, w);
     if (!(w->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr)))) {
         rd_kafka_conf_destroy(conf);

@@ -9,6 +9,7 @@
 
 #include "pg/pg_internal.h"
 #include "relay/relay_internal.h"
+#include "rumbook/kafka_log.h"
 #include "rumbook/events.h"
 #include "rumbook/log.h"
 #include "rumbook/pg.h"
@@ -87,6 +88,7 @@ static int producer_new(const char *brokers, rd_kafka_t **out, rb_error *err)
         return rb_error_set(err, RB_EKAFKA, "relay producer config: %s", errstr);
     }
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rb_kafka_log_to_rumbook(conf);
     /* rd_kafka_new() takes ownership of conf on success. */
     *out = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
     if (!*out) {
