@@ -15,14 +15,12 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "rumbook/kafka_log.h"
 #include "rumbook/calendar.h"
-#include "rumbook/config.h"
+#include "rumbook/kafka_log.h"
 #include "rumbook/log.h"
-#include "rumbook/relay.h"
-#include "rumbook/store.h"
+#include "worker_internal.h"
 
-static volatile sig_atomic_t stopping;
+volatile sig_atomic_t stopping;
 
 static void on_signal(int sig)
 {
@@ -32,19 +30,6 @@ static void on_signal(int sig)
     stopping = 1;
 }
 
-typedef struct worker {
-    rb_config cfg;
-    bool relay_running;
-    rd_kafka_t *consumer;
-    rb_store *store;
-    rb_relay *relay;
-    rd_kafka_message_t **pending;
-    rb_message *msgs; /* the pending messages as the store takes them */
-    size_t npending;
-    bool failed;      /* stopped by an error no retry can mend */
-    rb_batch_stats totals;
-    long long batches;
-} worker;
 
 static void usage(FILE *out)
 {
@@ -113,7 +98,7 @@ static int parse_args(worker *w, int argc, char **argv)
     return 0;
 }
 
-static int64_t mono_ms(void)
+int64_t worker_mono_ms(void)
 {
     struct timespec ts;
 
@@ -130,13 +115,16 @@ static void release_pending(worker *w)
     w->npending = 0;
 }
 
-/* Sleeps ms, or less when a signal asks us to stop; true when stopping. */
-static bool nap(int ms)
+/* Sleeps ms, or less when a signal asks us to stop; true when stopping.
+ * The loop is still turning meanwhile, as far as /healthz is concerned. */
+static bool nap(worker *w, int ms)
 {
     struct timespec step = {0, 50 * 1000000L};
 
-    for (; ms > 0 && !stopping; ms -= 50)
+    for (; ms > 0 && !stopping; ms -= 50) {
+        worker_heartbeat(w);
         nanosleep(&step, NULL);
+    }
     return stopping;
 }
 
@@ -168,6 +156,7 @@ static void commit_to_kafka(worker *w)
  * older than the workers. */
 static void flush_batch(worker *w)
 {
+    int64_t started = worker_mono_ms();
     rb_error err;
     size_t i;
     int delay = 100, rc;
@@ -189,7 +178,8 @@ static void flush_batch(worker *w)
         }
         rb_log_error("batch not committed, retrying in %d ms size=%zu cause=\"%s\"", delay,
                      w->npending, err.message);
-        if (nap(delay)) {
+        atomic_store(&w->pg_ok, rb_store_connected(w->store));
+        if (nap(w, delay)) {
             rb_log_info("stopping while retrying: batch left uncommitted size=%zu", w->npending);
             break;
         }
@@ -197,6 +187,8 @@ static void flush_batch(worker *w)
     }
     if (rc == 0) {
         w->batches++;
+        atomic_store(&w->pg_ok, true);
+        worker_observe_batch(w, w->npending, worker_mono_ms() - started);
         commit_to_kafka(w);
     }
     release_pending(w);
@@ -214,7 +206,7 @@ static void assign_from_db(worker *w, rd_kafka_t *rk, rd_kafka_topic_partition_l
     while (rb_store_offsets(w->store, w->cfg.topic_commands, ids, next, (size_t)parts->cnt,
                             &err) < 0) {
         rb_log_error("could not read stored offsets, retrying cause=\"%s\"", err.message);
-        if (nap(1000)) { /* stopping: take nothing, start nowhere */
+        if (nap(w, 1000)) { /* stopping: take nothing, start nowhere */
             free(ids);
             free(next);
             return;
@@ -226,6 +218,7 @@ static void assign_from_db(worker *w, rd_kafka_t *rk, rd_kafka_topic_partition_l
                     (int)ids[i], (long long)next[i]);
     }
     rd_kafka_assign(rk, parts);
+    atomic_store(&w->assigned, parts->cnt);
     free(ids);
     free(next);
 }
@@ -243,6 +236,15 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
     flush_batch(w);
     rb_log_info("partitions revoked count=%d", parts->cnt);
     rd_kafka_assign(rk, NULL);
+    atomic_store(&w->assigned, 0);
+}
+
+static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+    (void)rk;
+    (void)len;
+    worker_on_stats(opaque, json);
+    return 0; /* we do not keep json: librdkafka frees it */
 }
 
 static int consumer_new(worker *w, rb_error *err)
@@ -261,6 +263,8 @@ static int consumer_new(worker *w, rb_error *err)
         {"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "1000"},
         /* Back within a second of a broker's return, not up to ten. */
         {"reconnect.backoff.max.ms", "1000"},
+        /* For rumbook_kafka_up (worker_on_stats). */
+        {"statistics.interval.ms", "5000"},
     };
     size_t i;
 
@@ -275,6 +279,7 @@ static int consumer_new(worker *w, rb_error *err)
         return rb_error_set(err, RB_EKAFKA, "consumer config: %s", errstr);
     }
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    rd_kafka_conf_set_stats_cb(conf, on_stats);
     rb_kafka_log_to_rumbook(conf);
     rd_kafka_conf_set_opaque(conf, w);
     if (!(w->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr)))) {
@@ -290,6 +295,7 @@ static int consumer_new(worker *w, rb_error *err)
         return rb_error_set(err, RB_EKAFKA, "could not subscribe to topic \"%s\"", w->cfg.topic_commands);
     }
     rd_kafka_topic_partition_list_destroy(topics);
+    atomic_store(&w->subscribed, true);
     return 0;
 }
 
@@ -305,9 +311,9 @@ static void take_message(worker *w, rd_kafka_message_t *m)
 
 static void report(worker *w, int64_t *last)
 {
-    int64_t now = mono_ms();
+    int64_t now = worker_mono_ms();
     const rb_batch_stats *t = &w->totals;
-    rb_relay_stats rs = {0, 0};
+    rb_relay_stats rs = {0};
 
     if (now - *last < 10000)
         return;
@@ -326,7 +332,7 @@ static void report(worker *w, int64_t *last)
  * waiting for a session whose capacity was raised are confirmed. */
 static void expire_waits(worker *w, int64_t *last)
 {
-    int64_t now = mono_ms();
+    int64_t now = worker_mono_ms();
     rb_error err;
     int n;
 
@@ -346,20 +352,22 @@ static void expire_waits(worker *w, int64_t *last)
 /* Fills a batch up to batch_size or until linger_ms after its first message. */
 static void consume_loop(worker *w)
 {
-    int64_t first = 0, last_report = mono_ms(), last_expiry = 0;
+    int64_t first = 0, last_report = worker_mono_ms(), last_expiry = 0, last_observe = 0;
 
     while (!stopping) {
-        int wait = w->npending ? (int)(first + w->cfg.linger_ms - mono_ms()) : 200;
+        int wait = w->npending ? (int)(first + w->cfg.linger_ms - worker_mono_ms()) : 200;
         rd_kafka_message_t *m = rd_kafka_consumer_poll(w->consumer, wait > 0 ? wait : 0);
         if (m) {
             if (w->npending == 0)
-                first = mono_ms();
+                first = worker_mono_ms();
             take_message(w, m);
         }
         if (w->npending && (w->npending >= (size_t)w->cfg.batch_size ||
-                            mono_ms() - first >= w->cfg.linger_ms))
+                            worker_mono_ms() - first >= w->cfg.linger_ms))
             flush_batch(w);
         report(w, &last_report);
+        worker_heartbeat(w);
+        worker_observe(w, &last_observe);
         if (!w->npending)
             expire_waits(w, &last_expiry);
     }
@@ -382,8 +390,15 @@ static int start(worker *w, rb_calendar **cal, rb_relay **relay, pthread_t *tid,
                            w->cfg.topic_invitations, w->cfg.topic_dlq};
     int rc;
 
+    /* The listener first: a bad metrics address is a bad setting (exit 2),
+     * found before anything else is tried. */
+    if ((rc = worker_observe_start(w, err)) < 0) {
+        w->bad_setting = true;
+        return rc;
+    }
     if ((rc = rb_calendar_new(cal, err)) < 0 || (rc = rb_store_new(&so, *cal, &w->store, err)) < 0)
         return rc;
+    rb_store_set_metrics(w->store, w->metrics);
     if (w->cfg.relay) {
         if ((rc = rb_relay_new(w->cfg.dsn, w->cfg.brokers, relay, err)) < 0)
             return rc;
@@ -396,6 +411,7 @@ static int start(worker *w, rb_calendar **cal, rb_relay **relay, pthread_t *tid,
     w->msgs = calloc((size_t)w->cfg.batch_size, sizeof(*w->msgs));
     if (!w->pending || !w->msgs)
         return rb_error_set(err, RB_ENOMEM, "out of memory");
+    atomic_store(&w->pg_ok, true);
     return consumer_new(w, err);
 }
 
@@ -435,11 +451,12 @@ int main(int argc, char **argv)
     }
     if (w.relay_running)
         pthread_join(tid, NULL);
+    worker_observe_stop(&w);
     rb_relay_free(relay);
     rb_store_free(w.store);
     rb_calendar_free(cal);
     free(w.pending);
     free(w.msgs);
     rb_config_fini(&w.cfg);
-    return rc == 0 && !w.failed ? 0 : 1;
+    return w.bad_setting ? 2 : rc == 0 && !w.failed ? 0 : 1;
 }

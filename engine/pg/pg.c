@@ -1,4 +1,5 @@
 /* libpq helpers: result checking and SQLSTATE classification. */
+#include <stdio.h>
 #include <string.h>
 
 #include "pg/pg_internal.h"
@@ -34,6 +35,8 @@ int rb__pg_fail(PGconn *conn, PGresult *res, const char *what, rb_error *err)
     rb_error_set(err, code, "%s: %s (sqlstate=%s)", what, msg, state ? state : "none");
     if (err && !lost && sqlstate_is_fatal(state))
         err->fatal = true;
+    if (err && state)
+        snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", state);
     return code;
 }
 

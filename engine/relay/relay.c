@@ -54,6 +54,7 @@ struct rb_relay {
     PGconn *conn;
     rd_kafka_t *producer;
     bool leader;
+    atomic_bool active; /* leader, as other threads may read it */
     atomic_llong sent;
     atomic_llong failed;
     rb_pgarray ids;
@@ -322,6 +323,7 @@ static bool try_lead(rb_relay *r)
         return true;
     res = PQexec(r->conn, "SELECT pg_try_advisory_lock(" RELAY_LOCK ")");
     r->leader = PQresultStatus(res) == PGRES_TUPLES_OK && PQgetvalue(res, 0, 0)[0] == 't';
+    atomic_store(&r->active, r->leader);
     PQclear(res);
     if (r->leader)
         rb_log_info("relay is the active publisher");
@@ -343,6 +345,7 @@ static void wait_for_work(rb_relay *r, int timeout_ms)
 static void reconnect(rb_relay *r)
 {
     r->leader = false;
+    atomic_store(&r->active, false);
     PQreset(r->conn);
     if (PQstatus(r->conn) == CONNECTION_OK && rb__pg_session_setup(r->conn, NULL) == 0)
         PQclear(PQexec(r->conn, "LISTEN rumbook_outbox"));
@@ -378,4 +381,5 @@ void rb_relay_get_stats(rb_relay *r, rb_relay_stats *out)
 {
     out->sent = atomic_load(&r->sent);
     out->failed = atomic_load(&r->failed);
+    out->active = atomic_load(&r->active);
 }

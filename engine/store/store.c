@@ -136,6 +136,52 @@ static void decode_all(batch *b, const rb_message *msgs)
     }
 }
 
+void rb_store_set_metrics(rb_store *st, rb_metrics *m)
+{
+    st->metrics = m;
+}
+
+bool rb_store_connected(const rb_store *st)
+{
+    return PQstatus(st->conn) == CONNECTION_OK;
+}
+
+/* Counts one item of a committed batch. */
+static void count_item(rb_metrics *m, const item *it, int64_t now_ms)
+{
+    int i;
+
+    if (it->decode_rc < 0) {
+        rb_metrics_add(m, RB_METRIC_DEAD_LETTERS, 0, 1);
+        return;
+    }
+    if (it->duplicate) {
+        rb_metrics_add(m, RB_METRIC_DUPLICATES, 0, 1);
+        return;
+    }
+    if (it->promotion && !it->wait->leaves)
+        return; /* a waiting class looked at again and still waiting: no decision */
+    rb_metrics_add(m, RB_METRIC_DECISIONS, (int)it->status, 1);
+    for (i = 0; i < it->verdict.nreasons; i++)
+        rb_metrics_add(m, RB_METRIC_REASONS, (int)it->verdict.reasons[i].id, 1);
+    if (!it->promotion && it->cmd.issued_at_ms > 0 && now_ms >= it->cmd.issued_at_ms)
+        rb_metrics_observe(m, RB_METRIC_LATENCY, (double)(now_ms - it->cmd.issued_at_ms) / 1e3);
+}
+
+/* The committed batch's decisions into the metrics. */
+static void count_committed(rb_store *st, const batch *b)
+{
+    int64_t now = rb__store_now_ms();
+    size_t i;
+
+    if (!st->metrics)
+        return;
+    for (i = 0; i < b->n; i++)
+        count_item(st->metrics, &b->items[i], now);
+    for (i = 0; i < b->npromotions; i++)
+        count_item(st->metrics, &b->promotions[i], now);
+}
+
 /* Before attempt tries + 2: 0-5 ms, then up to 10, 20, 40 ... 320 ms, at
  * random within that, so that two workers that deadlocked do not meet
  * again in step. */
@@ -155,6 +201,8 @@ static int run_batch(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *er
     for (tries = 0; tries < MAX_ATTEMPTS; tries++) {
         rb_batch_stats s = {0};
         rc = attempt(st, b, &s, err);
+        if (rc == 0)
+            count_committed(st, b);
         rb__batch_reset(b);
         rb__store_drop_results(st);
         if (rc == 0) {
@@ -174,6 +222,8 @@ static int run_batch(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *er
             break;
         rb_log_debug("batch retried size=%zu attempt=%d cause=\"%s\"", b->n, tries + 1,
                      err->message);
+        rb_metrics_add(st->metrics, RB_METRIC_RETRIES,
+                       (int)rb_sqlstate_class_of(*err->sqlstate ? err->sqlstate : NULL), 1);
         backoff(tries);
     }
     return rc;
@@ -308,6 +358,30 @@ int rb_store_promote_waiting(rb_store *st, int *promoted, rb_error *err)
     free(ids);
     PQclear(res);
     return rc;
+}
+
+/* Unsent batches are few and the relay's partial index finds them. */
+static const char SQL_BACKLOG[] =
+    "SELECT (SELECT count(*) FROM outbox_events e JOIN outbox_batches b ON b.id = e.batch_id"
+    "  WHERE b.sent_at IS NULL),"
+    " (SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 FROM outbox_batches"
+    "  WHERE sent_at IS NULL),"
+    " (SELECT count(*) FROM waitlist WHERE status = 'waiting' AND kind = 'capacity'),"
+    " (SELECT count(*) FROM waitlist WHERE status = 'waiting' AND kind = 'review')";
+
+int rb_store_backlog_read(rb_store *st, rb_store_backlog *out, rb_error *err)
+{
+    PGresult *res = rb__pg_exec(st->conn, SQL_BACKLOG, 0, NULL, PGRES_TUPLES_OK, "read backlog",
+                                err);
+
+    if (!res)
+        return err->code;
+    out->unsent_events = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    out->oldest_unsent_s = strtod(PQgetvalue(res, 0, 1), NULL);
+    out->waiting = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+    out->in_review = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+    PQclear(res);
+    return 0;
 }
 
 int rb_store_offsets(rb_store *st, const char *topic, const int32_t *partitions, int64_t *next,

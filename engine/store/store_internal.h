@@ -41,6 +41,7 @@ struct rb_store {
     bool promote_pending;      /* an import may have made waiting entries decidable */
     bool has_travel_times;     /* whether reading the travel table can find anything */
     bool has_quotas;
+    rb_metrics *metrics;           /* borrowed; NULL: not counted */
     PGresult *results[STORE_MAX_RESULTS]; /* the attempt's reads: the batch's facts point in */
     int nresults;
 };

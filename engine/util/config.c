@@ -63,6 +63,7 @@ static void store(rb_config *c, int key, const char *text, long n)
     case RB_CONF_TOPIC_INVITATIONS: c->topic_invitations = text; break;
     case RB_CONF_TOPIC_DLQ: c->topic_dlq = text; break;
     case RB_CONF_INSTANCE_ID: c->instance_id = text; break;
+    case RB_CONF_METRICS_LISTEN: c->metrics_listen = text; break;
     case RB_CONF_BATCH_SIZE: c->batch_size = (int)n; break;
     case RB_CONF_LINGER_MS: c->linger_ms = (int)n; break;
     case RB_CONF_RELAY: c->relay = n != 0; break;
@@ -96,6 +97,7 @@ static void format_value(const rb_config *c, int key, char *out, size_t size)
     case RB_CONF_TOPIC_INVITATIONS: snprintf(out, size, "%s", c->topic_invitations); break;
     case RB_CONF_TOPIC_DLQ: snprintf(out, size, "%s", c->topic_dlq); break;
     case RB_CONF_INSTANCE_ID: snprintf(out, size, "%s", c->instance_id); break;
+    case RB_CONF_METRICS_LISTEN: snprintf(out, size, "%s", c->metrics_listen); break;
     case RB_CONF_BATCH_SIZE: snprintf(out, size, "%d", c->batch_size); break;
     case RB_CONF_LINGER_MS: snprintf(out, size, "%d", c->linger_ms); break;
     case RB_CONF_RELAY: snprintf(out, size, "%s", c->relay ? "on" : "off"); break;
@@ -115,6 +117,21 @@ static bool is_name(const char *v)
 {
     return strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
            strlen(v);
+}
+
+/* "HOST:PORT" or "[V6]:PORT": a host without spaces, a port 1-65535. */
+static bool listen_address(const char *v)
+{
+    const char *colon = strrchr(v, ':');
+    char *end;
+    long port;
+
+    if (!colon || colon == v || strpbrk(v, " \t") || !printable(v))
+        return false;
+    if (v[0] == '[' && colon[-1] != ']')
+        return false;
+    port = strtol(colon + 1, &end, 10);
+    return colon[1] && !*end && port >= 1 && port <= 65535;
 }
 
 static int parse_bool(const char *v)
@@ -158,6 +175,12 @@ static int check(const struct setting *s, const char *v, long *n, const char **w
             return *why = "holds control characters", -1;
         if (s->type == RB_CONF_T_NAME && !is_name(v))
             return *why = "may hold only letters, digits, '.', '_' and '-'", -1;
+        return 0;
+    case RB_CONF_T_LISTEN:
+        if (len > (size_t)s->hi)
+            return *why = "too long", -1;
+        if (len && !listen_address(v))
+            return *why = "must be HOST:PORT with a port from 1 to 65535", -1;
         return 0;
     case RB_CONF_T_INT:
         errno = 0;

@@ -29,6 +29,7 @@ int rb_error_set(rb_error *err, int code, const char *fmt, ...)
     err->code = code;
     err->retriable = code == RB_ERETRY;
     err->fatal = false;
+    err->sqlstate[0] = '\0';
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
     va_end(ap);

@@ -41,6 +41,20 @@ refused "unrecognized option '--bogus'" "$w" --bogus
 refused "requires an argument" "$w" --batch-size
 refused 'unexpected argument "extra"' "$w" extra
 refused 'could not read config file "/nonexistent.conf"' "$w" --config /nonexistent.conf
+refused 'invalid --metrics-listen "127.0.0.1": must be HOST:PORT' "$w" --metrics-listen 127.0.0.1
+refused 'invalid --metrics-listen "127.0.0.1:70000"' "$w" --metrics-listen 127.0.0.1:70000
+refused 'invalid RUMBOOK_METRICS_LISTEN "[::1:80"' env RUMBOOK_METRICS_LISTEN='[::1:80' "$w"
+refused 'could not resolve listen address "no-such-host.invalid:9464"' \
+  "$w" --metrics-listen no-such-host.invalid:9464
+# A port in use: held by a listener of our own for the length of the check.
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True); time.sleep(30)' >"$work/port" &
+holder=$!
+for _ in $(seq 1 50); do [ -s "$work/port" ] && break; sleep 0.1; done
+refused "could not listen on \"127.0.0.1:$(cat "$work/port")\": Address already in use" \
+  "$w" --metrics-listen "127.0.0.1:$(cat "$work/port")"
+kill "$holder"
 
 printf 'batch-size = 0\n' >"$work/a.conf"
 refused "invalid batch-size ($work/a.conf:1) \"0\": must be 1-100000" "$w" --config "$work/a.conf"

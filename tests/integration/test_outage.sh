@@ -11,12 +11,18 @@ svc=$(mktemp -d /tmp/rumbook-outage-svc.XXXXXX)
 chmod 755 "$svc"
 pg_port=$((24000 + RANDOM % 2000))
 kafka_port=$((31000 + RANDOM % 700 * 2))
+stop_services() {
+  "$root/deploy/kafka.sh" stop "$svc/kafka" || true
+  "$root/deploy/pg.sh" stop "$svc/pg" || true
+  rm -rf "$svc"
+}
+trap stop_services EXIT
 "$root/deploy/pg.sh" start "$svc/pg" "$pg_port" >/dev/null
 "$root/deploy/kafka.sh" start "$svc/kafka" "$kafka_port" >/dev/null
 export RUMBOOK_TEST_PG="postgresql://postgres@127.0.0.1:$pg_port"
 export RUMBOOK_BROKERS="127.0.0.1:$kafka_port"
 . "$(dirname "$0")/lib.sh"
-trap 'cleanup; "$root/deploy/kafka.sh" stop "$svc/kafka" || true; "$root/deploy/pg.sh" stop "$svc/pg" || true; rm -rf "$svc"' EXIT
+trap 'cleanup; stop_services' EXIT
 setup 1000
 
 now() { date +%s.%N; }

@@ -34,6 +34,8 @@
     X(TOPIC_DLQ, "topic-dlq", "RUMBOOK_TOPIC_DLQ", RB_CONF_T_NAME, 1, 249, "rumbook.booking.dlq",  \
       true)                                                                                        \
     X(INSTANCE_ID, "instance-id", "RUMBOOK_INSTANCE_ID", RB_CONF_T_NAME, 0, 249, "", false)        \
+    X(METRICS_LISTEN, "metrics-listen", "RUMBOOK_METRICS_LISTEN", RB_CONF_T_LISTEN, 0, 300, "",    \
+      false)                                                                                       \
     X(BATCH_SIZE, "batch-size", "RUMBOOK_BATCH_SIZE", RB_CONF_T_INT, 1, 100000, "500", false)      \
     X(LINGER_MS, "linger-ms", "RUMBOOK_LINGER_MS", RB_CONF_T_INT, 0, 60000, "20", false)           \
     X(RELAY, "relay", "RUMBOOK_RELAY", RB_CONF_T_BOOL, 0, 1, "on", false)                          \
@@ -44,6 +46,7 @@ enum rb_config_type {
     RB_CONF_T_SECRET_URL, /* text whose password --print-config masks */
     RB_CONF_T_NAME,       /* a Kafka topic or group name: letters, digits, '.', '_', '-' */
     RB_CONF_T_INT,        /* a whole number lo-hi */
+    RB_CONF_T_LISTEN,     /* HOST:PORT ([V6]:PORT), port 1-65535; "" for off */
     RB_CONF_T_BOOL,       /* on/off, true/false, yes/no, 1/0 */
     RB_CONF_T_LEVEL,      /* error, warning, info, debug */
 };
@@ -63,11 +66,12 @@ typedef struct rb_config {
     const char *topic_decisions;
     const char *topic_invitations;
     const char *topic_dlq;
-    const char *instance_id; /* static group membership; "" for none */
-    int batch_size;          /* commands per transaction */
-    int linger_ms;           /* longest wait to fill a batch */
-    bool relay;              /* publish the outbox from this process */
-    int log_level;           /* enum rb_log_level */
+    const char *instance_id;    /* static group membership; "" for none */
+    const char *metrics_listen; /* HOST:PORT of /metrics, /healthz, /readyz; "" for off */
+    int batch_size;             /* commands per transaction */
+    int linger_ms;              /* longest wait to fill a batch */
+    bool relay;                 /* publish the outbox from this process */
+    int log_level;              /* enum rb_log_level */
     /* where each value came from ("default", "RUMBOOK_DSN", "--dsn",
      * "dsn (worker.conf:3)"), and the copies this struct owns */
     const char *origin[RB_CONF_COUNT];

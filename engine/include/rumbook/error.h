@@ -31,6 +31,7 @@ typedef struct rb_error {
     int code;
     bool retriable;
     bool fatal;
+    char sqlstate[6]; /* PostgreSQL's code when it said no, else "" */
     char message[512];
 } rb_error;
 
@@ -38,7 +39,8 @@ typedef struct rb_error {
 const char *rb_strerror(int code);
 
 /* Fills err (if not NULL) and returns code, so callers can `return
- * rb_error_set(...)`. retriable is set for RB_ERETRY, fatal is cleared. */
+ * rb_error_set(...)`. retriable is set for RB_ERETRY; fatal and sqlstate
+ * are cleared. */
 int rb_error_set(rb_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

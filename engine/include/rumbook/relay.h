@@ -10,6 +10,8 @@
 
 #include <signal.h>
 
+#include <stdbool.h>
+
 #include "rumbook/error.h"
 
 typedef struct rb_relay rb_relay;
@@ -17,6 +19,7 @@ typedef struct rb_relay rb_relay;
 typedef struct rb_relay_stats {
     long long sent;
     long long failed;
+    bool active; /* holds the relay lock: this process publishes */
 } rb_relay_stats;
 
 int rb_relay_new(const char *dsn, const char *brokers, rb_relay **out, rb_error *err)

@@ -8,11 +8,13 @@
 #ifndef RUMBOOK_STORE_H
 #define RUMBOOK_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "rumbook/calendar.h"
 #include "rumbook/error.h"
+#include "rumbook/metrics.h"
 
 typedef struct rb_store rb_store;
 
@@ -69,6 +71,23 @@ int rb_store_expire_waitlist(rb_store *st, int *expired, rb_error *err) RB_MUSTC
  * decides bus orders in review. Cheap when nothing was imported: no query.
  * *promoted says how many were confirmed. */
 int rb_store_promote_waiting(rb_store *st, int *promoted, rb_error *err) RB_MUSTCHECK;
+
+/* Counts what the store commits into m (decisions by status, reasons,
+ * dead letters, duplicates, decision latency, retries by SQLSTATE); m is
+ * borrowed and must outlive the store. NULL stops counting. */
+void rb_store_set_metrics(rb_store *st, rb_metrics *m);
+
+/* What waits: events not yet published and the age of the oldest, classes
+ * waiting for a place and bus orders in review. */
+typedef struct rb_store_backlog {
+    long long unsent_events;
+    double oldest_unsent_s; /* 0 when none */
+    long long waiting, in_review;
+} rb_store_backlog;
+int rb_store_backlog_read(rb_store *st, rb_store_backlog *out, rb_error *err) RB_MUSTCHECK;
+
+/* Whether the store's connection is up (as of its last use). */
+bool rb_store_connected(const rb_store *st);
 
 /* Stored next offsets for topic's partitions; -1 where none is stored. */
 int rb_store_offsets(rb_store *st, const char *topic, const int32_t *partitions, int64_t *next,

@@ -1,0 +1,61 @@
+/* rumbook-worker's parts: worker.c runs the consumer loop and the batches,
+ * worker_observe.c keeps the metrics and answers the health probes. */
+#ifndef RUMBOOK_WORKER_INTERNAL_H
+#define RUMBOOK_WORKER_INTERNAL_H
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "rumbook/config.h"
+#include "rumbook/http.h"
+#include "rumbook/metrics.h"
+#include "rumbook/relay.h"
+#include "rumbook/store.h"
+
+extern volatile sig_atomic_t stopping;
+
+typedef struct worker {
+    rb_config cfg;
+    bool relay_running;
+    rd_kafka_t *consumer;
+    rb_store *store;
+    rb_relay *relay;
+    rd_kafka_message_t **pending;
+    rb_message *msgs; /* the pending messages as the store takes them */
+    size_t npending;
+    bool failed;      /* stopped by an error no retry can mend */
+    bool bad_setting; /* could not start as configured: exit 2 */
+    rb_batch_stats totals;
+    long long batches;
+    /* Observability (worker_observe.c); the atomics are read by the HTTP
+     * server's thread. */
+    rb_metrics *metrics;
+    rb_http *http;
+    atomic_llong heartbeat_ms; /* the main loop's last turn, monotonic */
+    atomic_bool pg_ok;         /* the last use of the database worked */
+    atomic_bool subscribed;    /* in the group, assigned or waiting for partitions */
+    atomic_int assigned;       /* partitions held */
+    bool kafka_up;             /* a broker connection up, from the statistics */
+} worker;
+
+/* Monotonic milliseconds. */
+int64_t worker_mono_ms(void);
+
+/* Creates the metrics and starts the HTTP endpoints when --metrics-listen
+ * is set (before the store exists: the probes do not touch it). */
+int worker_observe_start(worker *w, rb_error *err);
+void worker_observe_stop(worker *w);
+/* The main loop turned (for /healthz). */
+void worker_heartbeat(worker *w);
+/* Every two seconds: backlog, relay, partitions and their lag. */
+void worker_observe(worker *w, int64_t *last);
+/* A batch of n commands committed in ms. */
+void worker_observe_batch(worker *w, size_t n, int64_t ms);
+/* librdkafka's statistics: whether a broker connection is up. */
+void worker_on_stats(worker *w, const char *json);
+
+#endif
