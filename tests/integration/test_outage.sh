@@ -52,9 +52,21 @@ for chunk in $(seq 0 49); do
       "$n" "$n" "$(cat /proc/sys/kernel/random/uuid)"
   done >"$work/chunk-$chunk.jsonl"
 done
-start_worker a --instance-id wa
+m_a=$((26000 + RANDOM % 2000))
+start_worker a --instance-id wa --metrics-listen "127.0.0.1:$m_a"
 start_worker b --instance-id wb
 wait_assigned a b
+# readyz_becomes CODE: waits (20 s) until worker a's /readyz answers CODE.
+readyz_becomes() {
+  local deadline=$((SECONDS + 20)) got
+  while :; do
+    got=$(curl -s -o "$work/readyz" -w '%{http_code}' "http://127.0.0.1:$m_a/readyz" || true)
+    [ "$got" = "$1" ] && return 0
+    [ $SECONDS -lt $deadline ] || fail "/readyz answered $got ($(cat "$work/readyz")), not $1"
+    sleep 0.2
+  done
+}
+readyz_becomes 200
 # submit_chunks FIRST LAST: in the background.
 submit_chunks() {
   (for chunk in $(seq "$1" "$2"); do
@@ -71,7 +83,10 @@ submit_chunks 0 24
 wait_until 60 "SELECT count(*) >= 100 FROM commands" t
 "$root/deploy/pg.sh" stop "$svc/pg"
 pg_stopped=$(now)
-sleep 5
+readyz_becomes 503
+grep -qx 'postgresql unreachable' "$work/readyz" || fail "/readyz said: $(cat "$work/readyz")"
+[ "$(curl -s "http://127.0.0.1:$m_a/healthz")" = ok ] || fail "/healthz failed while retrying"
+sleep "$(echo "5 - $(since "$pg_stopped")" | bc | sed 's/^-.*/0/')"
 t=$(now)
 kill -TERM "$pid_b"
 rc=0
@@ -84,6 +99,7 @@ sleep "$(echo "20 - $(since "$pg_stopped")" | bc)"
 pg_back=$(now)
 start_worker b --instance-id wb --linger-ms 3000
 resumed_after "$pg_back"
+readyz_becomes 200
 pg_resume=$resumed
 
 # The broker killed for 20 s while the second half streams in: worker b
@@ -120,7 +136,8 @@ repeats=$($py "$here/events.py" decisions "$work/events" 1000) || fail "decision
 for f in "$pg_resume" "$broker_resume"; do
   [ "$(echo "$f <= 5" | bc)" = 1 ] || fail "decisions resumed ${f}s after a service returned"
 done
-echo "PASS $test_name: PostgreSQL away 20 s: decisions resumed ${pg_resume}s after it was back;" \
+echo "PASS $test_name: PostgreSQL away 20 s: /readyz 503 during it, 200 after;" \
+  "decisions resumed ${pg_resume}s after it was back;" \
   "SIGTERM during the outage: exit 0 in ${term_s}s; broker away 20 s: decisions resumed" \
   "${broker_resume}s after it was back, $unsent_during events made meanwhile published after;" \
   "1000 commands, 0 lost, 0 doubled ($repeats)"
