@@ -913,6 +913,43 @@ CREATE TABLE public.consumer_offsets (
 );
 
 --
+-- Name: dlq_replays; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.dlq_replays (
+    id bigint NOT NULL,
+    dlq_topic text NOT NULL,
+    dlq_partition integer NOT NULL,
+    dlq_offset bigint NOT NULL,
+    replayed_at timestamp with time zone DEFAULT now() NOT NULL,
+    replayed_by text NOT NULL,
+    forced boolean DEFAULT false NOT NULL,
+    to_topic text NOT NULL,
+    to_partition integer NOT NULL,
+    to_offset bigint NOT NULL,
+    CONSTRAINT dlq_replays_dlq_offset_check CHECK ((dlq_offset >= 0)),
+    CONSTRAINT dlq_replays_dlq_partition_check CHECK ((dlq_partition >= 0)),
+    CONSTRAINT dlq_replays_replayed_by_check CHECK ((replayed_by <> ''::text))
+);
+
+--
+-- Name: dlq_replays_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.dlq_replays_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: dlq_replays_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.dlq_replays_id_seq OWNED BY public.dlq_replays.id;
+
+--
 -- Name: offerings; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1262,6 +1299,12 @@ CREATE SEQUENCE public.waitlist_id_seq
 ALTER SEQUENCE public.waitlist_id_seq OWNED BY public.waitlist.id;
 
 --
+-- Name: dlq_replays id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dlq_replays ALTER COLUMN id SET DEFAULT nextval('public.dlq_replays_id_seq'::regclass);
+
+--
 -- Name: outbox_batches id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -1362,6 +1405,13 @@ ALTER TABLE ONLY public.commands
 
 ALTER TABLE ONLY public.consumer_offsets
     ADD CONSTRAINT consumer_offsets_pkey PRIMARY KEY (group_id, topic, partition);
+
+--
+-- Name: dlq_replays dlq_replays_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dlq_replays
+    ADD CONSTRAINT dlq_replays_pkey PRIMARY KEY (id);
 
 --
 -- Name: offerings offerings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1519,6 +1569,12 @@ CREATE INDEX bus_holds_booking ON public.bus_holds USING btree (booking_id);
 --
 
 CREATE INDEX closures_days ON public.closures USING gist (daterange(first_day, last_day, '[]'::text));
+
+--
+-- Name: dlq_replays_letter; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dlq_replays_letter ON public.dlq_replays USING btree (dlq_topic, dlq_partition, dlq_offset);
 
 --
 -- Name: outbox_batches_unsent; Type: INDEX; Schema: public; Owner: -

@@ -14,6 +14,7 @@ int ctl_catalog(rb_config *cfg, int argc, char **argv);
 int ctl_topics(rb_config *cfg, int argc, char **argv);
 int ctl_calendar(rb_config *cfg, int argc, char **argv);
 int ctl_travel(rb_config *cfg, int argc, char **argv);
+int ctl_dlq(rb_config *cfg, int argc, char **argv);
 
 /* getopt_long over a subcommand's argv (argv[0] is its name): own's
  * options (at most CTL_MAX_OWN), --help (CTL_HELP) and the common settings,

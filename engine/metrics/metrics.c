@@ -26,8 +26,8 @@ static const double batch_commands[] = {1, 5, 10, 25, 50, 100, 250, 500, 1000, 5
 static const double batch_seconds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 0};
 static const double latency[] = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 
-static const char *const sqlstate_names[RB_SQLSTATE_COUNT] = {
-    "40001", "40P01", "23505", "23P01", "connection", "other"};
+static const char *const sqlstate_names[RB_SQLSTATE_COUNT] = {"40001", "40P01",      "23505",
+                                                              "23P01", "connection", "other"};
 static const char *const wait_kinds[] = {"waiting", "review"};
 
 typedef struct histogram {
@@ -217,8 +217,8 @@ static void render_histogram(rb_buf *out, const char *name, const histogram *h)
         cum += h->counts[b];
         rb_buf_printf(out, "%s_bucket{le=\"%g\"} %llu\n", name, h->bounds[b], cum);
     }
-    rb_buf_printf(out, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.17g\n%s_count %llu\n", name,
-                  h->count, name, h->sum, name, h->count);
+    rb_buf_printf(out, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.17g\n%s_count %llu\n", name, h->count,
+                  name, h->sum, name, h->count);
 }
 
 static void render_metric(rb_metrics *m, int id, rb_buf *out)
@@ -245,8 +245,9 @@ void rb_metrics_render(rb_metrics *m, rb_buf *out)
     int id;
 
     pthread_mutex_lock(&m->lock);
-    rb_buf_printf(out, "# HELP rumbook_build_info The running build.\n"
-                       "# TYPE rumbook_build_info gauge\nrumbook_build_info{version=\"%s\"} 1\n",
+    rb_buf_printf(out,
+                  "# HELP rumbook_build_info The running build.\n"
+                  "# TYPE rumbook_build_info gauge\nrumbook_build_info{version=\"%s\"} 1\n",
                   m->version);
     for (id = 0; id < RB_METRIC_COUNT; id++)
         render_metric(m, id, out);

@@ -45,8 +45,8 @@ static enum MHD_Result probe(struct MHD_Connection *c, bool (*fn)(void *, char *
     bool ok = fn ? fn(ctx, why, sizeof(why)) : true;
     int n = snprintf(line, sizeof(line), "%s\n", ok ? ok_text : why);
 
-    return reply(c, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
-                 "text/plain; charset=utf-8", line, (size_t)n);
+    return reply(c, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+                 line, (size_t)n);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -142,10 +142,10 @@ int rb_http_start(const char *listen, const rb_http_probes *probes, rb_http **ou
         free(h);
         return err->code;
     }
-    h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handle, h,
-                                 MHD_OPTION_LISTEN_SOCKET, h->fd, MHD_OPTION_CONNECTION_LIMIT,
-                                 (unsigned)32, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-                                 MHD_OPTION_END);
+    h->daemon =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handle, h,
+                         MHD_OPTION_LISTEN_SOCKET, h->fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
+                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
     if (!h->daemon) {
         close(h->fd);
         free(h);
