@@ -21,6 +21,13 @@
 #include "worker_internal.h"
 
 volatile sig_atomic_t stopping;
+volatile sig_atomic_t reloading;
+
+static void on_hangup(int sig)
+{
+    (void)sig;
+    reloading = 1;
+}
 
 static void on_signal(int sig)
 {
@@ -60,7 +67,7 @@ enum { OPT_HELP = 'h', OPT_NO_RELAY = 0x100, OPT_PRINT_CONFIG };
 static int parse_args(worker *w, int argc, char **argv)
 {
     struct option opts[RB_CONF_COUNT + 5];
-    rb_config_args args = {0};
+    rb_config_args *args = &w->args;
     bool print = false;
     rb_error err;
     int n = rb_config_options(opts, false), c;
@@ -74,10 +81,10 @@ static int parse_args(worker *w, int argc, char **argv)
             usage(stdout);
             return 1;
         } else if (c == OPT_NO_RELAY) {
-            rb_config_args_add(&args, RB_CONF_RELAY, "off", "--no-relay");
+            rb_config_args_add(args, RB_CONF_RELAY, "off", "--no-relay");
         } else if (c == OPT_PRINT_CONFIG) {
             print = true;
-        } else if (!rb_config_take_option(&args, c, optarg)) {
+        } else if (!rb_config_take_option(args, c, optarg)) {
             fprintf(stderr, "rumbook-worker: see --help\n"); /* getopt said what was wrong */
             return -1;
         }
@@ -86,7 +93,7 @@ static int parse_args(worker *w, int argc, char **argv)
         fprintf(stderr, "rumbook-worker: unexpected argument \"%s\" (see --help)\n", argv[optind]);
         return -1;
     }
-    if (rb_config_apply(&w->cfg, &args, &err) < 0) {
+    if (rb_config_apply(&w->cfg, args, &err) < 0) {
         fprintf(stderr, "rumbook-worker: %s\n", err.message);
         return -1;
     }
@@ -366,6 +373,10 @@ static void consume_loop(worker *w)
                             worker_mono_ms() - first >= w->cfg.linger_ms))
             flush_batch(w);
         report(w, &last_report);
+        if (reloading && !w->npending) {
+            reloading = 0;
+            worker_reload(w);
+        }
         worker_heartbeat(w);
         worker_observe(w, &last_observe);
         if (!w->npending)
@@ -432,14 +443,15 @@ int main(int argc, char **argv)
     }
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    /* Nothing is reloadable yet; a stray SIGHUP must not kill a worker mid-batch. */
-    signal(SIGHUP, SIG_IGN);
+    signal(SIGHUP, on_hangup);
     rc = start(&w, &cal, &relay, &tid, &err);
     if (rc == 0) {
         rb_log_info("started group=%s topic=%s batch_size=%d linger_ms=%d relay=%s",
                     w.cfg.group, w.cfg.topic_commands, w.cfg.batch_size, w.cfg.linger_ms,
                     relay ? "on" : "off");
+        worker_notify("READY=1\nSTATUS=deciding");
         consume_loop(&w);
+        worker_notify("STOPPING=1");
         rb_log_info("stopping: batch committed, closing consumer");
     } else {
         rb_log(RB_LOG_FATAL, "could not start: %s", err.message);

@@ -17,9 +17,11 @@
 #include "rumbook/store.h"
 
 extern volatile sig_atomic_t stopping;
+extern volatile sig_atomic_t reloading; /* SIGHUP: read the settings again */
 
 typedef struct worker {
     rb_config cfg;
+    rb_config_args args; /* the flags and --config, kept for reloads */
     bool relay_running;
     rd_kafka_t *consumer;
     rb_store *store;
@@ -57,5 +59,15 @@ void worker_observe(worker *w, int64_t *last);
 void worker_observe_batch(worker *w, size_t n, int64_t ms);
 /* librdkafka's statistics: whether a broker connection is up. */
 void worker_on_stats(worker *w, const char *json);
+
+/* Tells systemd (Type=notify) a state: "READY=1", "STOPPING=1", ...; a
+ * no-op when not run by systemd. */
+void worker_notify(const char *state);
+/* Pets systemd's watchdog when it asks for one (WatchdogSec). */
+void worker_watchdog(void);
+/* SIGHUP: reads the config file and the environment again and applies what
+ * can change while running (log level, linger, batch size); a bad file
+ * keeps the old settings and says why in the log. */
+void worker_reload(worker *w);
 
 #endif

@@ -15,6 +15,7 @@
 void worker_heartbeat(worker *w)
 {
     atomic_store(&w->heartbeat_ms, worker_mono_ms());
+    worker_watchdog();
 }
 
 static bool healthy(void *ctx, char *why, size_t size)
