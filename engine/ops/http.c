@@ -108,7 +108,7 @@ static int bind_listen(const char *addr, rb_error *err)
 {
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai = NULL;
     char host[256];
-    const char *port;
+    const char *port = NULL;
     int fd = -1, one = 1, gai;
 
     if (split_listen(addr, host, sizeof(host), &port, err) < 0)
