@@ -370,7 +370,7 @@ typedef struct round {
     long n;
     int batch_size;
     unsigned tag;
-    char topics[4][96];
+    char topics[5][96];
     char dsn[512];
     pid_t workers[64];
     int64_t *produced_at;  /* per command index, us */
@@ -383,15 +383,17 @@ typedef struct round {
     round_result r;
 } round;
 
-/* "create --partitions N" or "delete" the round's four topics. */
+/* "create --partitions N" or "delete" the round's five topics. */
 static int topics(round *rd, const char *action)
 {
     char cmd[PATH_MAX + 1024];
 
     snprintf(cmd, sizeof(cmd),
              "RUMBOOK_TOPIC_COMMANDS=%s RUMBOOK_TOPIC_DECISIONS=%s RUMBOOK_TOPIC_INVITATIONS=%s "
-             "RUMBOOK_TOPIC_DLQ=%s %s/rumbookctl topics %s --brokers %s >/dev/null",
-             rd->topics[0], rd->topics[1], rd->topics[2], rd->topics[3], bindir, action,
+             "RUMBOOK_TOPIC_DLQ=%s RUMBOOK_TOPIC_STATUS=%s %s/rumbookctl topics %s --brokers %s"
+             " >/dev/null",
+             rd->topics[0], rd->topics[1], rd->topics[2], rd->topics[3], rd->topics[4], bindir,
+             action,
              rd->o->brokers);
     return system(cmd) == 0 ? 0 : -1;
 }
@@ -413,6 +415,7 @@ static pid_t spawn_worker(round *rd, int i)
     setenv("RUMBOOK_TOPIC_DECISIONS", rd->topics[1], 1);
     setenv("RUMBOOK_TOPIC_INVITATIONS", rd->topics[2], 1);
     setenv("RUMBOOK_TOPIC_DLQ", rd->topics[3], 1);
+    setenv("RUMBOOK_TOPIC_STATUS", rd->topics[4], 1);
     execl(exe, exe, "--dsn", rd->dsn, "--brokers", rd->o->brokers, "--group", rd->topics[0],
           "--batch-size", batch, "--linger-ms", linger,
           "--log-level", "warning", (char *)NULL);
@@ -740,9 +743,9 @@ static int run_round(const options *o, const char *mode, long n, int batch_size,
     int i, rc = -1;
 
     rd.tag = (unsigned)now_us() ^ (unsigned)getpid();
-    for (i = 0; i < 4; i++)
+    for (i = 0; i < 5; i++)
         snprintf(rd.topics[i], sizeof(rd.topics[i]), "bench.%08x.%s", rd.tag,
-                 (const char *[]){"commands", "decisions", "invitations", "dlq"}[i]);
+                 (const char *[]){"commands", "decisions", "invitations", "dlq", "status"}[i]);
     snprintf(rd.dsn, sizeof(rd.dsn), "%s/rumbook_bench", o->server);
     snprintf(sql, sizeof(sql), "CREATE DATABASE rumbook_bench TEMPLATE rumbook_bench_template");
     rd.produced_at = calloc((size_t)n, sizeof(int64_t));

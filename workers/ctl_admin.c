@@ -12,6 +12,9 @@
 #include "rumbook/import.h"
 #include "rumbook/pg.h"
 
+/* commands, decisions, invitations, dead letters, worker status (last). */
+#define NTOPICS 5
+
 /* Parses a subcommand that takes only the common settings and nargs
  * operands (argv[optind..]); 0 to go on, 1 after --help, 2 on a usage error. */
 static int common_only(rb_config *cfg, int argc, char **argv, int nargs, const char *help)
@@ -146,7 +149,7 @@ static int report_topics(const char *action, rd_kafka_event_t *ev,
 
 static int create_topics(rd_kafka_t *rk, const char *const *names, int partitions)
 {
-    rd_kafka_NewTopic_t *topics[4];
+    rd_kafka_NewTopic_t *topics[NTOPICS];
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_event_t *ev;
     const rd_kafka_topic_result_t **res;
@@ -154,9 +157,12 @@ static int create_topics(rd_kafka_t *rk, const char *const *names, int partition
     char errstr[256], created[64];
     int rc;
 
-    for (i = 0; i < 4; i++)
-        topics[i] = rd_kafka_NewTopic_new(names[i], partitions, 1, errstr, sizeof(errstr));
-    rd_kafka_CreateTopics(rk, topics, 4, NULL, q);
+    for (i = 0; i < NTOPICS; i++)
+        topics[i] = rd_kafka_NewTopic_new(names[i], i == NTOPICS - 1 ? 1 : partitions, 1, errstr,
+                                          sizeof(errstr));
+    /* Heartbeats matter for minutes: a day of them is plenty. */
+    rd_kafka_NewTopic_set_config(topics[NTOPICS - 1], "retention.ms", "86400000");
+    rd_kafka_CreateTopics(rk, topics, NTOPICS, NULL, q);
     ev = rd_kafka_queue_poll(q, 30000);
     res = ev ? rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n)
              : NULL;
@@ -165,23 +171,23 @@ static int create_topics(rd_kafka_t *rk, const char *const *names, int partition
                        created);
     if (ev)
         rd_kafka_event_destroy(ev);
-    rd_kafka_NewTopic_destroy_array(topics, 4);
+    rd_kafka_NewTopic_destroy_array(topics, NTOPICS);
     rd_kafka_queue_destroy(q);
     return rc;
 }
 
 static int delete_topics(rd_kafka_t *rk, const char *const *names)
 {
-    rd_kafka_DeleteTopic_t *topics[4];
+    rd_kafka_DeleteTopic_t *topics[NTOPICS];
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_event_t *ev;
     const rd_kafka_topic_result_t **res;
     size_t i, n = 0;
     int rc;
 
-    for (i = 0; i < 4; i++)
+    for (i = 0; i < NTOPICS; i++)
         topics[i] = rd_kafka_DeleteTopic_new(names[i]);
-    rd_kafka_DeleteTopics(rk, topics, 4, NULL, q);
+    rd_kafka_DeleteTopics(rk, topics, NTOPICS, NULL, q);
     ev = rd_kafka_queue_poll(q, 30000);
     res = ev ? rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n)
              : NULL;
@@ -189,7 +195,7 @@ static int delete_topics(rd_kafka_t *rk, const char *const *names)
                        "does not exist", "deleted");
     if (ev)
         rd_kafka_event_destroy(ev);
-    rd_kafka_DeleteTopic_destroy_array(topics, 4);
+    rd_kafka_DeleteTopic_destroy_array(topics, NTOPICS);
     rd_kafka_queue_destroy(q);
     return rc;
 }
@@ -200,8 +206,9 @@ int ctl_topics(rb_config *cfg, int argc, char **argv)
         "usage: rumbookctl topics create [--partitions N] [--brokers HOSTS]\n"
         "       rumbookctl topics delete [--brokers HOSTS]\n"
         "Creates (or deletes, with every message in them) the commands (N partitions, default\n"
-        "6), decisions, invitations and dead-letter topics.\n";
-    const char *names[4];
+        "6), decisions, invitations and dead-letter topics, and the workers' status topic\n"
+        "(one partition, a day's retention).\n";
+    const char *names[NTOPICS];
     char errstr[256];
     rd_kafka_conf_t *conf;
     rd_kafka_t *rk;
@@ -239,6 +246,7 @@ int ctl_topics(rb_config *cfg, int argc, char **argv)
     names[1] = cfg->topic_decisions;
     names[2] = cfg->topic_invitations;
     names[3] = cfg->topic_dlq;
+    names[4] = cfg->topic_status;
     conf = rd_kafka_conf_new();
     if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, errstr, sizeof(errstr)) ||
         !(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)))) {

@@ -185,6 +185,8 @@ static void flush_batch(worker *w)
         }
         rb_log_error("batch not committed, retrying in %d ms size=%zu cause=\"%s\"", delay,
                      w->npending, err.message);
+        snprintf(w->last_error, sizeof(w->last_error), "%.250s", err.message);
+        w->last_error_at_ms = (int64_t)time(NULL) * 1000;
         atomic_store(&w->pg_ok, rb_store_connected(w->store));
         if (nap(w, delay)) {
             rb_log_info("stopping while retrying: batch left uncommitted size=%zu", w->npending);
@@ -226,6 +228,7 @@ static void assign_from_db(worker *w, rd_kafka_t *rk, rd_kafka_topic_partition_l
     }
     rd_kafka_assign(rk, parts);
     atomic_store(&w->assigned, parts->cnt);
+    w->assignment_changed = true;
     free(ids);
     free(next);
 }
@@ -244,6 +247,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
     rb_log_info("partitions revoked count=%d", parts->cnt);
     rd_kafka_assign(rk, NULL);
     atomic_store(&w->assigned, 0);
+    w->assignment_changed = true;
 }
 
 static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
@@ -379,6 +383,7 @@ static void consume_loop(worker *w)
         }
         worker_heartbeat(w);
         worker_observe(w, &last_observe);
+        worker_status_tick(w);
         if (!w->npending)
             expire_waits(w, &last_expiry);
     }
@@ -410,6 +415,8 @@ static int start(worker *w, rb_calendar **cal, rb_relay **relay, pthread_t *tid,
     if ((rc = rb_calendar_new(cal, err)) < 0 || (rc = rb_store_new(&so, *cal, &w->store, err)) < 0)
         return rc;
     rb_store_set_metrics(w->store, w->metrics);
+    if ((rc = worker_status_start(w, err)) < 0)
+        return rc;
     if (w->cfg.relay) {
         if ((rc = rb_relay_new(w->cfg.dsn, w->cfg.brokers, relay, err)) < 0)
             return rc;
@@ -460,7 +467,9 @@ int main(int argc, char **argv)
     if (w.consumer) {
         rd_kafka_consumer_close(w.consumer);
         rd_kafka_destroy(w.consumer);
+        w.consumer = NULL;
     }
+    worker_status_stop(&w);
     if (w.relay_running)
         pthread_join(tid, NULL);
     worker_observe_stop(&w);

@@ -42,6 +42,13 @@ typedef struct worker {
     atomic_bool subscribed;    /* in the group, assigned or waiting for partitions */
     atomic_int assigned;       /* partitions held */
     bool kafka_up;             /* a broker connection up, from the statistics */
+    /* Heartbeats (worker_status.c). */
+    rd_kafka_t *status_producer;
+    int64_t started_at_ms;     /* Unix time */
+    int64_t status_sent_ms;    /* monotonic */
+    bool assignment_changed;
+    char last_error[256];
+    int64_t last_error_at_ms;
 } worker;
 
 /* Monotonic milliseconds. */
@@ -57,8 +64,18 @@ void worker_heartbeat(worker *w);
 void worker_observe(worker *w, int64_t *last);
 /* A batch of n commands committed in ms. */
 void worker_observe_batch(worker *w, size_t n, int64_t ms);
+/* The assigned partitions (at most max) and each one's lag: the end of
+ * the partition as the last fetch saw it, minus the next offset this
+ * worker reads; -1 when not known yet. Returns how many. */
+int worker_partition_lags(worker *w, int32_t *partitions, int64_t *lags, int max);
 /* librdkafka's statistics: whether a broker connection is up. */
 void worker_on_stats(worker *w, const char *json);
+
+/* Heartbeats on the status topic (worker_status.c): every few seconds, when
+ * the assignment changes (w->assignment_changed), and a last one on stop. */
+int worker_status_start(worker *w, rb_error *err);
+void worker_status_tick(worker *w);
+void worker_status_stop(worker *w);
 
 /* Tells systemd (Type=notify) a state: "READY=1", "STOPPING=1", ...; a
  * no-op when not run by systemd. */

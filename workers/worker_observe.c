@@ -88,30 +88,40 @@ void worker_on_stats(worker *w, const char *json)
     w->kafka_up = strstr(json, "\"state\":\"UP\"") != NULL;
 }
 
-/* Each assigned partition's lag: the end of the partition as the last
- * fetch saw it, minus the next offset this worker will read. */
-static void observe_partitions(worker *w)
+int worker_partition_lags(worker *w, int32_t *partitions, int64_t *lags, int max)
 {
     rd_kafka_topic_partition_list_t *parts = NULL;
-    int i;
+    int i, n = 0;
 
-    rb_metrics_clear(w->metrics, RB_METRIC_LAG);
     if (rd_kafka_assignment(w->consumer, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
-        return;
+        return 0;
     rd_kafka_position(w->consumer, parts);
-    for (i = 0; i < parts->cnt; i++) {
+    for (i = 0; i < parts->cnt && n < max; i++) {
         rd_kafka_topic_partition_t *p = &parts->elems[i];
         int64_t low, high;
-        if (p->partition >= RB_METRICS_MAX_PARTITIONS ||
-            rd_kafka_get_watermark_offsets(w->consumer, p->topic, p->partition, &low, &high) !=
-                RD_KAFKA_RESP_ERR_NO_ERROR ||
-            high < 0)
-            continue;
-        rb_metrics_set(w->metrics, RB_METRIC_LAG, p->partition,
-                       p->offset >= 0 && high >= p->offset ? (double)(high - p->offset) : 0);
+        partitions[n] = p->partition;
+        lags[n] = -1;
+        if (rd_kafka_get_watermark_offsets(w->consumer, p->topic, p->partition, &low, &high) ==
+                RD_KAFKA_RESP_ERR_NO_ERROR &&
+            high >= 0)
+            lags[n] = p->offset >= 0 && high >= p->offset ? high - p->offset : 0;
+        n++;
     }
-    rb_metrics_set(w->metrics, RB_METRIC_PARTITIONS, 0, parts->cnt);
     rd_kafka_topic_partition_list_destroy(parts);
+    return n;
+}
+
+static void observe_partitions(worker *w)
+{
+    int32_t parts[RB_METRICS_MAX_PARTITIONS];
+    int64_t lags[RB_METRICS_MAX_PARTITIONS];
+    int i, n = worker_partition_lags(w, parts, lags, RB_METRICS_MAX_PARTITIONS);
+
+    rb_metrics_clear(w->metrics, RB_METRIC_LAG);
+    for (i = 0; i < n; i++)
+        if (lags[i] >= 0)
+            rb_metrics_set(w->metrics, RB_METRIC_LAG, parts[i], (double)lags[i]);
+    rb_metrics_set(w->metrics, RB_METRIC_PARTITIONS, 0, n);
 }
 
 void worker_observe(worker *w, int64_t *last)

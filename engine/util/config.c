@@ -62,6 +62,7 @@ static void store(rb_config *c, int key, const char *text, long n)
     case RB_CONF_TOPIC_DECISIONS: c->topic_decisions = text; break;
     case RB_CONF_TOPIC_INVITATIONS: c->topic_invitations = text; break;
     case RB_CONF_TOPIC_DLQ: c->topic_dlq = text; break;
+    case RB_CONF_TOPIC_STATUS: c->topic_status = text; break;
     case RB_CONF_INSTANCE_ID: c->instance_id = text; break;
     case RB_CONF_METRICS_LISTEN: c->metrics_listen = text; break;
     case RB_CONF_BATCH_SIZE: c->batch_size = (int)n; break;
@@ -96,6 +97,7 @@ static void format_value(const rb_config *c, int key, char *out, size_t size)
     case RB_CONF_TOPIC_DECISIONS: snprintf(out, size, "%s", c->topic_decisions); break;
     case RB_CONF_TOPIC_INVITATIONS: snprintf(out, size, "%s", c->topic_invitations); break;
     case RB_CONF_TOPIC_DLQ: snprintf(out, size, "%s", c->topic_dlq); break;
+    case RB_CONF_TOPIC_STATUS: snprintf(out, size, "%s", c->topic_status); break;
     case RB_CONF_INSTANCE_ID: snprintf(out, size, "%s", c->instance_id); break;
     case RB_CONF_METRICS_LISTEN: snprintf(out, size, "%s", c->metrics_listen); break;
     case RB_CONF_BATCH_SIZE: snprintf(out, size, "%d", c->batch_size); break;

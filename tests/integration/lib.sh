@@ -21,6 +21,7 @@ export RUMBOOK_TOPIC_COMMANDS="t.$uniq.commands"
 export RUMBOOK_TOPIC_DECISIONS="t.$uniq.decisions"
 export RUMBOOK_TOPIC_INVITATIONS="t.$uniq.invitations"
 export RUMBOOK_TOPIC_DLQ="t.$uniq.dlq"
+export RUMBOOK_TOPIC_STATUS="t.$uniq.status"
 
 worker_pids=()
 

@@ -33,6 +33,8 @@
       "rumbook.booking.invitations", true)                                                         \
     X(TOPIC_DLQ, "topic-dlq", "RUMBOOK_TOPIC_DLQ", RB_CONF_T_NAME, 1, 249, "rumbook.booking.dlq",  \
       true)                                                                                        \
+    X(TOPIC_STATUS, "topic-status", "RUMBOOK_TOPIC_STATUS", RB_CONF_T_NAME, 1, 249,            \
+      "rumbook.worker.status", true)                                                           \
     X(INSTANCE_ID, "instance-id", "RUMBOOK_INSTANCE_ID", RB_CONF_T_NAME, 0, 249, "", false)        \
     X(METRICS_LISTEN, "metrics-listen", "RUMBOOK_METRICS_LISTEN", RB_CONF_T_LISTEN, 0, 300, "",    \
       false)                                                                                       \
@@ -66,6 +68,7 @@ typedef struct rb_config {
     const char *topic_decisions;
     const char *topic_invitations;
     const char *topic_dlq;
+    const char *topic_status;
     const char *instance_id;    /* static group membership; "" for none */
     const char *metrics_listen; /* HOST:PORT of /metrics, /healthz, /readyz; "" for off */
     int batch_size;             /* commands per transaction */
