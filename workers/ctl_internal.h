@@ -15,6 +15,12 @@ int ctl_topics(rb_config *cfg, int argc, char **argv);
 int ctl_calendar(rb_config *cfg, int argc, char **argv);
 int ctl_travel(rb_config *cfg, int argc, char **argv);
 int ctl_dlq(rb_config *cfg, int argc, char **argv);
+int ctl_status(rb_config *cfg, int argc, char **argv);
+
+/* A worker's heartbeat as one JSON object (ctl_status.c). */
+struct Rumbook__V1__WorkerStatus;
+struct rb_buf;
+void ctl_status_json(const struct Rumbook__V1__WorkerStatus *s, struct rb_buf *out);
 
 /* getopt_long over a subcommand's argv (argv[0] is its name): own's
  * options (at most CTL_MAX_OWN), --help (CTL_HELP) and the common settings,

@@ -17,10 +17,12 @@
 #include "rumbook/v1/booking.pb-c.h"
 
 static const char help[] =
-    "usage: rumbookctl watch [--from-beginning] [--summary] [--count N] [--timeout-ms MS]\n"
+    "usage: rumbookctl watch [--from-beginning] [--summary] [--status] [--count N]\n"
+    "         [--timeout-ms MS]\n"
     "Prints every decision, invitation and dead letter as one JSON line, with the\n"
     "event id header. Without --from-beginning it starts at the end of each topic.\n"
-    "--summary prints one readable line per event instead of JSON.\n"
+    "--summary prints one readable line per event instead of JSON. --status prints the\n"
+    "workers' heartbeats (rumbook.worker.status) instead.\n"
     "Stops after N events (--count), after MS without any (--timeout-ms), or on Ctrl-C.\n";
 
 static volatile sig_atomic_t stop;
@@ -139,9 +141,25 @@ static void print_summary(const rb_config *cfg, const rd_kafka_message_t *m)
     fflush(stdout);
 }
 
-static rd_kafka_t *consumer_new(const rb_config *cfg, bool from_beginning)
+/* A heartbeat from the status topic as one JSON line. */
+static void print_status(const rd_kafka_message_t *m, rb_buf *out)
+{
+    Rumbook__V1__WorkerStatus *s = rumbook__v1__worker_status__unpack(NULL, m->len, m->payload);
+
+    if (!s)
+        return;
+    rb_buf_reset(out);
+    ctl_status_json(s, out);
+    rb_buf_puts(out, "\n");
+    fwrite(out->data, 1, out->len, stdout);
+    fflush(stdout);
+    rumbook__v1__worker_status__free_unpacked(s, NULL);
+}
+
+static rd_kafka_t *consumer_new(const rb_config *cfg, bool from_beginning, bool status)
 {
     const char *topics[3] = {cfg->topic_decisions, cfg->topic_invitations, cfg->topic_dlq};
+    int ntopics = status ? 1 : 3;
     char errstr[256], group[64];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_topic_partition_list_t *list;
@@ -161,8 +179,10 @@ static rd_kafka_t *consumer_new(const rb_config *cfg, bool from_beginning)
         return NULL;
     }
     rd_kafka_poll_set_consumer(rk);
-    list = rd_kafka_topic_partition_list_new(3);
-    for (i = 0; i < 3; i++)
+    if (status)
+        topics[0] = cfg->topic_status;
+    list = rd_kafka_topic_partition_list_new(ntopics);
+    for (i = 0; i < ntopics; i++)
         rd_kafka_topic_partition_list_add(list, topics[i], RD_KAFKA_PARTITION_UA);
     if (rd_kafka_subscribe(rk, list))
         fprintf(stderr, "rumbookctl watch: could not subscribe to the topics\n");
@@ -184,11 +204,12 @@ static bool whole_number(const char *s, long *out)
 
 int ctl_watch(rb_config *cfg, int argc, char **argv)
 {
-    bool from_beginning = false, summary = false;
+    bool from_beginning = false, summary = false, status = false;
     long count = -1, timeout_ms = -1, seen = 0, idle = 0;
     rd_kafka_t *rk;
     rb_buf out;
     static const struct option own[] = {{"from-beginning", no_argument, NULL, 'b'},
+                                        {"status", no_argument, NULL, 'S'},
                                         {"summary", no_argument, NULL, 's'},
                                         {"count", required_argument, NULL, 'c'},
                                         {"timeout-ms", required_argument, NULL, 't'},
@@ -204,6 +225,8 @@ int ctl_watch(rb_config *cfg, int argc, char **argv)
             from_beginning = true;
         } else if (c == 's') {
             summary = true;
+        } else if (c == 'S') {
+            status = true;
         } else if ((c != 'c' && c != 't') ||
                    !whole_number(optarg, c == 'c' ? &count : &timeout_ms)) {
             fprintf(stderr, c == 'c' || c == 't' ? "rumbookctl watch: --count and --timeout-ms "
@@ -222,7 +245,7 @@ int ctl_watch(rb_config *cfg, int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
-    if (!(rk = consumer_new(cfg, from_beginning)))
+    if (!(rk = consumer_new(cfg, from_beginning, status)))
         return 1;
     rb_buf_init(&out);
     while (!stop && (count < 0 || seen < count) && (timeout_ms < 0 || idle < timeout_ms)) {
@@ -232,7 +255,9 @@ int ctl_watch(rb_config *cfg, int argc, char **argv)
             continue;
         }
         if (!m->err) {
-            if (summary)
+            if (status)
+                print_status(m, &out);
+            else if (summary)
                 print_summary(cfg, m);
             else
                 print_message(cfg, m, &out);

@@ -25,8 +25,8 @@ static int64_t unix_ms(void)
 int worker_status_start(worker *w, rb_error *err)
 {
     const char *const settings[][2] = {
-        {"bootstrap.servers", w->cfg.brokers}, {"linger.ms", "0"},
-        {"message.timeout.ms", "5000"}, {"reconnect.backoff.max.ms", "1000"},
+        {"bootstrap.servers", w->cfg.brokers},  {"linger.ms", "0"},
+        {"message.timeout.ms", "5000"},         {"reconnect.backoff.max.ms", "1000"},
         {"client.id", "rumbook-worker-status"},
     };
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
