@@ -3,7 +3,8 @@
  * table of codes and nothing else does; every setting in RB_SETTINGS
  * appears in docs/scheduling.md's table with its default, and nothing
  * else does; every program setting in RB_CONFIG_SETTINGS is in
- * docs/operations.md's table with its environment variable. Usage:
+ * docs/operations.md's table with its environment variable, and every
+ * metric in RB_METRICS in its table of metrics. Usage:
  * test_contracts DOCS_DIR */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "check.h"
 #include "rumbook/config.h"
 #include "rumbook/decision.h"
+#include "rumbook/metrics.h"
 #include "rumbook/reasons.h"
 
 #define MAX_ROWS 128
@@ -165,6 +167,26 @@ static void test_program_settings(const char *docs)
     unmatched(path, rows, n, "setting");
 }
 
+static void test_metrics(const char *docs)
+{
+    static const char *const names[] = {
+#define RB_METRIC_NAME(ID, name, type, label, help) name,
+        RB_METRICS(RB_METRIC_NAME)
+#undef RB_METRIC_NAME
+        "rumbook_build_info"};
+    char path[1024];
+    doc_row rows[MAX_ROWS];
+    size_t i;
+    int n;
+
+    snprintf(path, sizeof(path), "%s/operations.md", docs);
+    n = read_table(path, "| metric | type |", rows, MAX_ROWS);
+    CHECK(n > 0);
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        documented(rows, n, names[i], path, "metric");
+    unmatched(path, rows, n, "metric");
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -174,5 +196,6 @@ int main(int argc, char **argv)
     test_reason_codes(argv[1]);
     test_settings(argv[1]);
     test_program_settings(argv[1]);
+    test_metrics(argv[1]);
     return check_done("test_contracts");
 }
