@@ -68,6 +68,8 @@ void ctl_status_json(const Rumbook__V1__WorkerStatus *s, rb_buf *out)
     rb_buf_puts(out, "}");
 }
 
+#define MAX_PARTITIONS 1024
+
 typedef struct view {
     Rumbook__V1__WorkerStatus *workers[MAX_WORKERS]; /* the latest of each */
     int nworkers;
@@ -77,6 +79,9 @@ typedef struct view {
     long long waiting, review;
     PGresult *dead; /* cause, count */
     int64_t now_ms;
+    /* Next offsets of each partition for the group: what counts (in
+     * PostgreSQL) and what lag tools see (committed to Kafka); -1 none. */
+    int64_t stored[MAX_PARTITIONS], committed[MAX_PARTITIONS];
 } view;
 
 static bool live(const view *v, const Rumbook__V1__WorkerStatus *s)
@@ -180,6 +185,60 @@ static int read_heartbeats(rd_kafka_t *rk, const rb_config *cfg, view *v)
     }
     rd_kafka_topic_partition_list_destroy(l);
     return rc;
+}
+
+/* The group's offsets committed to Kafka (lag tools read these). */
+static int read_committed(const rb_config *cfg, view *v)
+{
+    char errstr[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_topic_partition_list_t *l;
+    rd_kafka_t *rk;
+    int p, rc = 0;
+
+    /* Asks the group's coordinator without joining the group. */
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, errstr, sizeof(errstr)) ||
+        rd_kafka_conf_set(conf, "group.id", cfg->group, errstr, sizeof(errstr)) ||
+        !(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr)))) {
+        rd_kafka_conf_destroy(conf);
+        fprintf(stderr, "rumbookctl status: %s\n", errstr);
+        return -1;
+    }
+    l = rd_kafka_topic_partition_list_new(v->npartitions);
+    for (p = 0; p < v->npartitions; p++)
+        rd_kafka_topic_partition_list_add(l, cfg->topic_commands, p);
+    if (rd_kafka_committed(rk, l, WAIT_MS) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        rc = -1;
+    for (p = 0; p < l->cnt; p++)
+        v->committed[l->elems[p].partition] = rc == 0 ? l->elems[p].offset : -1;
+    rd_kafka_topic_partition_list_destroy(l);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
+static int read_stored(PGconn *conn, const rb_config *cfg, view *v)
+{
+    const char *params[2] = {cfg->group, cfg->topic_commands};
+    PGresult *res = PQexecParams(conn,
+                                 "SELECT partition, next_offset FROM consumer_offsets"
+                                 " WHERE group_id = $1 AND topic = $2",
+                                 2, NULL, params, NULL, NULL, 0);
+    int p, r;
+
+    for (p = 0; p < v->npartitions; p++)
+        v->stored[p] = -1;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "rumbookctl status: %s", PQerrorMessage(conn));
+        PQclear(res);
+        return -1;
+    }
+    for (r = 0; r < PQntuples(res); r++) {
+        p = atoi(PQgetvalue(res, r, 0));
+        if (p >= 0 && p < v->npartitions)
+            v->stored[p] = atoll(PQgetvalue(res, r, 1));
+    }
+    PQclear(res);
+    return 0;
 }
 
 static int read_database(PGconn *conn, const rb_config *cfg, view *v)
@@ -287,7 +346,8 @@ static void print_screen(const view *v, const int *owner, const int64_t *lag, co
         printf("partition %-3d owner=%s", p, owner[p] >= 0 ? v->workers[owner[p]]->worker_id : "-");
         if (lag[p] >= 0)
             printf(" lag=%lld", (long long)lag[p]);
-        printf("\n");
+        printf(" stored=%lld committed=%lld\n", (long long)v->stored[p],
+               (long long)v->committed[p]);
     }
     printf("outbox    unsent=%lld oldest=%.1fs\n", v->unsent, v->oldest_unsent_s);
     for (r = 0; r < PQntuples(v->dead); r++)
@@ -319,7 +379,8 @@ static void print_json(const view *v, const int *owner, const int64_t *lag, cons
             rb_json_string(&out, v->workers[owner[p]]->worker_id);
         else
             rb_buf_puts(&out, "null");
-        rb_buf_printf(&out, ",\"lag\":%lld}", (long long)lag[p]);
+        rb_buf_printf(&out, ",\"lag\":%lld,\"stored_offset\":%lld,\"committed_offset\":%lld}",
+                      (long long)lag[p], (long long)v->stored[p], (long long)v->committed[p]);
     }
     rb_buf_printf(&out,
                   "],\"outbox\":{\"unsent\":%lld,\"oldest_unsent_s\":%.1f},"
@@ -343,8 +404,8 @@ int ctl_status(rb_config *cfg, int argc, char **argv)
     static const struct option own[] = {{"json", no_argument, NULL, 'j'}, {0}};
     rb_config_args args = {0};
     view v = {0};
-    int owner[1024];
-    int64_t lag[1024];
+    int owner[MAX_PARTITIONS];
+    int64_t lag[MAX_PARTITIONS];
     rd_kafka_t *rk = NULL;
     PGconn *conn = NULL;
     rb_error err;
@@ -373,7 +434,7 @@ int ctl_status(rb_config *cfg, int argc, char **argv)
     rb_buf_init(&bad);
     v.now_ms = unix_ms();
     if (!(rk = consumer(cfg)) || (v.npartitions = partition_count(rk, cfg->topic_commands)) < 0 ||
-        v.npartitions > 1024 || read_heartbeats(rk, cfg, &v) < 0) {
+        v.npartitions > MAX_PARTITIONS || read_heartbeats(rk, cfg, &v) < 0) {
         fprintf(stderr, "rumbookctl status: could not read the broker at %s\n", cfg->brokers);
         goto done;
     }
@@ -381,8 +442,10 @@ int ctl_status(rb_config *cfg, int argc, char **argv)
         fprintf(stderr, "rumbookctl status: %s\n", err.message);
         goto done;
     }
-    if (read_database(conn, cfg, &v) < 0)
+    if (read_database(conn, cfg, &v) < 0 || read_stored(conn, cfg, &v) < 0)
         goto done;
+    if (read_committed(cfg, &v) < 0)
+        fprintf(stderr, "rumbookctl status: could not read the group's committed offsets\n");
     owners(&v, owner, lag);
     verdict(&v, owner, &bad);
     rb_buf_puts(&bad, "");

@@ -54,10 +54,10 @@ int worker_observe_start(worker *w, rb_error *err)
     int rc;
 
     worker_heartbeat(w);
+    if (!*w->cfg.metrics_listen)
+        return 0; /* nobody would read them: nothing is counted (w->metrics NULL) */
     if ((rc = rb_metrics_new(RUMBOOK_VERSION, &w->metrics, err)) < 0)
         return rc;
-    if (!*w->cfg.metrics_listen)
-        return 0;
     probes = (rb_http_probes){w->metrics, healthy, ready, w};
     if ((rc = rb_http_start(w->cfg.metrics_listen, &probes, &w->http, err)) < 0)
         return rc;

@@ -10,7 +10,11 @@ start_worker a --instance-id sa
 start_worker b --instance-id sb --no-relay
 wait_assigned a b
 
-"$ctl" submit book --session race --class c1 --pupils 10 >/dev/null || fail "submit"
+for i in $(seq 1 60); do
+  printf '{"action":"book","session":"big","class":"c%d","pupils":1,"key":"k%d"}\n' $((i % 10 + 1)) "$i"
+done >"$work/commands.jsonl"
+"$ctl" submit --json "$work/commands.jsonl" >/dev/null || fail "submit"
+wait_until 60 "SELECT count(*) FROM commands" 60
 printf '\xff junk' | kcat -b "$RUMBOOK_BROKERS" -P -t "$RUMBOOK_TOPIC_COMMANDS" -k junk || fail "kcat"
 wait_until 60 "SELECT count(*) FROM outbox WHERE topic = '$RUMBOOK_TOPIC_DLQ' AND sent_at IS NOT NULL" 1
 wait_until 60 "SELECT count(*) FROM outbox WHERE sent_at IS NULL" 0
@@ -39,6 +43,15 @@ grep -q 'dead letters (24 h) 1  payload is not a rumbook.v1.BookingCommand' "$wo
 "$ctl" status --json >"$work/status.json" || fail "status --json"
 $py -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["ok"] and len(d["partitions"]) == 6 and d["outbox"]["unsent"] == 0, d' \
   "$work/status.json" || fail "status --json: $(cat "$work/status.json")"
+# Kafka's committed offsets agree with PostgreSQL's on every partition the
+# run used (61 messages: the bookings and the junk).
+$py -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+used = [p for p in d["partitions"] if p["stored_offset"] > 0]
+assert len(used) >= 4, used
+assert all(p["committed_offset"] == p["stored_offset"] for p in d["partitions"]), d["partitions"]
+assert sum(p["stored_offset"] for p in used) == 61, used' "$work/status.json" ||
+  fail "Kafka and PostgreSQL offsets differ: $(cat "$work/status.json")"
 
 kill -9 "$pid_a"
 status_until 40 1 'verdict   no live worker holds the relay$'
