@@ -7,13 +7,17 @@
  * second and command-to-decision latency. It runs once with batching and
  * once with one command per transaction, then checks that every command
  * has exactly one decision and no session is over capacity. */
+#include <arpa/inet.h>
 #include <libgen.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <limits.h>
 #include <signal.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +35,7 @@
 #include "rumbook/import.h"
 #include "rumbook/pg.h"
 #include "rumbook/v1/booking.pb-c.h"
+#include "bench_internal.h"
 
 typedef struct options {
     const char *server;   /* PostgreSQL URL without database */
@@ -46,6 +51,8 @@ typedef struct options {
     int workers, batch_size, linger_ms;
     double warmup_s;      /* latencies of commands produced earlier are not counted */
     const char *json_path;
+    int metrics_round;    /* 1: a batched round with /metrics served and scraped */
+    long anchor_requests; /* for the plain-SQL anchor; 0 skips it */
 } options;
 
 typedef struct round_result {
@@ -86,6 +93,10 @@ static void usage(void)
            "  --workers N            worker processes (2)\n"
            "  --batch-size N --linger-ms N   batched round settings (500, 20)\n"
            "  --warmup-s S           leave commands of the first S seconds out of latency (3)\n"
+           "  --metrics-round 0|1    a second batched round with /metrics served and scraped\n"
+           "                         every second, and the ratio of the two (1)\n"
+           "  --anchor-requests N    plain set-based SQL bookings on the same server, the\n"
+           "                         figure rumbook's is a share of (200000; 0 skips it)\n"
            "  --json FILE            also write the figures as JSON\n");
 }
 
@@ -142,6 +153,8 @@ static int parse(options *o, int argc, char **argv)
         {"pg", 's', &o->server, 0, 0},
         {"brokers", 's', &o->brokers, 0, 0},
         {"json", 's', &o->json_path, 0, 0},
+        {"metrics-round", 'i', &o->metrics_round, 0, 1},
+        {"anchor-requests", 'l', &o->anchor_requests, 0, 1e9},
     };
     enum { NFLAGS = sizeof(flags) / sizeof(flags[0]), OPT_MIX = NFLAGS, OPT_HELP };
     struct option opts[NFLAGS + 3];
@@ -268,7 +281,7 @@ static char *catalogue(const options *o)
     return b.data;
 }
 
-static int sql_on(const char *server, const char *db, const char *sql)
+int bench_sql_on(const char *server, const char *db, const char *sql)
 {
     char url[512];
     PGconn *conn;
@@ -323,8 +336,8 @@ static int prepare_template(const options *o)
     int applied, rc;
     int64_t t0 = now_us();
 
-    if (sql_on(o->server, "postgres", "DROP DATABASE IF EXISTS rumbook_bench_template WITH (FORCE)") < 0 ||
-        sql_on(o->server, "postgres", "CREATE DATABASE rumbook_bench_template") < 0)
+    if (bench_sql_on(o->server, "postgres", "DROP DATABASE IF EXISTS rumbook_bench_template WITH (FORCE)") < 0 ||
+        bench_sql_on(o->server, "postgres", "CREATE DATABASE rumbook_bench_template") < 0)
         return -1;
     snprintf(url, sizeof(url), "%s/rumbook_bench_template", o->server);
     if (rb_pg_connect(url, &conn, &err) < 0 || rb_migrate(conn, rb_migrations_dir(), &applied, &err) < 0) {
@@ -348,13 +361,13 @@ static int prepare_template(const options *o)
         if (!sql)
             return -1;
         snprintf(sql, sizeof(SQL_EXISTING) + 64, SQL_EXISTING, o->existing, o->existing, o->classes);
-        rc = sql_on(o->server, "rumbook_bench_template", sql);
+        rc = bench_sql_on(o->server, "rumbook_bench_template", sql);
         free(sql);
         if (rc < 0)
             return -1;
     }
     /* As autovacuum would have done on a server that has run a while. */
-    if (sql_on(o->server, "rumbook_bench_template", "VACUUM ANALYZE") < 0)
+    if (bench_sql_on(o->server, "rumbook_bench_template", "VACUUM ANALYZE") < 0)
         return -1;
     printf("catalogue %s existing_bookings=%ld seconds=%.1f\n", summary, o->existing,
            (double)(now_us() - t0) / 1e6);
@@ -380,6 +393,10 @@ typedef struct round {
     int *held_session;
     long nheld;
     int64_t started_us;
+    bool metrics;          /* workers serve /metrics, scraped every second */
+    int metrics_port;      /* worker i listens on metrics_port + i */
+    volatile bool scraping;
+    long scrapes;
     round_result r;
 } round;
 
@@ -416,9 +433,17 @@ static pid_t spawn_worker(round *rd, int i)
     setenv("RUMBOOK_TOPIC_INVITATIONS", rd->topics[2], 1);
     setenv("RUMBOOK_TOPIC_DLQ", rd->topics[3], 1);
     setenv("RUMBOOK_TOPIC_STATUS", rd->topics[4], 1);
-    execl(exe, exe, "--dsn", rd->dsn, "--brokers", rd->o->brokers, "--group", rd->topics[0],
-          "--batch-size", batch, "--linger-ms", linger,
-          "--log-level", "warning", (char *)NULL);
+    if (rd->metrics) {
+        char listen[64];
+        snprintf(listen, sizeof(listen), "127.0.0.1:%d", rd->metrics_port + i);
+        execl(exe, exe, "--dsn", rd->dsn, "--brokers", rd->o->brokers, "--group", rd->topics[0],
+              "--batch-size", batch, "--linger-ms", linger, "--log-level", "warning",
+              "--metrics-listen", listen, (char *)NULL);
+    } else {
+        execl(exe, exe, "--dsn", rd->dsn, "--brokers", rd->o->brokers, "--group", rd->topics[0],
+              "--batch-size", batch, "--linger-ms", linger, "--log-level", "warning",
+              (char *)NULL);
+    }
     _exit(127);
 }
 
@@ -735,9 +760,44 @@ static void print_result(const round_result *r, const options *o)
     fflush(stdout);
 }
 
-static int run_round(const options *o, const char *mode, long n, int batch_size, round_result *out)
+/* GET /metrics from one worker, as Prometheus would; 0 when it answered. */
+static int scrape_one(int port)
 {
-    round rd = {.o = o, .n = n, .batch_size = batch_size};
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    char buf[65536];
+    int fd = socket(AF_INET, SOCK_STREAM, 0), ok = -1;
+    ssize_t n;
+
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+        write(fd, "GET /metrics HTTP/1.0\r\n\r\n", 26) == 26) {
+        while ((n = read(fd, buf, sizeof(buf))) > 0)
+            ok = 0;
+    }
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+static void *scraper(void *arg)
+{
+    round *rd = arg;
+    int i;
+
+    while (rd->scraping) {
+        for (i = 0; i < rd->o->workers && i < 64; i++)
+            rd->scrapes += scrape_one(rd->metrics_port + i) == 0;
+        sleep(1);
+    }
+    return NULL;
+}
+
+static int run_round(const options *o, const char *mode, long n, int batch_size, bool metrics,
+                     round_result *out)
+{
+    round rd = {.o = o, .n = n, .batch_size = batch_size, .metrics = metrics,
+                .metrics_port = 27000 + (int)(now_us() % 1000) * 8};
+    pthread_t scrape_tid;
     rd_kafka_t *p = NULL, *c = NULL;
     char sql[256], create[64];
     int i, rc = -1;
@@ -758,14 +818,14 @@ static int run_round(const options *o, const char *mode, long n, int batch_size,
     for (long k = 0; k < n; k++)
         rd.latency_ms[k] = -1;
     snprintf(create, sizeof(create), "create --partitions %d", BENCH_PARTITIONS);
-    if (sql_on(o->server, "postgres", "DROP DATABASE IF EXISTS rumbook_bench WITH (FORCE)") < 0 ||
-        sql_on(o->server, "postgres", sql) < 0)
+    if (bench_sql_on(o->server, "postgres", "DROP DATABASE IF EXISTS rumbook_bench WITH (FORCE)") < 0 ||
+        bench_sql_on(o->server, "postgres", sql) < 0)
         goto out;
     if (topics(&rd, create) < 0)
         goto drop_topics; /* some may have been created */
     /* Copying the template (and loading earlier bookings) dirtied
      * gigabytes; written out now, not during the measured round. */
-    if (sql_on(o->server, "postgres", "CHECKPOINT") < 0)
+    if (bench_sql_on(o->server, "postgres", "CHECKPOINT") < 0)
         fprintf(stderr, "rumbook-bench: no CHECKPOINT (needs a superuser); figures may vary\n");
     for (i = 0; i < o->workers && i < 64; i++)
         rd.workers[i] = spawn_worker(&rd, i);
@@ -773,7 +833,16 @@ static int run_round(const options *o, const char *mode, long n, int batch_size,
         goto stop;
     if ((rc = wait_for_workers(&rd, p)) == 0) {
         rd.r.rss_start_kb = workers_rss_kb(&rd);
+        rd.scraping = metrics && pthread_create(&scrape_tid, NULL, scraper, &rd) == 0;
         rc = drive(&rd, p, c);
+        if (rd.scraping) {
+            rd.scraping = false;
+            pthread_join(scrape_tid, NULL);
+            if (rd.scrapes == 0) {
+                fprintf(stderr, "rumbook-bench: no worker answered on /metrics\n");
+                rc = -1;
+            }
+        }
         rd.r.rss_end_kb = workers_rss_kb(&rd);
     }
 stop:
@@ -837,8 +906,10 @@ int main(int argc, char **argv)
                  .offerings = 2000, .sessions = 40000, .schools = 500, .classes = 10000,
                  .commands = 200000, .unbatched_commands = 10000, .hot_share = 0.2,
                  .hot_sessions = 20, .days = 190, .mix_cancel = 5, .mix_reschedule = 5, .workers = 2,
-                 .batch_size = 500, .linger_ms = 20, .warmup_s = 3};
-    round_result r[2];
+                 .batch_size = 500, .linger_ms = 20, .warmup_s = 3, .metrics_round = 1,
+                 .anchor_requests = 200000};
+    round_result r[3];
+    double anchor = 0;
     rb_error err;
     char exe[PATH_MAX];
     ssize_t len;
@@ -867,11 +938,25 @@ int main(int argc, char **argv)
     srand((unsigned)time(NULL));
     if (prepare_template(&o) < 0)
         return 1;
-    rc = run_round(&o, "batched", o.commands, o.batch_size, &r[nrounds++]);
+    rc = run_round(&o, "batched", o.commands, o.batch_size, false, &r[nrounds++]);
+    if (rc == 0 && o.metrics_round) {
+        rc = run_round(&o, "batched-metrics", o.commands, o.batch_size, true, &r[nrounds++]);
+        if (rc == 0)
+            printf("rumbook-bench metrics_on/off=%.3f (scraped every second)\n",
+                   r[1].per_second / r[0].per_second);
+    }
     if (rc == 0 && o.unbatched_commands > 0)
-        rc = run_round(&o, "unbatched", o.unbatched_commands, 1, &r[nrounds++]);
-    if (rc == 0 && nrounds == 2)
-        printf("rumbook-bench batched/unbatched=%.1fx\n", r[0].per_second / r[1].per_second);
+        rc = run_round(&o, "unbatched", o.unbatched_commands, 1, false, &r[nrounds++]);
+    if (rc == 0 && o.unbatched_commands > 0)
+        printf("rumbook-bench batched/unbatched=%.1fx\n",
+               r[0].per_second / r[nrounds - 1].per_second);
+    if (rc == 0 && o.anchor_requests > 0) {
+        if ((rc = bench_anchor(o.server, o.anchor_requests, &anchor)) == 0)
+            printf("rumbook-bench mode=anchor requests=%ld per_second=%.0f\n"
+                   "rumbook-bench batched/anchor=%.3f (rumbook's decisions with every rule, as a "
+                   "share of plain set-based bookings on this server)\n",
+                   o.anchor_requests, anchor, r[0].per_second / anchor);
+    }
     if (o.json_path)
         write_json(&o, r, nrounds);
     rb_config_fini(&cfg);

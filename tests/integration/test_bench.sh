@@ -11,13 +11,17 @@ bench_topics() {
 before=$(bench_topics)
 "$RB_BIN/rumbook-bench" --pg "$RUMBOOK_TEST_PG" --providers 5 --offerings 20 --sessions 200 \
   --schools 10 --classes 300 --commands 2000 --unbatched-commands 100 --workers 2 \
-  --json "$work/bench.json" >"$work/bench.out" 2>"$work/bench.err" || {
+  --anchor-requests 20000 --json "$work/bench.json" >"$work/bench.out" 2>"$work/bench.err" || {
   cat "$work/bench.out" "$work/bench.err" >&2
   fail "rumbook-bench failed"
 }
 cat "$work/bench.out"
 grep -q 'mode=batched .*decided=2000 .*verified=yes' "$work/bench.out" || fail "batched round not verified"
 grep -q 'mode=unbatched .*decided=100 .*verified=yes' "$work/bench.out" || fail "unbatched round not verified"
+grep -q 'mode=batched-metrics .*decided=2000 .*verified=yes' "$work/bench.out" || fail "no metrics round"
+grep -q '^rumbook-bench metrics_on/off=[0-9.]* (scraped every second)' "$work/bench.out" || fail "no metrics ratio"
+grep -q '^rumbook-bench mode=anchor requests=20000 per_second=[0-9]' "$work/bench.out" || fail "no anchor"
+grep -q '^rumbook-bench batched/anchor=[0-9.]* ' "$work/bench.out" || fail "no share of the anchor"
 grep -q '"decisions_per_s"' "$work/bench.json" || fail "no JSON figures"
 [ "$(bench_topics)" = "$before" ] || fail "rumbook-bench left topics on the broker"
 echo "PASS $test_name"

@@ -1,0 +1,15 @@
+/* rumbook-bench's parts: bench.c drives rounds of the real pipeline,
+ * bench_anchor.c measures the plain-SQL anchor on the same server. */
+#ifndef RUMBOOK_BENCH_INTERNAL_H
+#define RUMBOOK_BENCH_INTERNAL_H
+
+#include <stdbool.h>
+
+/* Runs sql (several statements allowed) on database db of server. */
+int bench_sql_on(const char *server, const char *db, const char *sql);
+
+/* Books requests through the anchor (bench_anchor.c); *per_second is
+ * requests decided per second. */
+int bench_anchor(const char *server, long requests, double *per_second);
+
+#endif
