@@ -39,7 +39,7 @@ int ctl_getopt(int argc, char **argv, const struct option *own, rb_config_args *
         n++;
     }
     opts[n++] = (struct option){"help", no_argument, NULL, CTL_HELP};
-    rb_config_options(opts + n, true);
+    rb_config_options(opts + n, RB_PROG_CTL);
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
         if (!rb_config_take_option(args, c, optarg))
             return c;

@@ -70,7 +70,7 @@ static int parse_args(worker *w, int argc, char **argv)
     rb_config_args *args = &w->args;
     bool print = false;
     rb_error err;
-    int n = rb_config_options(opts, false), c;
+    int n = rb_config_options(opts, RB_PROG_WORKER), c;
 
     opts[n++] = (struct option){"no-relay", no_argument, NULL, OPT_NO_RELAY};
     opts[n++] = (struct option){"print-config", no_argument, NULL, OPT_PRINT_CONFIG};
@@ -98,7 +98,7 @@ static int parse_args(worker *w, int argc, char **argv)
         return -1;
     }
     if (print) {
-        rb_config_print(&w->cfg, stdout);
+        rb_config_print(&w->cfg, RB_PROG_WORKER, stdout);
         return 1;
     }
     rb_log_init("rumbook-worker", (enum rb_log_level)w->cfg.log_level);

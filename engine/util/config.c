@@ -16,10 +16,10 @@ static const struct setting {
     enum rb_config_type type;
     long lo, hi;
     const char *dflt;
-    bool client;
+    int programs;
 } settings[RB_CONF_COUNT] = {
-#define RB_CONFIG_ROW(KEY, key, env, type, lo, hi, dflt, client) \
-    {key, env, type, lo, hi, dflt, client},
+#define RB_CONFIG_ROW(KEY, key, env, type, lo, hi, dflt, programs) \
+    {key, env, type, lo, hi, dflt, programs},
     RB_CONFIG_SETTINGS(RB_CONFIG_ROW)
 #undef RB_CONFIG_ROW
 };
@@ -63,6 +63,12 @@ static void store(rb_config *c, int key, const char *text, long n)
     case RB_CONF_TOPIC_INVITATIONS: c->topic_invitations = text; break;
     case RB_CONF_TOPIC_DLQ: c->topic_dlq = text; break;
     case RB_CONF_TOPIC_STATUS: c->topic_status = text; break;
+    case RB_CONF_SMTP_PASSWORD_FILE: c->smtp_password_file = text; break;
+    case RB_CONF_SMTP_USER: c->smtp_user = text; break;
+    case RB_CONF_MAIL_FROM: c->mail_from = text; break;
+    case RB_CONF_SMTP_URL: c->smtp_url = text; break;
+    case RB_CONF_MAILER_GROUP: c->mailer_group = text; break;
+    case RB_CONF_TOPIC_DELIVERY_STATUS: c->topic_delivery_status = text; break;
     case RB_CONF_INSTANCE_ID: c->instance_id = text; break;
     case RB_CONF_METRICS_LISTEN: c->metrics_listen = text; break;
     case RB_CONF_BATCH_SIZE: c->batch_size = (int)n; break;
@@ -98,6 +104,12 @@ static void format_value(const rb_config *c, int key, char *out, size_t size)
     case RB_CONF_TOPIC_INVITATIONS: snprintf(out, size, "%s", c->topic_invitations); break;
     case RB_CONF_TOPIC_DLQ: snprintf(out, size, "%s", c->topic_dlq); break;
     case RB_CONF_TOPIC_STATUS: snprintf(out, size, "%s", c->topic_status); break;
+    case RB_CONF_SMTP_PASSWORD_FILE: snprintf(out, size, "%s", c->smtp_password_file); break;
+    case RB_CONF_SMTP_USER: snprintf(out, size, "%s", c->smtp_user); break;
+    case RB_CONF_MAIL_FROM: snprintf(out, size, "%s", c->mail_from); break;
+    case RB_CONF_SMTP_URL: mask_password(c->smtp_url, out, size); break;
+    case RB_CONF_MAILER_GROUP: snprintf(out, size, "%s", c->mailer_group); break;
+    case RB_CONF_TOPIC_DELIVERY_STATUS: snprintf(out, size, "%s", c->topic_delivery_status); break;
     case RB_CONF_INSTANCE_ID: snprintf(out, size, "%s", c->instance_id); break;
     case RB_CONF_METRICS_LISTEN: snprintf(out, size, "%s", c->metrics_listen); break;
     case RB_CONF_BATCH_SIZE: snprintf(out, size, "%d", c->batch_size); break;
@@ -359,12 +371,12 @@ int rb_config_apply(rb_config *c, const rb_config_args *a, rb_error *err)
     return 0;
 }
 
-int rb_config_options(struct option *opts, bool clients_only)
+int rb_config_options(struct option *opts, int program)
 {
     int k, n = 0;
 
     for (k = 0; k < RB_CONF_COUNT; k++) {
-        if (clients_only && !settings[k].client)
+        if (!(settings[k].programs & program))
             continue;
         opts[n].name = settings[k].name;
         opts[n].has_arg = required_argument;
@@ -401,12 +413,14 @@ bool rb_config_take_option(rb_config_args *a, int val, const char *arg)
     return true;
 }
 
-void rb_config_print(const rb_config *c, FILE *out)
+void rb_config_print(const rb_config *c, int program, FILE *out)
 {
     char value[4200];
     int k;
 
     for (k = 0; k < RB_CONF_COUNT; k++) {
+        if (!(settings[k].programs & program))
+            continue;
         format_value(c, k, value, sizeof(value));
         fprintf(out, "%s = %s  # %s\n", settings[k].name, value, c->origin[k]);
     }

@@ -4,9 +4,11 @@
  * argument it also writes the tricky message there, for
  * tests/cli/test_imip.sh to read back with Python's email package. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "rumbook/calendar.h"
 #include "rumbook/imip.h"
 
 static const char ICS[] = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:b1@rumbook\r\n"
@@ -111,10 +113,50 @@ static void test_refused(void)
     rb_buf_fini(&out);
 }
 
+/* Subject and text from a real invitation, as the worker writes them. */
+static void test_compose(void)
+{
+    rb_invitation inv = {.method = RB_ITIP_REQUEST, .uid = "b1@rumbook", .sequence = 0,
+                         .dtstamp_ms = 1795530000000LL,
+                         .starts_at_ms = 1807344000000LL, /* 2027-04-10 10:00 CEST */
+                         .ends_at_ms = 1807351200000LL,
+                         .summary = "Vikingetid",
+                         .description = "Class 4.A, Skovvangskolen: 21 pupils.",
+                         .location = "Moesgaard Museum, Moesgård Allé 15",
+                         .organizer_email = "skole@moesgaard.example",
+                         .organizer_name = "Moesgaard Museum",
+                         .attendee_email = "4a@skovvang.example"};
+    rb_calendar *cal;
+    rb_imip_text t;
+    rb_error err;
+    char *ical;
+
+    CHECK(rb_calendar_new(&cal, &err) == 0);
+    CHECK(rb_calendar_render(cal, &inv, &ical, &err) == 0);
+    CHECK(rb_imip_text_compose(ical, "REQUEST", 0, "b1", &t, &err) == 0);
+    CHECK_STR(t.subject, "Bekræftet: Vikingetid, lørdag 10. april 2027");
+    CHECK(strstr(t.text, "Hvornår: lørdag 10. april 2027 kl. 10:00-12:00\n") != NULL);
+    CHECK(strstr(t.text, "Hvor:    Moesgaard Museum, Moesgård Allé 15\n") != NULL);
+    CHECK(strstr(t.text, "Class 4.A, Skovvangskolen: 21 pupils.") != NULL);
+    CHECK_STR(t.organizer_name, "Moesgaard Museum");
+    CHECK_STR(t.organizer_email, "skole@moesgaard.example");
+    rb_imip_text_fini(&t);
+    CHECK(rb_imip_text_compose(ical, "REQUEST", 2, "b1", &t, &err) == 0);
+    CHECK(strncmp(t.subject, "Ændret: ", 9) == 0);
+    rb_imip_text_fini(&t);
+    CHECK(rb_imip_text_compose(ical, "CANCEL", 3, "b1", &t, &err) == 0);
+    CHECK(strncmp(t.subject, "Aflyst: ", 8) == 0);
+    rb_imip_text_fini(&t);
+    CHECK(rb_imip_text_compose("not a calendar", "CANCEL", 3, "b1", &t, &err) == RB_EINVAL);
+    free(ical);
+    rb_calendar_free(cal);
+}
+
 int main(int argc, char **argv)
 {
     test_structure();
     test_refused();
+    test_compose();
     if (argc == 2) {
         rb_imip m = tricky();
         rb_buf out;

@@ -19,29 +19,51 @@
 
 #include "rumbook/error.h"
 
-/* X(KEY, "key", environment, type, lo, hi, default, for clients too) */
+/* Which programs take a setting. */
+#define RB_PROG_WORKER 1
+#define RB_PROG_CTL 2    /* rumbookctl and rumbook-bench */
+#define RB_PROG_MAILER 4
+#define RB_PROG_W RB_PROG_WORKER
+#define RB_PROG_WC (RB_PROG_WORKER | RB_PROG_CTL)
+#define RB_PROG_WCM (RB_PROG_WORKER | RB_PROG_CTL | RB_PROG_MAILER)
+#define RB_PROG_CM (RB_PROG_CTL | RB_PROG_MAILER)
+#define RB_PROG_M RB_PROG_MAILER
+
+/* X(KEY, "key", environment, type, lo, hi, default, programs) */
 #define RB_CONFIG_SETTINGS(X)                                                                      \
-    X(BROKERS, "brokers", "RUMBOOK_BROKERS", RB_CONF_T_TEXT, 1, 4096, "127.0.0.1:19092", true)     \
+    X(BROKERS, "brokers", "RUMBOOK_BROKERS", RB_CONF_T_TEXT, 1, 4096, "127.0.0.1:19092",           \
+      RB_PROG_WCM)                                                                                 \
     X(DSN, "dsn", "RUMBOOK_DSN", RB_CONF_T_SECRET_URL, 1, 4096,                                    \
-      "postgresql://postgres@127.0.0.1:15432/rumbook", true)                                       \
-    X(GROUP, "group", "RUMBOOK_GROUP", RB_CONF_T_NAME, 1, 249, "rumbook-workers", true)            \
+      "postgresql://postgres@127.0.0.1:15432/rumbook", RB_PROG_WCM)                                \
+    X(GROUP, "group", "RUMBOOK_GROUP", RB_CONF_T_NAME, 1, 249, "rumbook-workers", RB_PROG_WC)      \
     X(TOPIC_COMMANDS, "topic-commands", "RUMBOOK_TOPIC_COMMANDS", RB_CONF_T_NAME, 1, 249,          \
-      "rumbook.booking.commands", true)                                                            \
+      "rumbook.booking.commands", RB_PROG_WC)                                                      \
     X(TOPIC_DECISIONS, "topic-decisions", "RUMBOOK_TOPIC_DECISIONS", RB_CONF_T_NAME, 1, 249,       \
-      "rumbook.booking.decisions", true)                                                           \
+      "rumbook.booking.decisions", RB_PROG_WC)                                                     \
     X(TOPIC_INVITATIONS, "topic-invitations", "RUMBOOK_TOPIC_INVITATIONS", RB_CONF_T_NAME, 1, 249, \
-      "rumbook.booking.invitations", true)                                                         \
+      "rumbook.booking.invitations", RB_PROG_WCM)                                                  \
     X(TOPIC_DLQ, "topic-dlq", "RUMBOOK_TOPIC_DLQ", RB_CONF_T_NAME, 1, 249, "rumbook.booking.dlq",  \
-      true)                                                                                        \
-    X(TOPIC_STATUS, "topic-status", "RUMBOOK_TOPIC_STATUS", RB_CONF_T_NAME, 1, 249,            \
-      "rumbook.worker.status", true)                                                           \
-    X(INSTANCE_ID, "instance-id", "RUMBOOK_INSTANCE_ID", RB_CONF_T_NAME, 0, 249, "", false)        \
+      RB_PROG_WC)                                                                                  \
+    X(TOPIC_STATUS, "topic-status", "RUMBOOK_TOPIC_STATUS", RB_CONF_T_NAME, 1, 249,                \
+      "rumbook.worker.status", RB_PROG_WC)                                                         \
+    X(TOPIC_DELIVERY_STATUS, "topic-delivery-status", "RUMBOOK_TOPIC_DELIVERY_STATUS",             \
+      RB_CONF_T_NAME, 1, 249, "rumbook.delivery.status", RB_PROG_CM)                               \
+    X(INSTANCE_ID, "instance-id", "RUMBOOK_INSTANCE_ID", RB_CONF_T_NAME, 0, 249, "", RB_PROG_W)    \
     X(METRICS_LISTEN, "metrics-listen", "RUMBOOK_METRICS_LISTEN", RB_CONF_T_LISTEN, 0, 300, "",    \
-      false)                                                                                       \
-    X(BATCH_SIZE, "batch-size", "RUMBOOK_BATCH_SIZE", RB_CONF_T_INT, 1, 100000, "500", false)      \
-    X(LINGER_MS, "linger-ms", "RUMBOOK_LINGER_MS", RB_CONF_T_INT, 0, 60000, "20", false)           \
-    X(RELAY, "relay", "RUMBOOK_RELAY", RB_CONF_T_BOOL, 0, 1, "on", false)                          \
-    X(LOG_LEVEL, "log-level", "RUMBOOK_LOG_LEVEL", RB_CONF_T_LEVEL, 0, 4, "info", true)
+      RB_PROG_W)                                                                                   \
+    X(BATCH_SIZE, "batch-size", "RUMBOOK_BATCH_SIZE", RB_CONF_T_INT, 1, 100000, "500", RB_PROG_W)  \
+    X(LINGER_MS, "linger-ms", "RUMBOOK_LINGER_MS", RB_CONF_T_INT, 0, 60000, "20", RB_PROG_W)       \
+    X(RELAY, "relay", "RUMBOOK_RELAY", RB_CONF_T_BOOL, 0, 1, "on", RB_PROG_W)                      \
+    X(MAILER_GROUP, "mailer-group", "RUMBOOK_MAILER_GROUP", RB_CONF_T_NAME, 1, 249,                \
+      "rumbook-mailer", RB_PROG_M)                                                                 \
+    X(SMTP_URL, "smtp-url", "RUMBOOK_SMTP_URL", RB_CONF_T_SECRET_URL, 1, 1024,                     \
+      "smtp://127.0.0.1:2525", RB_PROG_M)                                                          \
+    X(MAIL_FROM, "mail-from", "RUMBOOK_MAIL_FROM", RB_CONF_T_TEXT, 3, 254, "rumbook@localhost",    \
+      RB_PROG_M)                                                                                   \
+    X(SMTP_USER, "smtp-user", "RUMBOOK_SMTP_USER", RB_CONF_T_TEXT, 0, 256, "", RB_PROG_M)          \
+    X(SMTP_PASSWORD_FILE, "smtp-password-file", "RUMBOOK_SMTP_PASSWORD_FILE", RB_CONF_T_TEXT, 0,   \
+      4096, "", RB_PROG_M)                                                                         \
+    X(LOG_LEVEL, "log-level", "RUMBOOK_LOG_LEVEL", RB_CONF_T_LEVEL, 0, 4, "info", RB_PROG_WCM)
 
 enum rb_config_type {
     RB_CONF_T_TEXT,       /* any printable text of lo-hi bytes */
@@ -54,7 +76,7 @@ enum rb_config_type {
 };
 
 enum rb_config_key {
-#define RB_CONFIG_ENUM(KEY, key, env, type, lo, hi, dflt, client) RB_CONF_##KEY,
+#define RB_CONFIG_ENUM(KEY, key, env, type, lo, hi, dflt, programs) RB_CONF_##KEY,
     RB_CONFIG_SETTINGS(RB_CONFIG_ENUM)
 #undef RB_CONFIG_ENUM
         RB_CONF_COUNT
@@ -69,6 +91,12 @@ typedef struct rb_config {
     const char *topic_invitations;
     const char *topic_dlq;
     const char *topic_status;
+    const char *topic_delivery_status;
+    const char *mailer_group;
+    const char *smtp_url;
+    const char *mail_from;
+    const char *smtp_user;
+    const char *smtp_password_file;
     const char *instance_id;    /* static group membership; "" for none */
     const char *metrics_listen; /* HOST:PORT of /metrics, /healthz, /readyz; "" for off */
     int batch_size;             /* commands per transaction */
@@ -117,17 +145,17 @@ int rb_config_load_file(rb_config *c, const char *path, rb_error *err) RB_MUSTCH
 /* The file, the environment, then the flags. */
 int rb_config_apply(rb_config *c, const rb_config_args *a, rb_error *err) RB_MUSTCHECK;
 
-/* Fills opts with the settings' long options (clients_only: those for
- * rumbookctl and rumbook-bench too) and --config, then a zero entry;
- * returns how many it wrote. opts has room for RB_CONF_COUNT + 2. */
-int rb_config_options(struct option *opts, bool clients_only);
+/* Fills opts with the long options of the settings program (RB_PROG_*)
+ * takes and --config, then a zero entry; returns how many it wrote. opts
+ * has room for RB_CONF_COUNT + 2. */
+int rb_config_options(struct option *opts, int program);
 /* Records getopt_long's option val with its argument in a; false when val
  * is not a setting's or --config. */
 bool rb_config_take_option(rb_config_args *a, int val, const char *arg);
 /* The key's flag added as if given as --key value (for --no-relay). */
 void rb_config_args_add(rb_config_args *a, int key, const char *value, const char *flag);
 
-/* Every setting with its value and origin, passwords masked. */
-void rb_config_print(const rb_config *c, FILE *out);
+/* Every setting program takes, with its value and origin, passwords masked. */
+void rb_config_print(const rb_config *c, int program, FILE *out);
 
 #endif
