@@ -4,12 +4,14 @@
 # workers, submits a demo batch of booking commands and shows the decisions and
 # invitations as they arrive. Ctrl-C stops everything cleanly. Every run starts
 # from an empty .run/ so the demo shows the same story each time.
-#   RUMBOOK_PG_PORT (15432) and RUMBOOK_KAFKA_PORT (19092) move the services.
+#   RUMBOOK_PG_PORT (15432), RUMBOOK_KAFKA_PORT (19092) and RUMBOOK_SMTP_PORT (12525)
+#   move the services.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 pg_port=${RUMBOOK_PG_PORT:-15432}
 kafka_port=${RUMBOOK_KAFKA_PORT:-19092}
+smtp_port=${RUMBOOK_SMTP_PORT:-12525}
 run="$root/.run"
 
 deploy/install-deps.sh
@@ -50,6 +52,15 @@ for n in 1 2; do
   pids+=($!)
 done
 echo "workers started; logs in .run/worker-1.log and .run/worker-2.log"
+# A local SMTP server keeps what the mailer sends in .run/mail/, one file a message.
+mkdir -p "$run/mail"
+SINK_DIR="$run/mail" PYTHONPATH="$root/deploy/mail" /usr/bin/python3 -m aiosmtpd -n \
+  -l "127.0.0.1:$smtp_port" -c smtp_sink.Sink >"$run/smtp.log" 2>&1 &
+pids+=($!)
+build/workers/rumbook-mailer --smtp-url "smtp://127.0.0.1:$smtp_port" \
+  --mail-from booking@rumbook.example >"$run/mailer.log" 2>&1 &
+pids+=($!)
+echo "mailer started; the e-mails it sends land in .run/mail/ (log: .run/mailer.log)"
 
 $ctl watch --summary &
 pids+=($!)

@@ -913,6 +913,30 @@ CREATE TABLE public.consumer_offsets (
 );
 
 --
+-- Name: deliveries; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.deliveries (
+    event_id uuid NOT NULL,
+    recipient text NOT NULL,
+    booking_id uuid NOT NULL,
+    uid text NOT NULL,
+    sequence integer NOT NULL,
+    method text NOT NULL,
+    message bytea NOT NULL,
+    state text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_answer text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    sent_at timestamp with time zone,
+    CONSTRAINT deliveries_method_check CHECK ((method = ANY (ARRAY['REQUEST'::text, 'CANCEL'::text]))),
+    CONSTRAINT deliveries_recipient_check CHECK ((recipient <> ''::text)),
+    CONSTRAINT deliveries_sequence_check CHECK ((sequence >= 0)),
+    CONSTRAINT deliveries_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text])))
+);
+
+--
 -- Name: dlq_replays; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1407,6 +1431,13 @@ ALTER TABLE ONLY public.consumer_offsets
     ADD CONSTRAINT consumer_offsets_pkey PRIMARY KEY (group_id, topic, partition);
 
 --
+-- Name: deliveries deliveries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deliveries
+    ADD CONSTRAINT deliveries_pkey PRIMARY KEY (event_id, recipient);
+
+--
 -- Name: dlq_replays dlq_replays_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1569,6 +1600,18 @@ CREATE INDEX bus_holds_booking ON public.bus_holds USING btree (booking_id);
 --
 
 CREATE INDEX closures_days ON public.closures USING gist (daterange(first_day, last_day, '[]'::text));
+
+--
+-- Name: deliveries_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX deliveries_due ON public.deliveries USING btree (created_at) WHERE (state = 'pending'::text);
+
+--
+-- Name: deliveries_uid; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX deliveries_uid ON public.deliveries USING btree (uid, recipient, sequence);
 
 --
 -- Name: dlq_replays_letter; Type: INDEX; Schema: public; Owner: -

@@ -383,7 +383,7 @@ typedef struct round {
     long n;
     int batch_size;
     unsigned tag;
-    char topics[5][96];
+    char topics[6][96];
     char dsn[512];
     pid_t workers[64];
     int64_t *produced_at;  /* per command index, us */
@@ -400,17 +400,17 @@ typedef struct round {
     round_result r;
 } round;
 
-/* "create --partitions N" or "delete" the round's five topics. */
+/* "create --partitions N" or "delete" the round's six topics. */
 static int topics(round *rd, const char *action)
 {
     char cmd[PATH_MAX + 1024];
 
     snprintf(cmd, sizeof(cmd),
              "RUMBOOK_TOPIC_COMMANDS=%s RUMBOOK_TOPIC_DECISIONS=%s RUMBOOK_TOPIC_INVITATIONS=%s "
-             "RUMBOOK_TOPIC_DLQ=%s RUMBOOK_TOPIC_STATUS=%s %s/rumbookctl topics %s --brokers %s"
-             " >/dev/null",
-             rd->topics[0], rd->topics[1], rd->topics[2], rd->topics[3], rd->topics[4], bindir,
-             action,
+             "RUMBOOK_TOPIC_DLQ=%s RUMBOOK_TOPIC_STATUS=%s RUMBOOK_TOPIC_DELIVERY_STATUS=%s "
+             "%s/rumbookctl topics %s --brokers %s >/dev/null",
+             rd->topics[0], rd->topics[1], rd->topics[2], rd->topics[3], rd->topics[4],
+             rd->topics[5], bindir, action,
              rd->o->brokers);
     return system(cmd) == 0 ? 0 : -1;
 }
@@ -803,9 +803,10 @@ static int run_round(const options *o, const char *mode, long n, int batch_size,
     int i, rc = -1;
 
     rd.tag = (unsigned)now_us() ^ (unsigned)getpid();
-    for (i = 0; i < 5; i++)
+    for (i = 0; i < 6; i++)
         snprintf(rd.topics[i], sizeof(rd.topics[i]), "bench.%08x.%s", rd.tag,
-                 (const char *[]){"commands", "decisions", "invitations", "dlq", "status"}[i]);
+                 (const char *[]){"commands", "decisions", "invitations", "dlq", "status",
+                                  "delivery"}[i]);
     snprintf(rd.dsn, sizeof(rd.dsn), "%s/rumbook_bench", o->server);
     snprintf(sql, sizeof(sql), "CREATE DATABASE rumbook_bench TEMPLATE rumbook_bench_template");
     rd.produced_at = calloc((size_t)n, sizeof(int64_t));

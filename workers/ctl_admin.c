@@ -12,8 +12,9 @@
 #include "rumbook/import.h"
 #include "rumbook/pg.h"
 
-/* commands, decisions, invitations, dead letters, worker status (last). */
-#define NTOPICS 5
+/* commands, decisions, invitations, dead letters, delivery status, worker
+ * status (last). */
+#define NTOPICS 6
 
 /* Parses a subcommand that takes only the common settings and nargs
  * operands (argv[optind..]); 0 to go on, 1 after --help, 2 on a usage error. */
@@ -206,8 +207,9 @@ int ctl_topics(rb_config *cfg, int argc, char **argv)
         "usage: rumbookctl topics create [--partitions N] [--brokers HOSTS]\n"
         "       rumbookctl topics delete [--brokers HOSTS]\n"
         "Creates (or deletes, with every message in them) the commands (N partitions, default\n"
-        "6), decisions, invitations and dead-letter topics, and the workers' status topic\n"
-        "(one partition, a day's retention).\n";
+        "6), decisions, invitations, dead-letter and delivery status topics, and the workers'\n"
+        "status topic"
+        " (one partition, a day's retention).\n";
     const char *names[NTOPICS];
     char errstr[256];
     rd_kafka_conf_t *conf;
@@ -246,7 +248,8 @@ int ctl_topics(rb_config *cfg, int argc, char **argv)
     names[1] = cfg->topic_decisions;
     names[2] = cfg->topic_invitations;
     names[3] = cfg->topic_dlq;
-    names[4] = cfg->topic_status;
+    names[4] = cfg->topic_delivery_status;
+    names[5] = cfg->topic_status;
     conf = rd_kafka_conf_new();
     if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, errstr, sizeof(errstr)) ||
         !(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)))) {

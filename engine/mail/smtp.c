@@ -13,6 +13,7 @@ struct rb_smtp {
     char *url, *user, *password;
     long connect_timeout_s, timeout_s;
     char last_reply[256]; /* the server's last line, from the debug callback */
+    char last_refusal[256]; /* its last 4xx or 5xx line */
 };
 
 typedef struct upload {
@@ -45,6 +46,8 @@ static int on_debug(CURL *c, curl_infotype type, char *data, size_t size, void *
     while (n > 0 && (data[n - 1] == '\r' || data[n - 1] == '\n'))
         n--;
     snprintf(s->last_reply, sizeof(s->last_reply), "%.*s", (int)n, data);
+    if (data[0] == '4' || data[0] == '5') /* a later RSET's 250 must not hide it */
+        snprintf(s->last_refusal, sizeof(s->last_refusal), "%.*s", (int)n, data);
     return 0;
 }
 
@@ -128,7 +131,7 @@ rb_smtp_result rb_smtp_send(rb_smtp *s, const char *from, const char *to, const 
         snprintf(answer, size, "out of memory");
         return RB_SMTP_TEMPORARY;
     }
-    s->last_reply[0] = '\0';
+    s->last_reply[0] = s->last_refusal[0] = '\0';
     set_options(s, addr_from, rcpt, &u);
     rc = curl_easy_perform(s->curl);
     curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
@@ -137,8 +140,8 @@ rb_smtp_result rb_smtp_send(rb_smtp *s, const char *from, const char *to, const 
         snprintf(answer, size, "%s", s->last_reply);
         return RB_SMTP_SENT;
     }
-    if (code >= 400 && *s->last_reply)
-        snprintf(answer, size, "%s", s->last_reply);
+    if (code >= 400 && *s->last_refusal)
+        snprintf(answer, size, "%s", s->last_refusal);
     else
         snprintf(answer, size, "%s", curl_easy_strerror(rc));
     return code >= 500 && code < 600 ? RB_SMTP_PERMANENT : RB_SMTP_TEMPORARY;

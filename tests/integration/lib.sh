@@ -22,6 +22,7 @@ export RUMBOOK_TOPIC_DECISIONS="t.$uniq.decisions"
 export RUMBOOK_TOPIC_INVITATIONS="t.$uniq.invitations"
 export RUMBOOK_TOPIC_DLQ="t.$uniq.dlq"
 export RUMBOOK_TOPIC_STATUS="t.$uniq.status"
+export RUMBOOK_TOPIC_DELIVERY_STATUS="t.$uniq.delivery"
 
 worker_pids=()
 
