@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# A mailer killed with SIGKILL in the middle of 500 invitations and started
+# again: every invitation reaches its teacher; a second copy can only be one
+# the server took just before the kill. Prints how many copies there were.
+. "$(dirname "$0")/lib.sh"
+setup 500
+smtp_port=$((22000 + RANDOM % 2000))
+mkdir -p "$work/mail"
+SINK_DIR="$work/mail" PYTHONPATH="$here/../../deploy/mail" \
+  "$py" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c smtp_sink.Sink >"$work/smtp.log" 2>&1 &
+worker_pids+=($!)
+for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$smtp_port") 2>/dev/null && break; sleep 0.1; done
+start_mailer() {
+  "$RB_BIN/rumbook-mailer" --smtp-url "smtp://127.0.0.1:$smtp_port" --mail-from booking@rumbook.example \
+    --mailer-group "m.$uniq" >>"$work/worker-mailer.log" 2>&1 &
+  mailer=$!
+  worker_pids+=($mailer)
+}
+
+start_worker a
+wait_assigned a
+for i in $(seq 1 500); do
+  printf '{"action":"book","session":"big","class":"c%d","pupils":10,"key":"k%d"}\n' "$i" "$i"
+done >"$work/commands.jsonl"
+"$ctl" submit --json "$work/commands.jsonl" >/dev/null || fail "submit"
+wait_until 120 "SELECT count(*) FROM commands WHERE status = 'confirmed'" 500
+start_mailer
+deadline=$((SECONDS + 120))
+until [ "$(ls "$work/mail" | wc -l)" -ge 100 ]; do
+  [ $SECONDS -lt $deadline ] || fail "the mailer sent fewer than 100 in 120 s"
+  sleep 0.05
+done
+kill -9 "$mailer"
+wait "$mailer" 2>/dev/null || true
+at_kill=$(ls "$work/mail" | wc -l)
+[ "$at_kill" -lt 500 ] || fail "everything was sent before the kill; nothing was tested"
+start_mailer
+wait_until 180 "SELECT count(*) FROM deliveries WHERE state = 'sent'" 500
+sleep 1
+files=$(ls "$work/mail" | wc -l)
+teachers=$(ls "$work/mail" | sed 's/^[0-9]*-//' | sort -u | wc -l)
+[ "$teachers" = 500 ] || fail "$teachers of 500 teachers got their invitation"
+[ "$(sql "SELECT count(*) FROM deliveries")" = 500 ] || fail "not one delivery per invitation"
+copies=$((files - 500))
+[ "$copies" -le 1 ] || fail "$copies second copies: more than the one in flight at the kill"
+echo "PASS $test_name: killed after $at_kill of 500 were sent; all 500 teachers got theirs;" \
+  "$copies second copies"
