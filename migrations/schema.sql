@@ -974,6 +974,40 @@ CREATE SEQUENCE public.dlq_replays_id_seq
 ALTER SEQUENCE public.dlq_replays_id_seq OWNED BY public.dlq_replays.id;
 
 --
+-- Name: feed_tokens; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.feed_tokens (
+    id bigint NOT NULL,
+    scope_kind text NOT NULL,
+    scope_id text NOT NULL,
+    token_hash bytea NOT NULL,
+    label text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    revoked_at timestamp with time zone,
+    CONSTRAINT feed_tokens_scope_id_check CHECK ((scope_id <> ''::text)),
+    CONSTRAINT feed_tokens_scope_kind_check CHECK ((scope_kind = ANY (ARRAY['school'::text, 'provider'::text]))),
+    CONSTRAINT feed_tokens_token_hash_check CHECK ((length(token_hash) = 32))
+);
+
+--
+-- Name: feed_tokens_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.feed_tokens_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: feed_tokens_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.feed_tokens_id_seq OWNED BY public.feed_tokens.id;
+
+--
 -- Name: offerings; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1329,6 +1363,12 @@ ALTER SEQUENCE public.waitlist_id_seq OWNED BY public.waitlist.id;
 ALTER TABLE ONLY public.dlq_replays ALTER COLUMN id SET DEFAULT nextval('public.dlq_replays_id_seq'::regclass);
 
 --
+-- Name: feed_tokens id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.feed_tokens ALTER COLUMN id SET DEFAULT nextval('public.feed_tokens_id_seq'::regclass);
+
+--
 -- Name: outbox_batches id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -1443,6 +1483,20 @@ ALTER TABLE ONLY public.deliveries
 
 ALTER TABLE ONLY public.dlq_replays
     ADD CONSTRAINT dlq_replays_pkey PRIMARY KEY (id);
+
+--
+-- Name: feed_tokens feed_tokens_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.feed_tokens
+    ADD CONSTRAINT feed_tokens_pkey PRIMARY KEY (id);
+
+--
+-- Name: feed_tokens feed_tokens_token_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.feed_tokens
+    ADD CONSTRAINT feed_tokens_token_hash_key UNIQUE (token_hash);
 
 --
 -- Name: offerings offerings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1618,6 +1672,12 @@ CREATE INDEX deliveries_uid ON public.deliveries USING btree (uid, recipient, se
 --
 
 CREATE INDEX dlq_replays_letter ON public.dlq_replays USING btree (dlq_topic, dlq_partition, dlq_offset);
+
+--
+-- Name: feed_tokens_scope; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX feed_tokens_scope ON public.feed_tokens USING btree (scope_kind, scope_id) WHERE (revoked_at IS NULL);
 
 --
 -- Name: outbox_batches_unsent; Type: INDEX; Schema: public; Owner: -

@@ -16,6 +16,7 @@ int ctl_calendar(rb_config *cfg, int argc, char **argv);
 int ctl_travel(rb_config *cfg, int argc, char **argv);
 int ctl_dlq(rb_config *cfg, int argc, char **argv);
 int ctl_status(rb_config *cfg, int argc, char **argv);
+int ctl_feed(rb_config *cfg, int argc, char **argv);
 
 /* A worker's heartbeat as one JSON object (ctl_status.c). */
 struct Rumbook__V1__WorkerStatus;

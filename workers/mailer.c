@@ -20,6 +20,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "mailer_internal.h"
 #include "rumbook/buf.h"
 #include "rumbook/config.h"
 #include "rumbook/imip.h"
@@ -29,9 +30,9 @@
 #include "rumbook/smtp.h"
 #include "rumbook/v1/booking.pb-c.h"
 
-#define TAKE_MAX 200       /* invitations recorded per transaction */
-#define SEND_MAX 100       /* messages sent before looking for invitations again */
-#define GIVE_UP_S 86400    /* a message not taken for a day is failed */
+#define TAKE_MAX 200    /* invitations recorded per transaction */
+#define SEND_MAX 100    /* messages sent before looking for invitations again */
+#define GIVE_UP_S 86400 /* a message not taken for a day is failed */
 
 static volatile sig_atomic_t stopping;
 
@@ -49,6 +50,8 @@ typedef struct mailer {
     PGconn *conn;
     rd_kafka_t *consumer, *producer;
     rb_smtp *smtp;
+    rb_calendar *cal;
+    rb_feeds *feeds;
     long long sent, failed, retried;
 } mailer;
 
@@ -62,18 +65,21 @@ static int64_t unix_ms(void)
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: rumbook-mailer [options]\n"
-            "  --config FILE                read settings from FILE (key = value lines)\n"
-            "  --smtp-url URL               smtp://HOST:PORT (STARTTLS when offered) or\n"
-            "                               smtps://HOST:PORT (RUMBOOK_SMTP_URL)\n"
-            "  --mail-from ADDRESS          the sender (RUMBOOK_MAIL_FROM)\n"
-            "  --smtp-user NAME             AUTH user (RUMBOOK_SMTP_USER); the password comes from\n"
-            "                               --smtp-password-file FILE or RUMBOOK_SMTP_PASSWORD\n"
-            "  --brokers HOSTS --dsn URL --topic-invitations T --topic-delivery-status T\n"
-            "  --mailer-group NAME          consumer group (rumbook-mailer)\n"
-            "  --log-level LEVEL            error, warning, info or debug\n"
-            "  --print-config               print the settings and where each came from\n");
+    fprintf(
+        out,
+        "usage: rumbook-mailer [options]\n"
+        "  --config FILE                read settings from FILE (key = value lines)\n"
+        "  --smtp-url URL               smtp://HOST:PORT (STARTTLS when offered) or\n"
+        "                               smtps://HOST:PORT (RUMBOOK_SMTP_URL)\n"
+        "  --mail-from ADDRESS          the sender (RUMBOOK_MAIL_FROM)\n"
+        "  --smtp-user NAME             AUTH user (RUMBOOK_SMTP_USER); the password comes from\n"
+        "                               --smtp-password-file FILE or RUMBOOK_SMTP_PASSWORD\n"
+        "  --brokers HOSTS --dsn URL --topic-invitations T --topic-delivery-status T\n"
+        "  --mailer-group NAME          consumer group (rumbook-mailer)\n"
+        "  --feeds-listen HOST:PORT     serve calendar feeds (/feeds/school/ID.ics?token=..);\n"
+        "                               off when unset (RUMBOOK_FEEDS_LISTEN)\n"
+        "  --log-level LEVEL            error, warning, info or debug\n"
+        "  --print-config               print the settings and where each came from\n");
 }
 
 static int parse_args(mailer *m, int argc, char **argv)
@@ -199,8 +205,8 @@ static const char SQL_RECORD[] =
 static bool record_one(mailer *m, const Rumbook__V1__Invitation *inv, const char *event_id,
                        const char *to)
 {
-    const char *method = inv->method == RUMBOOK__V1__INVITATION_METHOD__CANCEL ? "CANCEL"
-                                                                              : "REQUEST";
+    const char *method =
+        inv->method == RUMBOOK__V1__INVITATION_METHOD__CANCEL ? "CANCEL" : "REQUEST";
     char seq[16], mid[160];
     unsigned char *hex = NULL;
     size_t hexlen;
@@ -217,7 +223,7 @@ static bool record_one(mailer *m, const Rumbook__V1__Invitation *inv, const char
     rb_buf_init(&msg);
     if (rb_imip_text_compose(inv->icalendar, method, (int)inv->sequence, inv->booking_id, &t,
                              &err) == 0) {
-        rb_imip im = {m->cfg.mail_from, t.organizer_name, t.organizer_email, to, method,
+        rb_imip im = {m->cfg.mail_from, t.organizer_name, t.organizer_email, to,  method,
                       t.subject,        t.text,           inv->icalendar,    mid, unix_ms()};
         if (rb_imip_render(&im, &msg, &err) < 0)
             rb_buf_reset(&msg);
@@ -339,8 +345,9 @@ static void publish(mailer *m, PGresult *row, bool sent, const char *answer)
     s.uid = PQgetvalue(row, 0, 5);
     s.has_sequence = s.has_method = s.has_state = s.has_attempts = s.has_at_unix_ms = true;
     s.sequence = (uint32_t)atoi(PQgetvalue(row, 0, 6));
-    s.method = strcmp(PQgetvalue(row, 0, 7), "CANCEL") == 0 ? RUMBOOK__V1__INVITATION_METHOD__CANCEL
-                                                           : RUMBOOK__V1__INVITATION_METHOD__REQUEST;
+    s.method = strcmp(PQgetvalue(row, 0, 7), "CANCEL") == 0
+                   ? RUMBOOK__V1__INVITATION_METHOD__CANCEL
+                   : RUMBOOK__V1__INVITATION_METHOD__REQUEST;
     s.state = sent ? RUMBOOK__V1__DELIVERY_STATE__DELIVERY_SENT
                    : RUMBOOK__V1__DELIVERY_STATE__DELIVERY_FAILED;
     s.answer = (char *)answer;
@@ -376,8 +383,8 @@ static bool send_next(mailer *m)
         return false;
     }
     msg = PQunescapeBytea((const unsigned char *)PQgetvalue(row, 0, 2), &len);
-    r = msg ? rb_smtp_send(m->smtp, m->cfg.mail_from, PQgetvalue(row, 0, 1), (const char *)msg,
-                           len, answer, sizeof(answer))
+    r = msg ? rb_smtp_send(m->smtp, m->cfg.mail_from, PQgetvalue(row, 0, 1), (const char *)msg, len,
+                           answer, sizeof(answer))
             : RB_SMTP_TEMPORARY;
     PQfreemem(msg);
     if (r == RB_SMTP_TEMPORARY && atoi(PQgetvalue(row, 0, 8)) > GIVE_UP_S)
@@ -425,6 +432,12 @@ static int start(mailer *m, rb_error *err)
     if (!(m->consumer = kafka_new(m, RD_KAFKA_CONSUMER, err)) ||
         !(m->producer = kafka_new(m, RD_KAFKA_PRODUCER, err)))
         return err->code;
+    if (*m->cfg.feeds_listen &&
+        ((rc = rb_calendar_new(&m->cal, err)) < 0 ||
+         (rc = rb_feeds_start(m->cfg.feeds_listen, m->cfg.dsn, m->cal, &m->feeds, err)) < 0))
+        return rc;
+    if (m->feeds)
+        rb_log_info("calendar feeds listening address=%s", m->cfg.feeds_listen);
     return subscribe(m, err);
 }
 
@@ -469,6 +482,8 @@ int main(int argc, char **argv)
         rd_kafka_flush(m.producer, 5000);
         rd_kafka_destroy(m.producer);
     }
+    rb_feeds_stop(m.feeds);
+    rb_calendar_free(m.cal);
     rb_smtp_free(m.smtp);
     PQfinish(m.conn);
     rb_config_fini(&m.cfg);

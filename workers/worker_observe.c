@@ -58,7 +58,7 @@ int worker_observe_start(worker *w, rb_error *err)
         return 0; /* nobody would read them: nothing is counted (w->metrics NULL) */
     if ((rc = rb_metrics_new(RUMBOOK_VERSION, &w->metrics, err)) < 0)
         return rc;
-    probes = (rb_http_probes){w->metrics, healthy, ready, w};
+    probes = (rb_http_probes){w->metrics, healthy, ready, NULL, w};
     if ((rc = rb_http_start(w->cfg.metrics_listen, &probes, &w->http, err)) < 0)
         return rc;
     rb_log_info("metrics and probes listening address=%s", w->cfg.metrics_listen);

@@ -49,6 +49,39 @@ static enum MHD_Result probe(struct MHD_Connection *c, bool (*fn)(void *, char *
                  line, (size_t)n);
 }
 
+/* Paths the program answers (calendar feeds); 404 when it answers none. */
+static enum MHD_Result other(rb_http *h, struct MHD_Connection *c, const char *url)
+{
+    rb_http_request req = {url, MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token"),
+                           MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match")};
+    rb_http_reply rep = {.status = MHD_HTTP_NOT_FOUND, .content_type = "text/plain"};
+    struct MHD_Response *r;
+    enum MHD_Result rc;
+
+    rb_buf_init(&rep.body);
+    if (h->probes.handle)
+        h->probes.handle(h->probes.ctx, &req, &rep);
+    if (rep.status == MHD_HTTP_NOT_FOUND && rep.body.len == 0)
+        rb_buf_puts(&rep.body, "not found\n");
+    if (rep.body.failed) {
+        rb_buf_fini(&rep.body);
+        return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", "out of memory\n", 14);
+    }
+    r = MHD_create_response_from_buffer(rep.body.len, rep.body.data ? rep.body.data : (void *)"",
+                                        MHD_RESPMEM_MUST_COPY);
+    rb_buf_fini(&rep.body);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rep.content_type);
+    if (*rep.etag)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, rep.etag);
+    if (*rep.last_modified)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, rep.last_modified);
+    rc = MHD_queue_response(c, rep.status, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)
@@ -67,8 +100,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return probe(c, h->probes.healthy, h->probes.ctx, "ok");
     if (strcmp(url, "/readyz") == 0)
         return probe(c, h->probes.ready, h->probes.ctx, "ready");
-    if (strcmp(url, "/metrics") != 0)
-        return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n", 10);
+    if (strcmp(url, "/metrics") != 0 || !h->probes.metrics)
+        return other(h, c, url);
     rb_buf_init(&out);
     rb_metrics_render(h->probes.metrics, &out);
     rc = out.failed ? reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", "out of memory\n", 14)

@@ -63,6 +63,7 @@ static void store(rb_config *c, int key, const char *text, long n)
     case RB_CONF_TOPIC_INVITATIONS: c->topic_invitations = text; break;
     case RB_CONF_TOPIC_DLQ: c->topic_dlq = text; break;
     case RB_CONF_TOPIC_STATUS: c->topic_status = text; break;
+    case RB_CONF_FEEDS_LISTEN: c->feeds_listen = text; break;
     case RB_CONF_SMTP_PASSWORD_FILE: c->smtp_password_file = text; break;
     case RB_CONF_SMTP_USER: c->smtp_user = text; break;
     case RB_CONF_MAIL_FROM: c->mail_from = text; break;
@@ -104,6 +105,7 @@ static void format_value(const rb_config *c, int key, char *out, size_t size)
     case RB_CONF_TOPIC_INVITATIONS: snprintf(out, size, "%s", c->topic_invitations); break;
     case RB_CONF_TOPIC_DLQ: snprintf(out, size, "%s", c->topic_dlq); break;
     case RB_CONF_TOPIC_STATUS: snprintf(out, size, "%s", c->topic_status); break;
+    case RB_CONF_FEEDS_LISTEN: snprintf(out, size, "%s", c->feeds_listen); break;
     case RB_CONF_SMTP_PASSWORD_FILE: snprintf(out, size, "%s", c->smtp_password_file); break;
     case RB_CONF_SMTP_USER: snprintf(out, size, "%s", c->smtp_user); break;
     case RB_CONF_MAIL_FROM: snprintf(out, size, "%s", c->mail_from); break;

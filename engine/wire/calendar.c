@@ -333,7 +333,7 @@ static void person_prop(line *l, const char *name, const char *email, const char
     end(l);
 }
 
-static void write_event(line *l, const rb_invitation *inv)
+static void write_event(line *l, const rb_invitation *inv, bool publish)
 {
     bool cancel = inv->method == RB_ITIP_CANCEL;
     char number[16];
@@ -350,8 +350,10 @@ static void write_event(line *l, const rb_invitation *inv)
     text_prop(l, "SUMMARY", inv->summary);
     rb_buf_puts(l->out, cancel ? "STATUS:CANCELLED\r\n" : "STATUS:CONFIRMED\r\n");
     rb_buf_puts(l->out, "TRANSP:OPAQUE\r\n");
-    person_prop(l, "ORGANIZER", inv->organizer_email, inv->organizer_name, inv->method);
-    person_prop(l, "ATTENDEE", inv->attendee_email, inv->attendee_name, inv->method);
+    if (inv->organizer_email && *inv->organizer_email)
+        person_prop(l, "ORGANIZER", inv->organizer_email, inv->organizer_name, inv->method);
+    if (!publish) /* a feed informs; it invites no one (RFC 5546, PUBLISH) */
+        person_prop(l, "ATTENDEE", inv->attendee_email, inv->attendee_name, inv->method);
     if (inv->location && *inv->location)
         text_prop(l, "LOCATION", inv->location);
     if (inv->description && *inv->description)
@@ -376,7 +378,7 @@ int rb_calendar_render(const rb_calendar *cal, const rb_invitation *inv, char **
                        "VERSION:2.0\r\nCALSCALE:GREGORIAN\r\n");
     rb_buf_puts(&text, inv->method == RB_ITIP_CANCEL ? "METHOD:CANCEL\r\n" : "METHOD:REQUEST\r\n");
     rb_buf_puts(&text, cal->vtimezone);
-    write_event(&l, inv);
+    write_event(&l, inv, false);
     rb_buf_puts(&text, "END:VCALENDAR\r\n");
     if (text.failed) {
         rb_buf_fini(&text);
@@ -384,4 +386,27 @@ int rb_calendar_render(const rb_calendar *cal, const rb_invitation *inv, char **
     }
     *out = text.data; /* the caller free()s it, as rb_buf_fini would */
     return 0;
+}
+
+void rb_calendar_feed_begin(const rb_calendar *cal, rb_buf *out, const char *name)
+{
+    line l = {.out = out};
+
+    rb_buf_puts(out, "BEGIN:VCALENDAR\r\nPRODID:-//rumbook//booking engine//EN\r\n"
+                     "VERSION:2.0\r\nCALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n");
+    text_prop(&l, "X-WR-CALNAME", name);
+    rb_buf_puts(out, "X-WR-TIMEZONE:" RB_TZID "\r\nREFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n");
+    rb_buf_puts(out, cal->vtimezone);
+}
+
+void rb_calendar_feed_event(rb_buf *out, const rb_invitation *ev)
+{
+    line l = {.out = out};
+
+    write_event(&l, ev, true);
+}
+
+void rb_calendar_feed_end(rb_buf *out)
+{
+    rb_buf_puts(out, "END:VCALENDAR\r\n");
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "rumbook/buf.h"
 #include "rumbook/error.h"
 
 #define RB_TZID "Europe/Copenhagen"
@@ -46,5 +47,12 @@ void rb_calendar_free(rb_calendar *cal);
 
 int rb_calendar_render(const rb_calendar *cal, const rb_invitation *inv, char **out,
                        rb_error *err) RB_MUSTCHECK;
+
+/* A subscribable feed (METHOD:PUBLISH, RFC 5546): begin with the feed's
+ * name, one event per booking (method CANCEL writes it STATUS:CANCELLED;
+ * the attendee is left out), end. Appends to out; out->failed on no memory. */
+void rb_calendar_feed_begin(const rb_calendar *cal, rb_buf *out, const char *name);
+void rb_calendar_feed_event(rb_buf *out, const rb_invitation *ev);
+void rb_calendar_feed_end(rb_buf *out);
 
 #endif

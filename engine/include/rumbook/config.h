@@ -21,7 +21,7 @@
 
 /* Which programs take a setting. */
 #define RB_PROG_WORKER 1
-#define RB_PROG_CTL 2    /* rumbookctl and rumbook-bench */
+#define RB_PROG_CTL 2 /* rumbookctl and rumbook-bench */
 #define RB_PROG_MAILER 4
 #define RB_PROG_W RB_PROG_WORKER
 #define RB_PROG_WC (RB_PROG_WORKER | RB_PROG_CTL)
@@ -63,6 +63,8 @@
     X(SMTP_USER, "smtp-user", "RUMBOOK_SMTP_USER", RB_CONF_T_TEXT, 0, 256, "", RB_PROG_M)          \
     X(SMTP_PASSWORD_FILE, "smtp-password-file", "RUMBOOK_SMTP_PASSWORD_FILE", RB_CONF_T_TEXT, 0,   \
       4096, "", RB_PROG_M)                                                                         \
+    X(FEEDS_LISTEN, "feeds-listen", "RUMBOOK_FEEDS_LISTEN", RB_CONF_T_LISTEN, 0, 300, "",          \
+      RB_PROG_M)                                                                                   \
     X(LOG_LEVEL, "log-level", "RUMBOOK_LOG_LEVEL", RB_CONF_T_LEVEL, 0, 4, "info", RB_PROG_WCM)
 
 enum rb_config_type {
@@ -97,6 +99,7 @@ typedef struct rb_config {
     const char *mail_from;
     const char *smtp_user;
     const char *smtp_password_file;
+    const char *feeds_listen;
     const char *instance_id;    /* static group membership; "" for none */
     const char *metrics_listen; /* HOST:PORT of /metrics, /healthz, /readyz; "" for off */
     int batch_size;             /* commands per transaction */

@@ -18,11 +18,28 @@
 
 typedef struct rb_http rb_http;
 
+/* A GET for a path the server does not answer itself. */
+typedef struct rb_http_request {
+    const char *path;
+    const char *token;         /* the ?token= argument, or NULL */
+    const char *if_none_match; /* the header, or NULL */
+} rb_http_request;
+
+typedef struct rb_http_reply {
+    unsigned status;           /* 200, 304, 404, ... */
+    const char *content_type;
+    rb_buf body;               /* initialised by the server, freed after sending */
+    char etag[80];             /* sent when not empty */
+    char last_modified[64];    /* sent when not empty */
+} rb_http_reply;
+
 typedef struct rb_http_probes {
-    rb_metrics *metrics; /* borrowed */
-    /* true when well; otherwise why (a line) */
+    rb_metrics *metrics; /* borrowed; NULL: no /metrics */
+    /* true when well; otherwise why (a line); NULL: always */
     bool (*healthy)(void *ctx, char *why, size_t size);
     bool (*ready)(void *ctx, char *why, size_t size);
+    /* Any other GET; NULL: 404. Runs on the server's thread. */
+    void (*handle)(void *ctx, const rb_http_request *req, rb_http_reply *reply);
     void *ctx;
 } rb_http_probes;
 
