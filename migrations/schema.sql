@@ -228,6 +228,28 @@ END $$;
 
 CREATE FUNCTION public.rb__import_offerings(doc jsonb) RETURNS integer
     LANGUAGE plpgsql
+    AS $$
+DECLARE
+    n int := rb__import_offerings_v1(doc);
+    e jsonb;
+    i int := 0;
+BEGIN
+    FOR e IN SELECT * FROM jsonb_array_elements(coalesce(doc -> 'offerings', '[]')) LOOP
+        IF e ? 'language' AND coalesce(e ->> 'language', '') NOT IN ('da', 'en') THEN
+            PERFORM rb__bad('offerings[' || i || '].language', 'must be "da" or "en"');
+        END IF;
+        UPDATE offerings SET language = coalesce(e ->> 'language', 'da') WHERE id = e ->> 'id';
+        i := i + 1;
+    END LOOP;
+    RETURN n;
+END $$;
+
+--
+-- Name: rb__import_offerings_v1(jsonb); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rb__import_offerings_v1(doc jsonb) RETURNS integer
+    LANGUAGE plpgsql
     AS $_$
 DECLARE e jsonb; sch jsonb; i int := 0; p text; tg text; gmin int; gmax int;
         s_start text; s_rule text;
@@ -1031,12 +1053,14 @@ CREATE TABLE public.offerings (
     schedule_rrule text,
     schedule_rdates text,
     schedule_exdates text,
+    language text DEFAULT 'da'::text NOT NULL,
     CONSTRAINT offerings_category_check CHECK ((category <> ''::text)),
     CONSTRAINT offerings_check CHECK (((grade_max >= grade_min) AND (grade_max <= 13))),
     CONSTRAINT offerings_cleanup_min_check CHECK (((cleanup_min >= 0) AND (cleanup_min <= 720))),
     CONSTRAINT offerings_duration_min_check CHECK ((duration_min > 0)),
     CONSTRAINT offerings_grade_min_check CHECK (((grade_min >= 0) AND (grade_min <= 13))),
     CONSTRAINT offerings_id_check CHECK ((id <> ''::text)),
+    CONSTRAINT offerings_language_check CHECK ((language = ANY (ARRAY['da'::text, 'en'::text]))),
     CONSTRAINT offerings_notice_days_check CHECK (((notice_days >= 0) AND (notice_days <= 365))),
     CONSTRAINT offerings_sales_window CHECK ((sales_close > sales_open)),
     CONSTRAINT offerings_schedule_needs_start CHECK (((schedule_start IS NOT NULL) OR ((schedule_rrule IS NULL) AND (schedule_rdates IS NULL)))),

@@ -221,8 +221,8 @@ static bool record_one(mailer *m, const Rumbook__V1__Invitation *inv, const char
     snprintf(seq, sizeof(seq), "%u", inv->sequence);
     snprintf(mid, sizeof(mid), "%s.%u.%zu@rumbook", event_id, inv->sequence, strlen(to));
     rb_buf_init(&msg);
-    if (rb_imip_text_compose(inv->icalendar, method, (int)inv->sequence, inv->booking_id, &t,
-                             &err) == 0) {
+    if (rb_imip_text_compose(inv->icalendar, method, (int)inv->sequence, inv->booking_id,
+                             inv->language, &t, &err) == 0) {
         rb_imip im = {m->cfg.mail_from, t.organizer_name, t.organizer_email, to,  method,
                       t.subject,        t.text,           inv->icalendar,    mid, unix_ms()};
         if (rb_imip_render(&im, &msg, &err) < 0)

@@ -26,6 +26,7 @@ typedef struct fact_session {
     const char *provider_email;
     const char *venue_name;
     const char *venue_address;
+    const char *language;       /* of the offering's texts: "da" or "en" */
     int classes_before;  /* as fetched: 0 -> n holds its resources, n -> 0 frees them */
     rb_place place;      /* where its resources are (outreach: the booking school) */
     /* Read for the batch's own sessions; false for candidates. */

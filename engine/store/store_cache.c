@@ -33,7 +33,8 @@ static const char SQL_OFFERINGS[] =
     " coalesce(" SQL_MS("o.sales_open") ", 0), coalesce(" SQL_MS("o.sales_close") ", 0),"
     " o.notice_days,"
     " o.setup_min, o.cleanup_min, o.category, o.schedule_start, o.schedule_rrule,"
-    " o.schedule_rdates, o.schedule_exdates, o.provider_id, p.municipality, o.venue_id"
+    " o.schedule_rdates, o.schedule_exdates, o.provider_id, p.municipality, o.venue_id,"
+    " o.language"
     " FROM offerings o JOIN providers p ON p.id = o.provider_id"
     " LEFT JOIN venues v ON v.id = o.venue_id ORDER BY o.id COLLATE \"C\"";
 

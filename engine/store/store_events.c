@@ -174,6 +174,7 @@ static int add_invitation(rb_store *st, const item *it, int64_t now, rb__outbox 
     ev.uid = uid;
     ev.sequence = bk->sequence;
     ev.icalendar = ical;
+    ev.language = bk->session->language;
     rc = rb_invitation_encode(&ev, &payload, &len);
     free(ical);
     if (rc < 0)

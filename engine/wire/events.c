@@ -97,6 +97,7 @@ int rb_invitation_encode(const rb_invitation_event *e, uint8_t **out, size_t *le
     m.has_sequence = 1;
     m.sequence = (uint32_t)e->sequence;
     m.icalendar = (char *)e->icalendar;
+    m.language = (char *)e->language;
     return pack(&m.base, out, len);
 }
 

@@ -1,5 +1,5 @@
-/* The teacher's subject and text of an invitation e-mail, in Danish, from
- * the invitation's VEVENT. */
+/* The teacher's subject and text of an invitation e-mail, in Danish or
+ * English as the offering says, from the invitation's VEVENT. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,20 +8,55 @@
 
 #include "rumbook/imip.h"
 
-static const char *const weekdays[] = {"søndag", "mandag",  "tirsdag", "onsdag",
-                                       "torsdag", "fredag", "lørdag"};
-static const char *const months[] = {"januar", "februar", "marts",     "april",   "maj",      "juni",
-                                     "juli",   "august",  "september", "oktober", "november",
-                                     "december"};
+/* The words of one language. */
+typedef struct words {
+    const char *weekdays[7]; /* Sunday first */
+    const char *months[12];
+    const char *confirmed, *changed, *cancelled; /* subject headings */
+    const char *lead_confirmed, *lead_changed, *lead_cancelled;
+    const char *provider; /* when the organizer has no name */
+} words;
 
-/* "onsdag 14. april 2027": the invitation's times are Copenhagen wall
- * times (TZID=Europe/Copenhagen), so the fields are read as they are. */
-static void danish_date(struct icaltimetype t, char *out, size_t size)
+static const words danish = {
+    {"søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"},
+    {"januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+     "november", "december"},
+    "Bekræftet",
+    "Ændret",
+    "Aflyst",
+    "Jeres booking er bekræftet. Invitationen til kalenderen er vedhæftet.",
+    "Jeres booking er ændret. Aftalen i kalenderen opdateres, når I åbner invitationen.",
+    "Jeres booking er aflyst. Aftalen fjernes fra kalenderen, når I åbner invitationen.",
+    "udbyderen",
+};
+
+static const words english = {
+    {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
+    {"January", "February", "March", "April", "May", "June", "July", "August", "September",
+     "October", "November", "December"},
+    "Confirmed",
+    "Changed",
+    "Cancelled",
+    "Your booking is confirmed. The calendar invitation is attached.",
+    "Your booking has changed. The event in your calendar is updated when you open the "
+    "invitation.",
+    "Your booking is cancelled. The event leaves your calendar when you open the invitation.",
+    "the provider",
+};
+
+/* "onsdag 14. april 2027", "Wednesday 14 April 2027": the invitation's
+ * times are Copenhagen wall times (TZID=Europe/Copenhagen), read as they are. */
+static void local_date(const words *w, struct icaltimetype t, char *out, size_t size)
 {
     int wd = icaltime_day_of_week(t) - 1; /* 1 is Sunday */
 
-    snprintf(out, size, "%s %d. %s %d", weekdays[wd >= 0 && wd < 7 ? wd : 0], t.day,
-             months[t.month >= 1 && t.month <= 12 ? t.month - 1 : 0], t.year);
+    const char *day = w->weekdays[wd >= 0 && wd < 7 ? wd : 0];
+    const char *month = w->months[t.month >= 1 && t.month <= 12 ? t.month - 1 : 0];
+
+    if (w == &english)
+        snprintf(out, size, "%s %d %s %d", day, t.day, month, t.year);
+    else
+        snprintf(out, size, "%s %d. %s %d", day, t.day, month, t.year);
 }
 
 static char *dup_text(const char *s)
@@ -42,27 +77,48 @@ static void organizer(icalcomponent *ev, rb_imip_text *out)
     out->organizer_email = dup_text(v);
 }
 
-static const char *heading(const char *method, int sequence)
+static const char *heading(const words *w, const char *method, int sequence)
 {
-    return strcmp(method, "CANCEL") == 0 ? "Aflyst" : sequence > 0 ? "Ændret" : "Bekræftet";
+    return strcmp(method, "CANCEL") == 0 ? w->cancelled : sequence > 0 ? w->changed : w->confirmed;
 }
 
-static const char *lead(const char *method, int sequence)
+static const char *lead(const words *w, const char *method, int sequence)
 {
-    return strcmp(method, "CANCEL") == 0
-               ? "Jeres booking er aflyst. Aftalen fjernes fra kalenderen, når I åbner invitationen."
-           : sequence > 0 ? "Jeres booking er ændret. Aftalen i kalenderen opdateres, når I åbner "
-                            "invitationen."
-                          : "Jeres booking er bekræftet. Invitationen til kalenderen er vedhæftet.";
+    return strcmp(method, "CANCEL") == 0 ? w->lead_cancelled
+           : sequence > 0                ? w->lead_changed
+                                         : w->lead_confirmed;
+}
+
+/* The text: lead, what, when (day, from, to), where, rumbook's description,
+ * how to cancel (the booking), who replies, the provider's greeting. */
+static void body(const words *w, char *buf, size_t size, const char *lead_text, const char *what,
+                 const char *day, const char *from, const char *to, const char *where,
+                 const char *description, const char *booking, const char *reply_to,
+                 const char *provider)
+{
+    if (w == &english)
+        snprintf(buf, size,
+                 "Dear teacher\n\n%s\n\nSession: %s\nWhen:    %s, %s-%s\nWhere:   %s\n\n%s\n\n"
+                 "To cancel or move it, use the portal where you booked (booking %s).\n"
+                 "Replies to this e-mail go to %s.\n\nKind regards\n%s\n",
+                 lead_text, what, day, from, to, where, description, booking, reply_to, provider);
+    else
+        snprintf(buf, size,
+                 "Kære lærer\n\n%s\n\nForløb:  %s\nHvornår: %s kl. %s-%s\nHvor:    %s\n\n%s\n\n"
+                 "Vil I aflyse eller flytte, så gør det i portalen, hvor I bookede (booking %s).\n"
+                 "Svar på denne e-mail går til %s.\n\nVenlig hilsen\n%s\n",
+                 lead_text, what, day, from, to, where, description, booking, reply_to, provider);
 }
 
 int rb_imip_text_compose(const char *icalendar, const char *method, int sequence,
-                         const char *booking_id, rb_imip_text *out, rb_error *err)
+                         const char *booking_id, const char *language, rb_imip_text *out,
+                         rb_error *err)
 {
+    const words *w = language && strcmp(language, "en") == 0 ? &english : &danish;
     icalcomponent *root = icalparser_parse_string(icalendar), *ev;
     struct icaltimetype start, end;
     const char *summary, *location, *description;
-    char day[64], buf[8192];
+    char day[64], from[8], to[8], buf[8192];
     int n;
 
     memset(out, 0, sizeof(*out));
@@ -76,19 +132,17 @@ int rb_imip_text_compose(const char *icalendar, const char *method, int sequence
     summary = icalcomponent_get_summary(ev);
     location = icalcomponent_get_location(ev);
     description = icalcomponent_get_description(ev);
-    danish_date(start, day, sizeof(day));
+    local_date(w, start, day, sizeof(day));
+    snprintf(from, sizeof(from), "%02d:%02d", start.hour, start.minute);
+    snprintf(to, sizeof(to), "%02d:%02d", end.hour, end.minute);
     organizer(ev, out);
-    n = snprintf(buf, sizeof(buf), "%s: %s, %s", heading(method, sequence),
-                 summary ? summary : "forløb", day);
+    n = snprintf(buf, sizeof(buf), "%s: %s, %s", heading(w, method, sequence),
+                 summary ? summary : "-", day);
     out->subject = strndup(buf, n > 0 ? (size_t)n : 0);
-    snprintf(buf, sizeof(buf),
-             "Kære lærer\n\n%s\n\nForløb:  %s\nHvornår: %s kl. %02d:%02d-%02d:%02d\nHvor:    %s\n\n"
-             "%s\n\nVil I aflyse eller flytte, så gør det i portalen, hvor I bookede (booking "
-             "%s).\nSvar på denne e-mail går til %s.\n\nVenlig hilsen\n%s\n",
-             lead(method, sequence), summary ? summary : "-", day, start.hour, start.minute,
-             end.hour, end.minute, location ? location : "-", description ? description : "",
-             booking_id, *out->organizer_email ? out->organizer_email : "udbyderen",
-             *out->organizer_name ? out->organizer_name : "rumbook");
+    body(w, buf, sizeof(buf), lead(w, method, sequence), summary ? summary : "-", day, from, to,
+         location ? location : "-", description ? description : "", booking_id,
+         *out->organizer_email ? out->organizer_email : w->provider,
+         *out->organizer_name ? out->organizer_name : "rumbook");
     out->text = strdup(buf);
     icalcomponent_free(root);
     if (!out->subject || !out->text || !out->organizer_name || !out->organizer_email) {

@@ -71,5 +71,27 @@ kcat -b "$RUMBOOK_BROKERS" -C -t "$RUMBOOK_TOPIC_DELIVERY_STATUS" -e -q -f '%s\n
   fail "reading delivery status"
 grep -a -q 'mailbox unavailable' "$work/status" || fail "no DeliveryStatus for the refusal"
 [ "$(grep -a -c 'skovvang.example' "$work/status")" -ge 5 ] || fail "not every outcome published"
+# The catalogue says English: the next message is.
+"$py" - "$work/catalog.json" "$work/en.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["offerings"][0]["language"] = "en"
+json.dump(doc, open(sys.argv[2], "w"))
+doc["offerings"][0]["language"] = "fr"
+json.dump(doc, open(sys.argv[2] + ".bad", "w"))
+PY
+"$ctl" catalog import "$work/en.json.bad" 2>"$work/err" && fail "language fr accepted"
+grep -q 'offerings\[0\].language: must be "da" or "en"' "$work/err" || fail "unclear: $(cat "$work/err")"
+"$ctl" catalog import "$work/en.json" >/dev/null || fail "import en"
+c5=$(submit_one book --session big --class c5 --pupils 20)
+decided "$c5" confirmed
+wait_until 60 "SELECT state FROM deliveries WHERE recipient = 'teacher5@skovvang.example'" sent
+"$py" - "$work"/mail/*-teacher5@skovvang.example.eml <<'PY' || fail "not in English"
+import email, email.policy, sys
+m = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.SMTP)
+assert str(m["Subject"]).startswith("Confirmed: Livet i skovbunden, "), m["Subject"]
+assert "Dear teacher" in list(m.iter_parts())[0].get_content()
+PY
 echo "PASS $test_name: 3 messages (REQUEST, REQUEST, CANCEL; SEQUENCE 0, 1, 2) read back;" \
-  "451 twice then one copy after 3 attempts; a 550 recorded and published, the other delivered"
+  "451 twice then one copy after 3 attempts; a 550 recorded and published, the other delivered;" \
+  "English for an offering in English"

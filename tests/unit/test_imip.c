@@ -133,7 +133,7 @@ static void test_compose(void)
 
     CHECK(rb_calendar_new(&cal, &err) == 0);
     CHECK(rb_calendar_render(cal, &inv, &ical, &err) == 0);
-    CHECK(rb_imip_text_compose(ical, "REQUEST", 0, "b1", &t, &err) == 0);
+    CHECK(rb_imip_text_compose(ical, "REQUEST", 0, "b1", NULL, &t, &err) == 0);
     CHECK_STR(t.subject, "Bekræftet: Vikingetid, lørdag 10. april 2027");
     CHECK(strstr(t.text, "Hvornår: lørdag 10. april 2027 kl. 10:00-12:00\n") != NULL);
     CHECK(strstr(t.text, "Hvor:    Moesgaard Museum, Moesgård Allé 15\n") != NULL);
@@ -141,13 +141,17 @@ static void test_compose(void)
     CHECK_STR(t.organizer_name, "Moesgaard Museum");
     CHECK_STR(t.organizer_email, "skole@moesgaard.example");
     rb_imip_text_fini(&t);
-    CHECK(rb_imip_text_compose(ical, "REQUEST", 2, "b1", &t, &err) == 0);
+    CHECK(rb_imip_text_compose(ical, "REQUEST", 2, "b1", "da", &t, &err) == 0);
     CHECK(strncmp(t.subject, "Ændret: ", 9) == 0);
     rb_imip_text_fini(&t);
-    CHECK(rb_imip_text_compose(ical, "CANCEL", 3, "b1", &t, &err) == 0);
+    CHECK(rb_imip_text_compose(ical, "CANCEL", 3, "b1", "da", &t, &err) == 0);
     CHECK(strncmp(t.subject, "Aflyst: ", 8) == 0);
     rb_imip_text_fini(&t);
-    CHECK(rb_imip_text_compose("not a calendar", "CANCEL", 3, "b1", &t, &err) == RB_EINVAL);
+    CHECK(rb_imip_text_compose(ical, "REQUEST", 0, "b1", "en", &t, &err) == 0);
+    CHECK_STR(t.subject, "Confirmed: Vikingetid, Saturday 10 April 2027");
+    CHECK(strstr(t.text, "When:    Saturday 10 April 2027, 10:00-12:00\n") != NULL);
+    rb_imip_text_fini(&t);
+    CHECK(rb_imip_text_compose("not a calendar", "CANCEL", 3, "b1", "da", &t, &err) == RB_EINVAL);
     free(ical);
     rb_calendar_free(cal);
 }

@@ -57,6 +57,7 @@ typedef struct rb_invitation_event {
     const char *uid;
     int sequence;
     const char *icalendar;
+    const char *language;   /* "da" or "en"; NULL: "da" */
 } rb_invitation_event;
 
 int rb_invitation_encode(const rb_invitation_event *e, uint8_t **out, size_t *len) RB_MUSTCHECK;

@@ -34,7 +34,7 @@ int rb_imip_render(const rb_imip *m, rb_buf *out, rb_error *err) RB_MUSTCHECK;
 
 /* What the teacher reads, taken from the invitation's own VEVENT (libical):
  * the subject ("Bekræftet: Vikingetid, onsdag 14. april 2027", "Ændret: ...",
- * "Aflyst: ...") and a short Danish text: what, when, where, the
+ * "Aflyst: ...") and a short text, Danish or (language "en") English: what, when, where, the
  * description rumbook wrote (class, departure and return, the bus, the
  * teacher's note) and how to cancel. Strings are the caller's to free with
  * rb_imip_text_fini(). */
@@ -46,7 +46,8 @@ typedef struct rb_imip_text {
 } rb_imip_text;
 
 int rb_imip_text_compose(const char *icalendar, const char *method, int sequence,
-                         const char *booking_id, rb_imip_text *out, rb_error *err) RB_MUSTCHECK;
+                         const char *booking_id, const char *language, rb_imip_text *out,
+                         rb_error *err) RB_MUSTCHECK;
 void rb_imip_text_fini(rb_imip_text *t);
 
 #endif
