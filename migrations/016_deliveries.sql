@@ -20,4 +20,6 @@ CREATE TABLE deliveries (
     PRIMARY KEY (event_id, recipient)
 );
 CREATE INDEX deliveries_due ON deliveries (created_at) WHERE state = 'pending';
-CREATE INDEX deliveries_uid ON deliveries (uid, recipient, sequence);
+-- "an earlier message of this booking to this recipient still pending?"
+CREATE INDEX deliveries_pending_uid ON deliveries (uid, recipient, sequence)
+    WHERE state = 'pending';

@@ -1686,10 +1686,10 @@ CREATE INDEX closures_days ON public.closures USING gist (daterange(first_day, l
 CREATE INDEX deliveries_due ON public.deliveries USING btree (created_at) WHERE (state = 'pending'::text);
 
 --
--- Name: deliveries_uid; Type: INDEX; Schema: public; Owner: -
+-- Name: deliveries_pending_uid; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX deliveries_uid ON public.deliveries USING btree (uid, recipient, sequence);
+CREATE INDEX deliveries_pending_uid ON public.deliveries USING btree (uid, recipient, sequence) WHERE (state = 'pending'::text);
 
 --
 -- Name: dlq_replays_letter; Type: INDEX; Schema: public; Owner: -

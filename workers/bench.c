@@ -52,6 +52,8 @@ typedef struct options {
     double warmup_s;      /* latencies of commands produced earlier are not counted */
     const char *json_path;
     int metrics_round;    /* 1: a batched round with /metrics served and scraped */
+    long mail_invitations; /* mailed through rumbook-mailer; 0 skips it */
+    const char *smtp_url;
     long anchor_requests; /* for the plain-SQL anchor; 0 skips it */
 } options;
 
@@ -97,6 +99,8 @@ static void usage(void)
            "                         every second, and the ratio of the two (1)\n"
            "  --anchor-requests N    plain set-based SQL bookings on the same server, the\n"
            "                         figure rumbook's is a share of (200000; 0 skips it)\n"
+           "  --mail-invitations N   mail N invitations through rumbook-mailer to --smtp-url\n"
+           "                         (a local test server) and print messages/s (0: skip)\n"
            "  --json FILE            also write the figures as JSON\n");
 }
 
@@ -155,6 +159,8 @@ static int parse(options *o, int argc, char **argv)
         {"json", 's', &o->json_path, 0, 0},
         {"metrics-round", 'i', &o->metrics_round, 0, 1},
         {"anchor-requests", 'l', &o->anchor_requests, 0, 1e9},
+        {"mail-invitations", 'l', &o->mail_invitations, 0, 1e7},
+        {"smtp-url", 's', &o->smtp_url, 0, 0},
     };
     enum { NFLAGS = sizeof(flags) / sizeof(flags[0]), OPT_MIX = NFLAGS, OPT_HELP };
     struct option opts[NFLAGS + 3];
@@ -908,7 +914,7 @@ int main(int argc, char **argv)
                  .commands = 200000, .unbatched_commands = 10000, .hot_share = 0.2,
                  .hot_sessions = 20, .days = 190, .mix_cancel = 5, .mix_reschedule = 5, .workers = 2,
                  .batch_size = 500, .linger_ms = 20, .warmup_s = 3, .metrics_round = 1,
-                 .anchor_requests = 200000};
+                 .anchor_requests = 200000, .smtp_url = "smtp://127.0.0.1:2525"};
     round_result r[3];
     double anchor = 0;
     rb_error err;
@@ -957,6 +963,13 @@ int main(int argc, char **argv)
                    "rumbook-bench batched/anchor=%.3f (rumbook's decisions with every rule, as a "
                    "share of plain set-based bookings on this server)\n",
                    o.anchor_requests, anchor, r[0].per_second / anchor);
+    }
+    if (rc == 0 && o.mail_invitations > 0) {
+        double mailed = 0;
+        if ((rc = bench_mail(o.server, o.brokers, bindir, o.smtp_url, o.mail_invitations,
+                             &mailed)) == 0)
+            printf("rumbook-bench mode=mail invitations=%ld per_second=%.0f smtp=%s\n",
+                   o.mail_invitations, mailed, o.smtp_url);
     }
     if (o.json_path)
         write_json(&o, r, nrounds);

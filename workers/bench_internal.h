@@ -12,4 +12,9 @@ int bench_sql_on(const char *server, const char *db, const char *sql);
  * requests decided per second. */
 int bench_anchor(const char *server, long requests, double *per_second);
 
+/* Mails n invitations through rumbook-mailer to the SMTP server at
+ * smtp_url (bench_mail.c); *per_second is messages sent per second. */
+int bench_mail(const char *server, const char *brokers, const char *bindir, const char *smtp_url,
+               long n, double *per_second);
+
 #endif

@@ -9,9 +9,14 @@ bench_topics() {
   kcat -b "$RUMBOOK_BROKERS" -L -m 10 | grep -c '^  topic "bench\.[0-9a-f]*\..*" with [1-9]' || true
 }
 before=$(bench_topics)
+smtp_port=$((22000 + RANDOM % 2000))
+mkdir -p "$work/mail"
+SINK_DIR="$work/mail" PYTHONPATH="$here/../../deploy/mail" \
+  "$py" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c smtp_sink.Sink >"$work/smtp.log" 2>&1 &
+worker_pids+=($!)
 "$RB_BIN/rumbook-bench" --pg "$RUMBOOK_TEST_PG" --providers 5 --offerings 20 --sessions 200 \
   --schools 10 --classes 300 --commands 2000 --unbatched-commands 100 --workers 2 \
-  --anchor-requests 20000 --json "$work/bench.json" >"$work/bench.out" 2>"$work/bench.err" || {
+  --anchor-requests 20000 --mail-invitations 300 --smtp-url "smtp://127.0.0.1:$smtp_port" --json "$work/bench.json" >"$work/bench.out" 2>"$work/bench.err" || {
   cat "$work/bench.out" "$work/bench.err" >&2
   fail "rumbook-bench failed"
 }
@@ -22,6 +27,8 @@ grep -q 'mode=batched-metrics .*decided=2000 .*verified=yes' "$work/bench.out" |
 grep -q '^rumbook-bench metrics_on/off=[0-9.]* (scraped every second)' "$work/bench.out" || fail "no metrics ratio"
 grep -q '^rumbook-bench mode=anchor requests=20000 per_second=[0-9]' "$work/bench.out" || fail "no anchor"
 grep -q '^rumbook-bench batched/anchor=[0-9.]* ' "$work/bench.out" || fail "no share of the anchor"
+grep -q '^rumbook-bench mode=mail invitations=300 per_second=[0-9]' "$work/bench.out" || fail "no mail figure"
+[ "$(ls "$work/mail" | wc -l)" -ge 300 ] || fail "the mail round sent $(ls "$work/mail" | wc -l) messages"
 grep -q '"decisions_per_s"' "$work/bench.json" || fail "no JSON figures"
 [ "$(bench_topics)" = "$before" ] || fail "rumbook-bench left topics on the broker"
 echo "PASS $test_name"

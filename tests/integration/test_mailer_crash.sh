@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A mailer killed with SIGKILL in the middle of 500 invitations and started
 # again: every invitation reaches its teacher; a second copy can only be one
-# the server took just before the kill. Prints how many copies there were.
+# of the claim in flight at the kill (at most 8). Prints how many there were.
 . "$(dirname "$0")/lib.sh"
 setup 500
 smtp_port=$((22000 + RANDOM % 2000))
@@ -42,6 +42,6 @@ teachers=$(ls "$work/mail" | sed 's/^[0-9]*-//' | sort -u | wc -l)
 [ "$teachers" = 500 ] || fail "$teachers of 500 teachers got their invitation"
 [ "$(sql "SELECT count(*) FROM deliveries")" = 500 ] || fail "not one delivery per invitation"
 copies=$((files - 500))
-[ "$copies" -le 1 ] || fail "$copies second copies: more than the one in flight at the kill"
+[ "$copies" -le 8 ] || fail "$copies second copies: more than the one claim (8) in flight at the kill"
 echo "PASS $test_name: killed after $at_kill of 500 were sent; all 500 teachers got theirs;" \
   "$copies second copies"
