@@ -383,23 +383,6 @@ static int republish(rd_kafka_t *producer, const rb_config *cfg, const rd_kafka_
     return d->done && !d->err ? 0 : -1;
 }
 
-static int sql_ok(PGconn *conn, const char *sql, int n, const char *const *params,
-                  ExecStatusType want, PGresult **out)
-{
-    PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-
-    if (PQresultStatus(res) != want) {
-        fprintf(stderr, "rumbookctl dlq: %s", PQerrorMessage(conn));
-        PQclear(res);
-        return -1;
-    }
-    if (out)
-        *out = res;
-    else
-        PQclear(res);
-    return 0;
-}
-
 /* One replay, in a transaction that holds the letter's lock: two operators
  * replaying the same letter take turns, and the second sees the first. */
 static int replay_one(PGconn *conn, rd_kafka_t *consumer, rd_kafka_t *producer,
@@ -417,15 +400,15 @@ static int replay_one(PGconn *conn, rd_kafka_t *consumer, rd_kafka_t *producer,
     snprintf(o, sizeof(o), "%lld", (long long)id.offset);
     if (!(m = fetch(consumer, cfg, id)))
         return 1;
-    if (sql_ok(conn, "BEGIN", 0, NULL, PGRES_COMMAND_OK, NULL) < 0)
+    if (ctl_sql(conn, "dlq", "BEGIN", 0, NULL, NULL) < 0)
         goto done;
-    if (sql_ok(conn, "SELECT pg_advisory_xact_lock(hashtext($1 || ':' || $2 || ':' || $3))", 3,
-               lock, PGRES_TUPLES_OK, NULL) < 0 ||
-        sql_ok(conn,
-               "SELECT to_char(max(replayed_at), 'YYYY-MM-DD HH24:MI:SS TZ'), count(*),"
-               " (array_agg(replayed_by ORDER BY id DESC))[1] FROM dlq_replays"
-               " WHERE dlq_topic = $1 AND dlq_partition = $2::int AND dlq_offset = $3::bigint",
-               3, lock, PGRES_TUPLES_OK, &seen) < 0)
+    if (ctl_sql(conn, "dlq", "SELECT pg_advisory_xact_lock(hashtext($1 || ':' || $2 || ':' || $3))",
+                3, lock, NULL) < 0 ||
+        ctl_sql(conn, "dlq",
+                "SELECT to_char(max(replayed_at), 'YYYY-MM-DD HH24:MI:SS TZ'), count(*),"
+                " (array_agg(replayed_by ORDER BY id DESC))[1] FROM dlq_replays"
+                " WHERE dlq_topic = $1 AND dlq_partition = $2::int AND dlq_offset = $3::bigint",
+                3, lock, &seen) < 0)
         goto rollback;
     if (atol(PQgetvalue(seen, 0, 1)) > 0 && !force) {
         fprintf(stderr,
@@ -441,12 +424,12 @@ static int replay_one(PGconn *conn, rd_kafka_t *consumer, rd_kafka_t *producer,
     }
     snprintf(tp, sizeof(tp), "%d", (int)d.partition);
     snprintf(to, sizeof(to), "%lld", (long long)d.offset);
-    if (sql_ok(conn,
-               "INSERT INTO dlq_replays (dlq_topic, dlq_partition, dlq_offset, replayed_by,"
-               " forced, to_topic, to_partition, to_offset) VALUES ($1, $2::int, $3::bigint,"
-               " $4, $5::boolean, $6, $7::int, $8::bigint)",
-               8, rec, PGRES_COMMAND_OK, NULL) < 0 ||
-        sql_ok(conn, "COMMIT", 0, NULL, PGRES_COMMAND_OK, NULL) < 0)
+    if (ctl_sql(conn, "dlq",
+                "INSERT INTO dlq_replays (dlq_topic, dlq_partition, dlq_offset, replayed_by,"
+                " forced, to_topic, to_partition, to_offset) VALUES ($1, $2::int, $3::bigint,"
+                " $4, $5::boolean, $6, $7::int, $8::bigint)",
+                8, rec, NULL) < 0 ||
+        ctl_sql(conn, "dlq", "COMMIT", 0, NULL, NULL) < 0)
         goto rollback; /* published, not recorded: said on stderr */
     printf("{\"id\":\"%s:%s\",\"replayed_to\":{\"topic\":\"%s\",\"partition\":%s,\"offset\":%s},"
            "\"by\":\"%s\",\"forced\":%s}\n",

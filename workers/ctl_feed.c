@@ -38,19 +38,6 @@ static int new_token(char out[48])
     return 0;
 }
 
-static int run(PGconn *conn, const char *sql, int n, const char *const *params, PGresult **out)
-{
-    PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-
-    if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
-        fprintf(stderr, "rumbookctl feed: %s", PQerrorMessage(conn));
-        PQclear(res);
-        return 1;
-    }
-    *out = res;
-    return 0;
-}
-
 static int create(PGconn *conn, const char *kind, const char *id, const char *label)
 {
     static const char sql[] =
@@ -66,7 +53,7 @@ static int create(PGconn *conn, const char *kind, const char *id, const char *la
         fprintf(stderr, "rumbookctl feed: no random bytes\n");
         return 1;
     }
-    if (run(conn, sql, 4, params, &res))
+    if (ctl_sql(conn, "feed", sql, 4, params, &res) < 0)
         return 1;
     if (PQntuples(res) == 0) {
         fprintf(stderr, "rumbookctl feed: there is no %s \"%s\"\n", kind, id);
@@ -89,7 +76,7 @@ static int list(PGconn *conn, const char *kind, const char *id)
     PGresult *res;
     int r;
 
-    if (run(conn, sql, 2, params, &res))
+    if (ctl_sql(conn, "feed", sql, 2, params, &res) < 0)
         return 1;
     for (r = 0; r < PQntuples(res); r++)
         printf("%s %s:%s label=\"%s\" created=%s revoked=%s\n", PQgetvalue(res, r, 0),
@@ -111,10 +98,10 @@ static int revoke(PGconn *conn, const char *token_id)
                 token_id);
         return 2;
     }
-    if (run(conn,
-            "UPDATE feed_tokens SET revoked_at = coalesce(revoked_at, now())"
-            " WHERE id = $1::bigint RETURNING id",
-            1, params, &res))
+    if (ctl_sql(conn, "feed",
+                "UPDATE feed_tokens SET revoked_at = coalesce(revoked_at, now())"
+                " WHERE id = $1::bigint RETURNING id",
+                1, params, &res) < 0)
         return 1;
     if (PQntuples(res) == 0) {
         fprintf(stderr, "rumbookctl feed: no token %s\n", token_id);

@@ -3,6 +3,7 @@
 #define RUMBOOK_CTL_INTERNAL_H
 
 #include <getopt.h>
+#include <libpq-fe.h>
 #include <stdbool.h>
 
 #include "rumbook/config.h"
@@ -31,6 +32,11 @@ void ctl_status_json(const struct Rumbook__V1__WorkerStatus *s, struct rb_buf *o
 #define CTL_MAX_OWN 24
 #define CTL_HELP 'h'
 int ctl_getopt(int argc, char **argv, const struct option *own, rb_config_args *args);
+/* Runs sql; on an error says so as "rumbookctl COMMAND: ..." and returns
+ * -1. *out (when not NULL) receives the result, the caller's to PQclear. */
+int ctl_sql(PGconn *conn, const char *command, const char *sql, int n, const char *const *params,
+            PGresult **out);
+
 /* Applies args to cfg after the config file and the environment; on a bad
  * setting prints why and returns 2. */
 int ctl_settings(rb_config *cfg, const rb_config_args *args, const char *command);

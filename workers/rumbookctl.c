@@ -3,31 +3,32 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <libpq-fe.h>
+
 #include "ctl_internal.h"
 #include "rumbook/log.h"
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: rumbookctl COMMAND [options]\n"
-            "\n"
-            "commands:\n"
-            "  migrate                  apply database migrations\n"
-            "  catalog import FILE      import a catalogue (JSON; docs/catalog.md)\n"
-            "  calendar import          import closed days from an .ics file for a scope\n"
-            "  travel import FILE       import travel times (CSV)\n"
-            "  topics create            create the rumbook topics on the broker\n"
-            "  submit book|cancel|reschedule [flags]\n"
-            "  submit --json FILE|-     submit commands given as JSON lines\n"
-            "  watch                    print decisions and invitations as JSON lines\n"
-            "  dlq list|show|replay     inspect and replay the dead-letter topic\n"
-            "  status                   workers, partitions, backlog and a verdict\n"
-            "  feed token create|list|revoke   tokens of the calendar feeds\n"
-            "\n"
-            "common options: --brokers HOSTS, --dsn URL, --group NAME, --topic-commands T,\n"
-            "  --topic-decisions T, --topic-invitations T, --topic-dlq T, --log-level LEVEL,\n"
-            "  --config FILE (also RUMBOOK_BROKERS, RUMBOOK_DSN, RUMBOOK_TOPIC_*, ...)\n"
-            "Run 'rumbookctl COMMAND --help' for a command's options.\n");
+    fprintf(out, "usage: rumbookctl COMMAND [options]\n"
+                 "\n"
+                 "commands:\n"
+                 "  migrate                  apply database migrations\n"
+                 "  catalog import FILE      import a catalogue (JSON; docs/catalog.md)\n"
+                 "  calendar import          import closed days from an .ics file for a scope\n"
+                 "  travel import FILE       import travel times (CSV)\n"
+                 "  topics create            create the rumbook topics on the broker\n"
+                 "  submit book|cancel|reschedule [flags]\n"
+                 "  submit --json FILE|-     submit commands given as JSON lines\n"
+                 "  watch                    print decisions and invitations as JSON lines\n"
+                 "  dlq list|show|replay     inspect and replay the dead-letter topic\n"
+                 "  status                   workers, partitions, backlog and a verdict\n"
+                 "  feed token create|list|revoke   tokens of the calendar feeds\n"
+                 "\n"
+                 "common options: --brokers HOSTS, --dsn URL, --group NAME, --topic-commands T,\n"
+                 "  --topic-decisions T, --topic-invitations T, --topic-dlq T, --log-level LEVEL,\n"
+                 "  --config FILE (also RUMBOOK_BROKERS, RUMBOOK_DSN, RUMBOOK_TOPIC_*, ...)\n"
+                 "Run 'rumbookctl COMMAND --help' for a command's options.\n");
 }
 
 int ctl_getopt(int argc, char **argv, const struct option *own, rb_config_args *args)
@@ -47,6 +48,23 @@ int ctl_getopt(int argc, char **argv, const struct option *own, rb_config_args *
     return -1;
 }
 
+int ctl_sql(PGconn *conn, const char *command, const char *sql, int n, const char *const *params,
+            PGresult **out)
+{
+    PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "rumbookctl %s: %s", command, PQerrorMessage(conn));
+        PQclear(res);
+        return -1;
+    }
+    if (out)
+        *out = res;
+    else
+        PQclear(res);
+    return 0;
+}
+
 int ctl_settings(rb_config *cfg, const rb_config_args *args, const char *command)
 {
     rb_error err;
@@ -64,10 +82,10 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*run)(rb_config *, int, char **);
-    } commands[] = {{"submit", ctl_submit}, {"watch", ctl_watch}, {"migrate", ctl_migrate},
-                    {"catalog", ctl_catalog}, {"topics", ctl_topics},
-                    {"calendar", ctl_calendar}, {"travel", ctl_travel},
-                    {"dlq", ctl_dlq}, {"status", ctl_status}, {"feed", ctl_feed}};
+    } commands[] = {{"submit", ctl_submit},   {"watch", ctl_watch},   {"migrate", ctl_migrate},
+                    {"catalog", ctl_catalog}, {"topics", ctl_topics}, {"calendar", ctl_calendar},
+                    {"travel", ctl_travel},   {"dlq", ctl_dlq},       {"status", ctl_status},
+                    {"feed", ctl_feed}};
     rb_config cfg;
     rb_error err;
     size_t i;
