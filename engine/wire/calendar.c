@@ -350,7 +350,8 @@ static void write_event(line *l, const rb_invitation *inv, bool publish)
     text_prop(l, "SUMMARY", inv->summary);
     rb_buf_puts(l->out, cancel ? "STATUS:CANCELLED\r\n" : "STATUS:CONFIRMED\r\n");
     rb_buf_puts(l->out, "TRANSP:OPAQUE\r\n");
-    if (inv->organizer_email && *inv->organizer_email)
+    /* An invitation always names its organizer; a feed's event when it has one. */
+    if (!publish || (inv->organizer_email && *inv->organizer_email))
         person_prop(l, "ORGANIZER", inv->organizer_email, inv->organizer_name, inv->method);
     if (!publish) /* a feed informs; it invites no one (RFC 5546, PUBLISH) */
         person_prop(l, "ATTENDEE", inv->attendee_email, inv->attendee_name, inv->method);
