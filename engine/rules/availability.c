@@ -60,6 +60,16 @@ static int parse_rule(const rb_schedule *s, struct icalrecurrencetype *r, rb_err
         r->freq == ICAL_HOURLY_RECURRENCE)
         return rb_error_set(err, RB_EINVAL, "rrule: \"%s\" repeats more often than daily",
                             s->rrule);
+    /* UNTIL=20270520 with a 09:00 start: RFC 5545 wants the types to match
+     * and leaves this open; libical reads midnight, so the 09:00 session on
+     * that very day was no occurrence. Read, as calendar programs do, as
+     * the whole of that day. */
+    if (!icaltime_is_null_time(r->until) && r->until.is_date) {
+        r->until.is_date = 0;
+        r->until.hour = 23;
+        r->until.minute = 59;
+        r->until.second = 59;
+    }
     return 0;
 }
 

@@ -109,6 +109,19 @@ static void test_rdates_and_bad_schedules(void)
     CHECK(rb_schedule_occurs(&none, 12345, &occurs, &err) == 0 && occurs);
 }
 
+/* A date-only UNTIL includes its whole day: the 09:00 session on that day
+ * is an occurrence, the next week's is not. */
+static void test_until_a_date(void)
+{
+    rb_schedule s = {"2027-04-13T09:00", "FREQ=WEEKLY;BYDAY=TU;UNTIL=20270518", NULL, NULL};
+    bool occurs;
+    rb_error err;
+
+    CHECK(rb_schedule_check(&s, &err) == 0);
+    CHECK(rb_schedule_occurs(&s, local(2027, 5, 18, 9, 0), &occurs, &err) == 0 && occurs);
+    CHECK(rb_schedule_occurs(&s, local(2027, 5, 25, 9, 0), &occurs, &err) == 0 && !occurs);
+}
+
 static void test_danish_holidays(void)
 {
     CHECK_STR(rb_dk_holiday(20270325), "Skærtorsdag"); /* Easter 2027 is 28 March */
@@ -232,5 +245,6 @@ int main(void)
     test_closures_from_ics();
     test_scopes();
     test_closures_refused();
+    test_until_a_date();
     return check_done("schedule");
 }
