@@ -80,7 +80,7 @@ enum rb_sqlstate_class {
     RB_SQLSTATE_DEADLOCK,      /* 40P01 */
     RB_SQLSTATE_UNIQUE,        /* 23505 */
     RB_SQLSTATE_EXCLUSION,     /* 23P01 */
-    RB_SQLSTATE_CONNECTION,    /* 08xxx, 57P0x, 53300, or no result */
+    RB_SQLSTATE_CONNECTION,    /* class 08, 57P01-57P05, 53300, or no SQLSTATE */
     RB_SQLSTATE_OTHER,
     RB_SQLSTATE_COUNT
 };
