@@ -46,8 +46,6 @@ static bool parse_id(const char *s, letter_id *id)
     return end != s && !*end && id->offset >= 0;
 }
 
-static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
-
 static rd_kafka_t *client_new(const rb_config *cfg, rd_kafka_type_t type)
 {
     char errstr[256], group[64];
@@ -67,7 +65,7 @@ static rd_kafka_t *client_new(const rb_config *cfg, rd_kafka_type_t type)
     }
     rb_kafka_log_to_rumbook(conf);
     if (type == RD_KAFKA_PRODUCER)
-        rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+        rd_kafka_conf_set_dr_msg_cb(conf, ctl_on_delivery);
     if (!(rk = rd_kafka_new(type, conf, errstr, sizeof(errstr)))) {
         rd_kafka_conf_destroy(conf);
         fprintf(stderr, "rumbookctl dlq: %s\n", errstr);
@@ -345,29 +343,10 @@ static int dlq_show(const rb_config *cfg, letter_id id)
     return 0;
 }
 
-typedef struct delivered {
-    bool done;
-    rd_kafka_resp_err_t err;
-    int32_t partition;
-    int64_t offset;
-} delivered;
-
-static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
-{
-    delivered *d = m->_private;
-
-    (void)rk;
-    (void)opaque;
-    d->done = true;
-    d->err = m->err;
-    d->partition = m->partition;
-    d->offset = m->offset;
-}
-
 /* The letter's bytes and key again on the commands topic; 0 once the
  * broker has them. */
 static int republish(rd_kafka_t *producer, const rb_config *cfg, const rd_kafka_message_t *m,
-                     letter_id id, delivered *d)
+                     letter_id id, ctl_delivery *d)
 {
     char from[300];
 
@@ -393,7 +372,7 @@ static int replay_one(PGconn *conn, rd_kafka_t *consumer, rd_kafka_t *producer,
     const char *rec[8] = {cfg->topic_dlq, p, o, by, force ? "t" : "f", cfg->topic_commands, tp, to};
     rd_kafka_message_t *m;
     PGresult *seen = NULL;
-    delivered d = {0};
+    ctl_delivery d = {0};
     int rc = 1;
 
     snprintf(p, sizeof(p), "%d", (int)id.partition);

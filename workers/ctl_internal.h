@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 #include <libpq-fe.h>
+#include <librdkafka/rdkafka.h>
 #include <stdbool.h>
 
 #include "rumbook/config.h"
@@ -36,6 +37,16 @@ int ctl_getopt(int argc, char **argv, const struct option *own, rb_config_args *
  * -1. *out (when not NULL) receives the result, the caller's to PQclear. */
 int ctl_sql(PGconn *conn, const char *command, const char *sql, int n, const char *const *params,
             PGresult **out);
+
+/* A produced message's delivery report: pass one as the message's opaque
+ * and set ctl_on_delivery as the producer's callback (submit, dlq replay). */
+typedef struct ctl_delivery {
+    bool done;
+    rd_kafka_resp_err_t err;
+    int32_t partition;
+    int64_t offset;
+} ctl_delivery;
+void ctl_on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
 
 /* Applies args to cfg after the config file and the environment; on a bad
  * setting prints why and returns 2. */

@@ -37,25 +37,6 @@ typedef struct spec {
     bool wait;
 } spec;
 
-typedef struct delivery {
-    int done;
-    int32_t partition;
-    int64_t offset;
-    rd_kafka_resp_err_t err;
-} delivery;
-
-static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
-{
-    delivery *d = m->_private;
-
-    (void)rk;
-    (void)opaque;
-    d->done = 1;
-    d->err = m->err;
-    d->partition = m->partition;
-    d->offset = m->offset;
-}
-
 static char *cstr(const char *s)
 {
     return (char *)s;
@@ -162,7 +143,7 @@ static const char *default_key(const spec *s)
 }
 
 /* Returns 0 when queued, 1 when the queue is full, -1 on error. */
-static int produce(rd_kafka_t *rk, const rb_config *cfg, const spec *s, delivery *d,
+static int produce(rd_kafka_t *rk, const rb_config *cfg, const spec *s, ctl_delivery *d,
                    char command_id[RB_UUID_LEN])
 {
     const char *why = missing(s), *key = default_key(s);
@@ -197,7 +178,7 @@ static int produce(rd_kafka_t *rk, const rb_config *cfg, const spec *s, delivery
     return 0;
 }
 
-static void print_result(const spec *s, const char *command_id, const delivery *d,
+static void print_result(const spec *s, const char *command_id, const ctl_delivery *d,
                          const char *topic)
 {
     rb_buf out;
@@ -229,7 +210,7 @@ static rd_kafka_t *producer_new(const rb_config *cfg)
         fprintf(stderr, "rumbookctl submit: %s\n", errstr);
         return NULL;
     }
-    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_dr_msg_cb(conf, ctl_on_delivery);
     rb_kafka_log_to_rumbook(conf);
     if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)))) {
         rd_kafka_conf_destroy(conf);
@@ -239,7 +220,7 @@ static rd_kafka_t *producer_new(const rb_config *cfg)
 }
 
 /* Waits for every delivery report and prints the results in order. */
-static int finish(rd_kafka_t *rk, const rb_config *cfg, spec *specs, delivery *ds,
+static int finish(rd_kafka_t *rk, const rb_config *cfg, spec *specs, ctl_delivery *ds,
                   char (*ids)[RB_UUID_LEN], size_t n)
 {
     size_t i;
@@ -366,7 +347,7 @@ static long read_json_lines(FILE *in, spec **specs, rb_json_object ***objs)
 static int submit_all(const rb_config *cfg, spec *specs, size_t n)
 {
     rd_kafka_t *rk = producer_new(cfg);
-    delivery *ds = calloc(n + 1, sizeof(*ds));
+    ctl_delivery *ds = calloc(n + 1, sizeof(*ds));
     char (*ids)[RB_UUID_LEN] = calloc(n + 1, sizeof(*ids));
     size_t i;
     int rc = rk && ds && ids ? 0 : 1;

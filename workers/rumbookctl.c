@@ -48,6 +48,18 @@ int ctl_getopt(int argc, char **argv, const struct option *own, rb_config_args *
     return -1;
 }
 
+void ctl_on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    ctl_delivery *d = m->_private;
+
+    (void)rk;
+    (void)opaque;
+    d->done = true;
+    d->err = m->err;
+    d->partition = m->partition;
+    d->offset = m->offset;
+}
+
 int ctl_sql(PGconn *conn, const char *command, const char *sql, int n, const char *const *params,
             PGresult **out)
 {
