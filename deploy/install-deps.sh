@@ -8,7 +8,7 @@ pkgs=(build-essential cmake pkg-config librdkafka-dev libpq-dev libical-dev tzda
       libprotobuf-c-dev protobuf-c-compiler postgresql-15 postgresql-client-15
       openjdk-17-jre-headless maven kcat python3 python3-icalendar valgrind
       libmicrohttpd-dev libsystemd-dev systemd libcurl4-openssl-dev python3-aiosmtpd
-      prometheus curl bc)
+      prometheus curl bc libsodium-dev python3-nacl openssl)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

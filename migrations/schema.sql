@@ -917,6 +917,11 @@ CREATE TABLE public.commands (
     source_partition integer NOT NULL,
     source_offset bigint NOT NULL,
     decided_at timestamp with time zone DEFAULT now() NOT NULL,
+    portal text DEFAULT ''::text NOT NULL,
+    actor_role text DEFAULT ''::text NOT NULL,
+    actor_org text DEFAULT ''::text NOT NULL,
+    actor_email text DEFAULT ''::text NOT NULL,
+    actor_name text DEFAULT ''::text NOT NULL,
     CONSTRAINT commands_kind_check CHECK ((kind = ANY (ARRAY['book'::text, 'cancel'::text, 'reschedule'::text, 'invalid'::text]))),
     CONSTRAINT commands_status_check CHECK ((status = ANY (ARRAY['confirmed'::text, 'waitlisted'::text, 'rejected'::text, 'cancelled'::text, 'pending_review'::text])))
 );
@@ -1094,7 +1099,9 @@ CREATE TABLE public.outbox_events (
     source_partition integer,
     source_offset bigint,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    batch_id bigint NOT NULL
+    batch_id bigint NOT NULL,
+    portal text,
+    signature text
 );
 
 --
@@ -1151,6 +1158,23 @@ CREATE SEQUENCE public.outbox_id_seq
 --
 
 ALTER SEQUENCE public.outbox_id_seq OWNED BY public.outbox_events.id;
+
+--
+-- Name: portals; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.portals (
+    name text NOT NULL,
+    scope_kind text NOT NULL,
+    scope_id text DEFAULT ''::text NOT NULL,
+    public_key bytea NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    revoked_at timestamp with time zone,
+    CONSTRAINT portals_name_check CHECK ((name ~ '^[A-Za-z0-9._-]{1,100}$'::text)),
+    CONSTRAINT portals_public_key_check CHECK ((length(public_key) = 32)),
+    CONSTRAINT portals_scope CHECK (((scope_kind = 'all'::text) = (scope_id = ''::text))),
+    CONSTRAINT portals_scope_kind_check CHECK ((scope_kind = ANY (ARRAY['all'::text, 'municipality'::text, 'school'::text])))
+);
 
 --
 -- Name: providers; Type: TABLE; Schema: public; Owner: -
@@ -1544,6 +1568,13 @@ ALTER TABLE ONLY public.outbox_events
     ADD CONSTRAINT outbox_events_pkey PRIMARY KEY (batch_id, id);
 
 --
+-- Name: portals portals_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.portals
+    ADD CONSTRAINT portals_pkey PRIMARY KEY (name);
+
+--
 -- Name: providers providers_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1678,6 +1709,12 @@ CREATE INDEX bus_holds_booking ON public.bus_holds USING btree (booking_id);
 --
 
 CREATE INDEX closures_days ON public.closures USING gist (daterange(first_day, last_day, '[]'::text));
+
+--
+-- Name: commands_booking; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX commands_booking ON public.commands USING btree (booking_id) WHERE (booking_id IS NOT NULL);
 
 --
 -- Name: deliveries_due; Type: INDEX; Schema: public; Owner: -

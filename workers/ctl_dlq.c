@@ -348,16 +348,29 @@ static int dlq_show(const rb_config *cfg, letter_id id)
 static int republish(rd_kafka_t *producer, const rb_config *cfg, const rd_kafka_message_t *m,
                      letter_id id, ctl_delivery *d)
 {
+    static const char *const sender[] = {"rumbook-portal", "rumbook-signature"};
+    rd_kafka_headers_t *in = NULL, *out = rd_kafka_headers_new(4);
     char from[300];
+    const void *v;
+    size_t len;
+    int i;
 
     snprintf(from, sizeof(from), "%s:%d:%lld", cfg->topic_dlq, (int)id.partition,
              (long long)id.offset);
+    rd_kafka_header_add(out, "content-type", -1, "application/x-protobuf", -1);
+    rd_kafka_header_add(out, "rumbook-replay-of", -1, from, -1);
+    /* The portal's signature covers the payload, which a replay keeps. */
+    for (i = 0; i < 2; i++)
+        if (rd_kafka_message_headers(m, &in) == 0 &&
+            rd_kafka_header_get_last(in, sender[i], &v, &len) == 0 && v)
+            rd_kafka_header_add(out, sender[i], -1, v, (ssize_t)len);
     if (rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(cfg->topic_commands),
                           RD_KAFKA_V_KEY(m->key, m->key_len), RD_KAFKA_V_VALUE(m->payload, m->len),
                           RD_KAFKA_V_OPAQUE(d), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                          RD_KAFKA_V_HEADER("content-type", "application/x-protobuf", -1),
-                          RD_KAFKA_V_HEADER("rumbook-replay-of", from, -1), RD_KAFKA_V_END))
+                          RD_KAFKA_V_HEADERS(out), RD_KAFKA_V_END)) {
+        rd_kafka_headers_destroy(out);
         return -1;
+    }
     rd_kafka_flush(producer, WAIT_MS);
     return d->done && !d->err ? 0 : -1;
 }

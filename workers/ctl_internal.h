@@ -19,6 +19,11 @@ int ctl_travel(rb_config *cfg, int argc, char **argv);
 int ctl_dlq(rb_config *cfg, int argc, char **argv);
 int ctl_status(rb_config *cfg, int argc, char **argv);
 int ctl_feed(rb_config *cfg, int argc, char **argv);
+int ctl_portal(rb_config *cfg, int argc, char **argv);
+
+/* Reads a key file (one base64 line: rumbookctl portal keygen's); on
+ * failure says why as "rumbookctl COMMAND: ..." and returns -1. */
+int ctl_read_key(const char *path, unsigned char key[32], const char *command);
 
 /* A worker's heartbeat as one JSON object (ctl_status.c). */
 struct Rumbook__V1__WorkerStatus;

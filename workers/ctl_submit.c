@@ -12,6 +12,7 @@
 #include "rumbook/buf.h"
 #include "rumbook/events.h"
 #include "rumbook/json.h"
+#include "rumbook/signature.h"
 #include "rumbook/uuid.h"
 #include "rumbook/travel.h"
 #include "rumbook/v1/booking.pb-c.h"
@@ -22,17 +23,20 @@ static const char help[] =
     "       rumbookctl submit cancel --booking UUID [--reason TEXT]\n"
     "       rumbookctl submit reschedule --booking UUID --session ID\n"
     "       rumbookctl submit --json FILE|-   (one JSON object per line)\n"
-    "options for all: --command-id UUID (default: a new one), --offering ID (the key),\n"
-    "  --key KEY, --email ADDR, --name NAME, --school ID, --brokers HOSTS\n"
+    "options for all: --actor ROLE:ID (RUMBOOK_ACTOR: teacher:SCHOOL, school_admin:SCHOOL,\n"
+    "  provider_staff:PROVIDER or municipality_admin:MUNICIPALITY), --email ADDR, --name NAME,\n"
+    "  --portal NAME --portal-key FILE (RUMBOOK_PORTAL, RUMBOOK_PORTAL_KEY: sign as that\n"
+    "  portal), --command-id UUID (default: a new one), --offering ID (the key), --key KEY,\n"
+    "  --brokers HOSTS\n"
     "JSON fields: action (book|cancel|reschedule), session, class, pupils, note,\n"
     "  travel, wait (true: waitlist when full), booking, reason, offering, key,\n"
-    "  command_id, email, name, school\n"
+    "  command_id, actor, email, name\n"
     "Prints each command back as JSON with its command_id, partition and offset.\n";
 
 /* A command as the user gave it; strings borrowed. */
 typedef struct spec {
     const char *action, *session, *klass, *note, *booking, *reason, *offering, *key;
-    const char *command_id, *email, *name, *school, *travel;
+    const char *command_id, *email, *name, *actor, *travel;
     long long pupils;
     bool wait;
 } spec;
@@ -56,6 +60,38 @@ static Rumbook__V1__TravelMode travel_mode(const char *name)
     }
 }
 
+/* "ROLE:ID" into actor; false when it is not one. */
+static bool take_actor(const char *text, Rumbook__V1__Actor *actor)
+{
+    static const struct {
+        const char *name;
+        Rumbook__V1__ActorRole role;
+    } roles[] = {{"teacher", RUMBOOK__V1__ACTOR_ROLE__TEACHER},
+                 {"school_admin", RUMBOOK__V1__ACTOR_ROLE__SCHOOL_ADMIN},
+                 {"provider_staff", RUMBOOK__V1__ACTOR_ROLE__PROVIDER_STAFF},
+                 {"municipality_admin", RUMBOOK__V1__ACTOR_ROLE__MUNICIPALITY_ADMIN}};
+    const char *colon = text ? strchr(text, ':') : NULL;
+    size_t i;
+
+    if (!colon || !colon[1])
+        return false;
+    for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+        if (strlen(roles[i].name) != (size_t)(colon - text) ||
+            strncmp(text, roles[i].name, (size_t)(colon - text)) != 0)
+            continue;
+        actor->has_role = 1;
+        actor->role = roles[i].role;
+        if (roles[i].role == RUMBOOK__V1__ACTOR_ROLE__PROVIDER_STAFF)
+            actor->provider_id = cstr(colon + 1);
+        else if (roles[i].role == RUMBOOK__V1__ACTOR_ROLE__MUNICIPALITY_ADMIN)
+            actor->municipality = cstr(colon + 1);
+        else
+            actor->school_id = cstr(colon + 1);
+        return true;
+    }
+    return false;
+}
+
 /* Packs spec into a BookingCommand; returns a malloc()ed buffer. */
 static uint8_t *pack_command(const spec *s, const char *command_id, size_t *len)
 {
@@ -73,7 +109,7 @@ static uint8_t *pack_command(const spec *s, const char *command_id, size_t *len)
     cmd.issued_at_unix_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
     actor.email = cstr(s->email);
     actor.name = cstr(s->name);
-    actor.school_id = cstr(s->school);
+    take_actor(s->actor, &actor);
     cmd.actor = &actor;
     if (strcmp(s->action, "book") == 0) {
         book.session_id = cstr(s->session);
@@ -109,6 +145,11 @@ static uint8_t *pack_command(const spec *s, const char *command_id, size_t *len)
 /* Names the first required field that is missing, or NULL. */
 static const char *missing(const spec *s)
 {
+    Rumbook__V1__Actor actor = RUMBOOK__V1__ACTOR__INIT;
+
+    if (!take_actor(s->actor, &actor))
+        return "a valid --actor ROLE:ID (teacher, school_admin, provider_staff or "
+               "municipality_admin, then the school, provider or municipality)";
     if (!s->action)
         return "the action (book, cancel or reschedule)";
     if (strcmp(s->action, "book") == 0) {
@@ -143,11 +184,13 @@ static const char *default_key(const spec *s)
 }
 
 /* Returns 0 when queued, 1 when the queue is full, -1 on error. */
-static int produce(rd_kafka_t *rk, const rb_config *cfg, const spec *s, ctl_delivery *d,
-                   char command_id[RB_UUID_LEN])
+static int produce(rd_kafka_t *rk, const rb_config *cfg, const rb_signer *signer, const spec *s,
+                   ctl_delivery *d, char command_id[RB_UUID_LEN])
 {
     const char *why = missing(s), *key = default_key(s);
     rd_kafka_resp_err_t e;
+    rd_kafka_headers_t *hdrs;
+    char signature[RB_SIGNATURE_B64_LEN];
     uint8_t *payload;
     size_t len;
 
@@ -161,14 +204,21 @@ static int produce(rd_kafka_t *rk, const rb_config *cfg, const spec *s, ctl_deli
         return -1;
     if (!(payload = pack_command(s, command_id, &len)))
         return -1;
+    hdrs = rd_kafka_headers_new(5);
+    rd_kafka_header_add(hdrs, "content-type", -1, "application/x-protobuf", -1);
+    rd_kafka_header_add(hdrs, "rumbook-message-type", -1, RB_MSG_COMMAND, -1);
+    rd_kafka_header_add(hdrs, "rumbook-schema-version", -1, RB_SCHEMA_VERSION, -1);
+    if (signer) {
+        rb_sign(signer, payload, len, signature);
+        rd_kafka_header_add(hdrs, "rumbook-portal", -1, cfg->portal, -1);
+        rd_kafka_header_add(hdrs, "rumbook-signature", -1, signature, -1);
+    }
     e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(cfg->topic_commands),
                           RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(payload, len),
                           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_OPAQUE(d),
-                          RD_KAFKA_V_HEADER("content-type", "application/x-protobuf", -1),
-                          RD_KAFKA_V_HEADER("rumbook-message-type", RB_MSG_COMMAND, -1),
-                          RD_KAFKA_V_HEADER("rumbook-schema-version", RB_SCHEMA_VERSION, -1),
-                          RD_KAFKA_V_END);
+                          RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
     if (e) {
+        rd_kafka_headers_destroy(hdrs); /* ours again when producev fails */
         free(payload);
         if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL)
             return 1; /* the caller waits for deliveries and tries again */
@@ -243,7 +293,7 @@ enum { OPT_PUPILS = 0x100, OPT_WAIT, OPT_JSON, OPT_FIELD /* + index in field_nam
 
 static const char *const field_names[] = {"session", "class", "note", "booking", "reason",
                                           "offering", "key", "command-id", "email", "name",
-                                          "school", "travel"};
+                                          "travel"};
 #define NFIELDS (sizeof(field_names) / sizeof(field_names[0]))
 
 /* Takes getopt_long's option c into s; -1 when it is not a submit option
@@ -252,7 +302,7 @@ static int spec_option(spec *s, int c, const char *arg)
 {
     const char **fields[] = {&s->session, &s->klass, &s->note, &s->booking, &s->reason,
                              &s->offering, &s->key, &s->command_id, &s->email, &s->name,
-                             &s->school, &s->travel};
+                             &s->travel};
     char *end;
 
     if (c == OPT_WAIT) {
@@ -276,11 +326,12 @@ static int spec_from_json(const rb_json_object *o, spec *s, long line)
 {
     static const char *const known[] = {"action", "session", "class", "pupils", "note",
                                         "booking", "reason", "offering", "key", "command_id",
-                                        "email", "name", "school", "travel", "wait", NULL};
+                                        "email", "name", "actor", "travel", "wait", NULL};
     const char **fields[] = {&s->action, &s->session, &s->klass, NULL, &s->note, &s->booking,
                              &s->reason, &s->offering, &s->key, &s->command_id, &s->email,
-                             &s->name, &s->school, &s->travel, NULL};
+                             &s->name, &s->actor, &s->travel, NULL};
     const char *bad = rb_json_unknown_key(o, known);
+    const char *dflt_actor = s->actor;
     int64_t pupils;
     int rc, k;
 
@@ -303,6 +354,8 @@ static int spec_from_json(const rb_json_object *o, spec *s, long line)
         return -1;
     }
     s->pupils = rc == 0 ? pupils : -1;
+    if (!s->actor)
+        s->actor = dflt_actor;
     if (rb_json_get_bool(o, "wait", &s->wait) == RB_EINVAL) {
         fprintf(stderr, "rumbookctl submit: line %ld: wait must be true or false\n", line);
         return -1;
@@ -311,7 +364,7 @@ static int spec_from_json(const rb_json_object *o, spec *s, long line)
 }
 
 /* Reads JSON lines; returns the number of specs, or -1. */
-static long read_json_lines(FILE *in, spec **specs, rb_json_object ***objs)
+static long read_json_lines(FILE *in, const char *actor, spec **specs, rb_json_object ***objs)
 {
     char *line = NULL;
     size_t cap = 0;
@@ -329,6 +382,7 @@ static long read_json_lines(FILE *in, spec **specs, rb_json_object ***objs)
             *objs = realloc(*objs, (size_t)room * sizeof(**objs));
         }
         memset(&(*specs)[n], 0, sizeof(spec));
+        (*specs)[n].actor = *actor ? actor : NULL;
         if (rb_json_object_parse(line, &(*objs)[n], &err) < 0) {
             fprintf(stderr, "rumbookctl submit: line %ld: %s\n", lineno, err.message);
             n = -1 - n;
@@ -344,17 +398,45 @@ static long read_json_lines(FILE *in, spec **specs, rb_json_object ***objs)
     return n;
 }
 
+/* The portal's key from --portal-key, when --portal is given. */
+static int load_signer(const rb_config *cfg, rb_signer *signer, bool *sign)
+{
+    unsigned char seed[RB_KEY_LEN];
+
+    *sign = *cfg->portal != '\0';
+    if (!*sign && !*cfg->portal_key)
+        return 0;
+    if (!*sign || !*cfg->portal_key) {
+        fprintf(stderr, "rumbookctl submit: --portal and --portal-key go together\n");
+        return -1;
+    }
+    if (ctl_read_key(cfg->portal_key, seed, "submit") < 0)
+        return -1;
+    rb_signer_init(signer, seed);
+    memset(seed, 0, sizeof(seed));
+    return 0;
+}
+
 static int submit_all(const rb_config *cfg, spec *specs, size_t n)
 {
-    rd_kafka_t *rk = producer_new(cfg);
+    rb_signer signer;
+    bool sign;
+    rd_kafka_t *rk;
     ctl_delivery *ds = calloc(n + 1, sizeof(*ds));
     char (*ids)[RB_UUID_LEN] = calloc(n + 1, sizeof(*ids));
     size_t i;
-    int rc = rk && ds && ids ? 0 : 1;
+    int rc;
 
+    if (load_signer(cfg, &signer, &sign) < 0) {
+        free(ds);
+        free(ids);
+        return 2;
+    }
+    rk = producer_new(cfg);
+    rc = rk && ds && ids ? 0 : 1;
     for (i = 0; rc == 0 && i < n; i++) {
         int r;
-        while ((r = produce(rk, cfg, &specs[i], &ds[i], ids[i])) == 1)
+        while ((r = produce(rk, cfg, sign ? &signer : NULL, &specs[i], &ds[i], ids[i])) == 1)
             rd_kafka_poll(rk, 100);
         rc = r < 0 ? 1 : 0;
         rd_kafka_poll(rk, 0);
@@ -363,6 +445,8 @@ static int submit_all(const rb_config *cfg, spec *specs, size_t n)
         rc = finish(rk, cfg, specs, ds, ids, n);
     if (rk)
         rd_kafka_destroy(rk);
+    if (sign)
+        rb_signer_fini(&signer);
     free(ds);
     free(ids);
     return rc;
@@ -380,7 +464,7 @@ static int submit_json(rb_config *cfg, const char *path)
         fprintf(stderr, "rumbookctl submit: could not open file \"%s\": %s\n", path, strerror(errno));
         return 1;
     }
-    n = read_json_lines(in, &specs, &objs);
+    n = read_json_lines(in, cfg->actor, &specs, &objs);
     if (in != stdin)
         fclose(in);
     nobjs = n < 0 ? -1 - n : n;
@@ -427,6 +511,8 @@ int ctl_submit(rb_config *cfg, int argc, char **argv)
         return rc;
     if (json)
         return submit_json(cfg, json);
+    if (!s.actor && *cfg->actor)
+        s.actor = cfg->actor;
     if (missing(&s)) {
         fprintf(stderr, "rumbookctl submit: missing %s\n%s", missing(&s), help);
         return 2;

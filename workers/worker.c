@@ -54,6 +54,8 @@ static void usage(FILE *out)
             "  --topic-dlq T          (RUMBOOK_TOPIC_DLQ, rumbook.booking.dlq)\n"
             "  --relay on|off         publish the outbox from this process (RUMBOOK_RELAY, on)\n"
             "  --no-relay             the same as --relay off\n"
+            "  --allow-unsigned       take commands no portal signed, as from a portal of\n"
+            "                         scope all: closed test setups only (RUMBOOK_ALLOW_UNSIGNED)\n"
             "  --log-level LEVEL      error, warning, info or debug (RUMBOOK_LOG_LEVEL, info)\n"
             "  --print-config         print the settings with where each came from, and exit\n"
             "Flags win over the environment, which wins over the file. docs/operations.md\n"
@@ -72,6 +74,9 @@ static int parse_args(worker *w, int argc, char **argv)
     rb_error err;
     int n = rb_config_options(opts, RB_PROG_WORKER), c;
 
+    for (c = 0; c < n; c++) /* a switch: --allow-unsigned alone means on */
+        if (opts[c].val == RB_CONFIG_OPT + RB_CONF_ALLOW_UNSIGNED)
+            opts[c].has_arg = optional_argument;
     opts[n++] = (struct option){"no-relay", no_argument, NULL, OPT_NO_RELAY};
     opts[n++] = (struct option){"print-config", no_argument, NULL, OPT_PRINT_CONFIG};
     opts[n++] = (struct option){"help", no_argument, NULL, OPT_HELP};
@@ -84,7 +89,7 @@ static int parse_args(worker *w, int argc, char **argv)
             rb_config_args_add(args, RB_CONF_RELAY, "off", "--no-relay");
         } else if (c == OPT_PRINT_CONFIG) {
             print = true;
-        } else if (!rb_config_take_option(args, c, optarg)) {
+        } else if (!rb_config_take_option(args, c, optarg ? optarg : "on")) {
             fprintf(stderr, "rumbook-worker: see --help\n"); /* getopt said what was wrong */
             return -1;
         }
@@ -155,6 +160,29 @@ static void commit_to_kafka(worker *w)
     rd_kafka_topic_partition_list_destroy(l);
 }
 
+/* The portal and its signature, from the message's last headers of those
+ * names. */
+static void take_headers(const rd_kafka_message_t *m, rb_message *out)
+{
+    rd_kafka_headers_t *hdrs = NULL;
+    const void *v;
+    size_t len;
+
+    if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return;
+    if (rd_kafka_header_get_last(hdrs, "rumbook-portal", &v, &len) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        v) {
+        out->portal = v;
+        out->portal_len = len;
+    }
+    if (rd_kafka_header_get_last(hdrs, "rumbook-signature", &v, &len) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR &&
+        v) {
+        out->signature = v;
+        out->signature_len = len;
+    }
+}
+
 /* Decides and commits the pending batch. While the database is away the
  * same batch is tried again, backing off to 1 s, until it commits or a
  * signal stops us (then nothing of it is committed: the partition's next
@@ -172,8 +200,10 @@ static void flush_batch(worker *w)
         return;
     for (i = 0; i < w->npending; i++) {
         const rd_kafka_message_t *m = w->pending[i];
-        w->msgs[i] = (rb_message){rd_kafka_topic_name(m->rkt), m->partition, m->offset, m->key,
-                                  m->key_len, m->payload, m->len};
+        w->msgs[i] = (rb_message){.topic = rd_kafka_topic_name(m->rkt), .partition = m->partition,
+                                  .offset = m->offset, .key = m->key, .key_len = m->key_len,
+                                  .payload = m->payload, .len = m->len};
+        take_headers(m, &w->msgs[i]);
     }
     while ((rc = rb_store_process(w->store, w->msgs, w->npending, &w->totals, &err)) < 0) {
         if (!err.retriable || err.fatal) {
@@ -403,7 +433,7 @@ static void *relay_thread(void *arg)
 static int start(worker *w, rb_calendar **cal, rb_relay **relay, pthread_t *tid, rb_error *err)
 {
     rb_store_options so = {w->cfg.dsn, w->cfg.group, w->cfg.topic_decisions,
-                           w->cfg.topic_invitations, w->cfg.topic_dlq};
+                           w->cfg.topic_invitations, w->cfg.topic_dlq, w->cfg.allow_unsigned};
     int rc;
 
     /* The listener first: a bad metrics address is a bad setting (exit 2),
@@ -456,7 +486,12 @@ int main(int argc, char **argv)
         rb_log_info("started group=%s topic=%s batch_size=%d linger_ms=%d relay=%s",
                     w.cfg.group, w.cfg.topic_commands, w.cfg.batch_size, w.cfg.linger_ms,
                     relay ? "on" : "off");
-        worker_notify("READY=1\nSTATUS=deciding");
+        if (w.cfg.allow_unsigned)
+            rb_log_warning("UNSIGNED COMMANDS ARE TAKEN (--allow-unsigned): whoever can write to "
+                           "%s may book, cancel and move for every school. For a closed test "
+                           "setup only", w.cfg.topic_commands);
+        worker_notify(w.cfg.allow_unsigned ? "READY=1\nSTATUS=deciding, UNSIGNED COMMANDS TAKEN"
+                                           : "READY=1\nSTATUS=deciding");
         consume_loop(&w);
         worker_notify("STOPPING=1");
         rb_log_info("stopping: batch committed, closing consumer");

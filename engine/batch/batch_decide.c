@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "batch/batch_internal.h"
+#include "rumbook/authorization.h"
 #include "rumbook/localtime.h"
 
 static int cmp_session(const void *key, const void *elem)
@@ -290,6 +291,21 @@ static fact_booking *new_booking(batch *b, item *it, fact_session *fs, fact_clas
     return bk;
 }
 
+/* Whether the sender may act on klass (and its booking of session): when
+ * not, the rejection says only that, and the decision names nothing of the
+ * booking. */
+static bool authorized(item *it, enum rb_act act, const fact_class *fc, const fact_session *fs,
+                       const char *what)
+{
+    rb_authorize(it->portal, &it->scope, &it->cmd.actor, act, fc ? &fc->c : NULL,
+                 fs ? &fs->s : NULL, what, &it->verdict);
+    if (rb_verdict_ok(&it->verdict))
+        return true;
+    it->booking = NULL;
+    reject(it);
+    return false;
+}
+
 static void decide_book(batch *b, item *it)
 {
     fact_session *fs = rb__batch_session(b, it->cmd.session_id);
@@ -297,6 +313,8 @@ static void decide_book(batch *b, item *it)
     rb_booking_request req = rb__batch_request(b, fs, fc, it->cmd.pupils, it->cmd.mode, NULL);
     fact_booking *bk;
 
+    if (!authorized(it, RB_ACT_BOOK, fc, fs, it->cmd.class_id))
+        return;
     req.session_id = it->cmd.session_id;
     req.class_id = it->cmd.class_id;
     rb_decide(&req, rb_booking_rules, rb_booking_rules_count, &it->verdict);
@@ -327,6 +345,8 @@ static void decide_cancel(batch *b, item *it)
         .session = bk ? &bk->session->s : NULL, .now_ms = b->now_ms,
     };
 
+    if (bk && !authorized(it, RB_ACT_CHANGE, bk->klass, bk->session, bk->id))
+        return;
     rb_decide_cancel(&st, &it->verdict);
     it->booking = bk;
     if (!rb_verdict_ok(&it->verdict))
@@ -362,6 +382,8 @@ static void decide_reschedule(batch *b, item *it)
     rb_booking_request req = {0};
     rb_verdict target;
 
+    if (bk && !authorized(it, RB_ACT_CHANGE, bk->klass, bk->session, bk->id))
+        return;
     rb_decide_cancel(&st, &it->verdict);
     it->booking = bk;
     if (bk && to) {
@@ -396,6 +418,10 @@ static void decide_item(batch *b, item *it)
     if (!rb__strset_add(&b->done, it->cmd.command_id)) {
         it->duplicate = true;
         return;
+    }
+    if (it->refusal[0]) { /* the portal or its signature: before anything it asks */
+        rb_verdict_add(&it->verdict, RB_REASON_NOT_AUTHORIZED, "%s", it->refusal);
+        return reject(it);
     }
     switch (it->cmd.kind) {
     case RB_CMD_BOOK: decide_book(b, it); break;

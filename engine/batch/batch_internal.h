@@ -9,6 +9,7 @@
 #include "rumbook/command.h"
 #include "rumbook/decision.h"
 #include "rumbook/events.h"
+#include "rumbook/signature.h"
 #include "rumbook/store.h"
 #include "rumbook/uuid.h"
 #include "util/strset_internal.h"
@@ -80,11 +81,19 @@ typedef struct fact_wait {
     int64_t expires_ms;
 } fact_wait;
 
+#define PORTAL_NAME_MAX 100
+
 typedef struct item {
     const rb_message *m;
     rb_command cmd;
     int decode_rc;          /* RB_EDECODE: a dead letter */
     char cause[512];
+    /* who sent it, from the headers (store_portals.c) */
+    char portal[PORTAL_NAME_MAX + 1]; /* "" when taken unsigned */
+    rb_portal_scope scope;            /* the portal's, id in scope_id */
+    char scope_id[201];
+    unsigned char key[RB_KEY_LEN];    /* the key the signature verified with */
+    char refusal[200];                /* why the sender may not send it; "" when it may */
     bool promotion;         /* a waiting command confirmed now; cmd from the waitlist
                              * (m is NULL: it came from no message) */
     fact_wait *wait;        /* promotion's entry, or the entry this command made */
@@ -157,7 +166,7 @@ typedef struct batch {
  * ids may be anything: not UUIDs, 10 kB long). */
 static inline bool rb__item_names_facts(const item *it)
 {
-    return it->decode_rc == 0 && it->cmd.kind != RB_CMD_INVALID;
+    return it->decode_rc == 0 && it->cmd.kind != RB_CMD_INVALID && !it->refusal[0];
 }
 
 fact_session *rb__batch_session(batch *b, const char *id);

@@ -38,7 +38,8 @@ static const char SQL_UNSENT[] =
  * the sorted query is the fallback. */
 #define EVENTS_OF_BATCHES                                                                  \
     "SELECT e.id::text, e.event_id::text, e.topic, e.key, e.payload, e.message_type, e.cause,"  \
-    " e.source_topic, e.source_partition::text, e.source_offset::text, e.batch_id::text"        \
+    " e.source_topic, e.source_partition::text, e.source_offset::text, e.batch_id::text,"       \
+    " e.portal, e.signature"                                                                   \
     " FROM unnest($1::bigint[]) AS u(b)"                                                       \
     " CROSS JOIN LATERAL (SELECT * FROM outbox_events WHERE batch_id = u.b"                    \
     " ORDER BY outbox_events.id OFFSET 0) e"
@@ -147,6 +148,7 @@ static rd_kafka_headers_t *headers_for(PGresult *res, int row)
     rd_kafka_headers_t *h = rd_kafka_headers_new(8);
     static const char *const dlq_names[] = {"rumbook-dlq-cause", "rumbook-dlq-topic",
                                             "rumbook-dlq-partition", "rumbook-dlq-offset"};
+    static const char *const sender_names[] = {"rumbook-portal", "rumbook-signature"};
     int i;
 
     rd_kafka_header_add(h, "rumbook-event-id", -1, cell(res, row, 1, NULL), -1);
@@ -156,6 +158,9 @@ static rd_kafka_headers_t *headers_for(PGresult *res, int row)
     for (i = 0; i < 4; i++)
         if (!PQgetisnull(res, row, 6 + i))
             rd_kafka_header_add(h, dlq_names[i], -1, cell(res, row, 6 + i, NULL), -1);
+    for (i = 0; i < 2; i++)
+        if (!PQgetisnull(res, row, 11 + i))
+            rd_kafka_header_add(h, sender_names[i], -1, cell(res, row, 11 + i, NULL), -1);
     return h;
 }
 

@@ -37,9 +37,11 @@ int rb_store_new(const rb_store_options *opt, const rb_calendar *cal, rb_store *
     st->topic_decisions = dup_or_null(opt->topic_decisions);
     st->topic_invitations = dup_or_null(opt->topic_invitations);
     st->topic_dlq = dup_or_null(opt->topic_dlq);
+    st->allow_unsigned = opt->allow_unsigned;
+    st->portals_stale = true;
     for (i = 0; i < STORE_COLUMNS; i++)
         rb_pgarray_init(&st->col[i]);
-    if ((rc = rb_pg_connect(st->dsn, &st->conn, err)) < 0 ||
+    if ((rc = rb_crypto_init(err)) < 0 || (rc = rb_pg_connect(st->dsn, &st->conn, err)) < 0 ||
         (rc = rb__pg_command(st->conn, "LISTEN rumbook_facts", 0, NULL, "listen", err)) < 0) {
         rb_store_free(st);
         return rc;
@@ -57,6 +59,7 @@ void rb_store_free(rb_store *st)
     if (!st)
         return;
     rb__store_forget_facts(st);
+    rb__store_forget_portals(st);
     rb__store_drop_results(st);
     rb__pgstmts_forget(&st->stmts);
     PQfinish(st->conn);
@@ -111,7 +114,8 @@ static int attempt(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *err)
     b->settings = &st->settings;
     if ((rc = rb__pg_begin(st->conn, err)) < 0)
         return rc;
-    if ((rc = rb__store_fetch(st, b, err)) < 0 || (rc = rb__store_fetch_facts(st, b, err)) < 0)
+    if ((rc = rb__store_fetch(st, b, err)) < 0 || (rc = rb__store_fetch_facts(st, b, err)) < 0 ||
+        (rc = rb__store_confirm_portals(st, b, err)) < 0)
         return rc;
     rb__batch_decide(b);
     if (any_rejection_wants_alternatives(b)) {
@@ -285,7 +289,9 @@ static int process(rb_store *st, const rb_message *msgs, size_t n, rb_batch_stat
     if (!b.items)
         return rb_error_set(err, RB_ENOMEM, "out of memory");
     decode_all(&b, msgs);
-    if (isolatable(st, rc = run_batch(st, &b, stats, err), err))
+    if ((rc = rb__store_authenticate(st, &b, err)) < 0) {
+        /* the database is away: nothing decided, the caller retries */
+    } else if (isolatable(st, rc = run_batch(st, &b, stats, err), err))
         rc = split_or_give_up(st, &b, msgs, stats, err);
     for (i = 0; i < n; i++)
         rb_command_fini(&b.items[i].cmd);
@@ -308,6 +314,7 @@ int rb_store_process(rb_store *st, const rb_message *msgs, size_t n, rb_batch_st
             return err->code;
         PQclear(PQexec(st->conn, "LISTEN rumbook_facts"));
         rb__store_forget_facts(st); /* changes while away went unheard */
+        rb__store_forget_portals(st);
     }
     return process(st, msgs, n, stats, err);
 }

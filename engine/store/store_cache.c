@@ -159,6 +159,7 @@ void rb__store_poll_facts(rb_store *st)
     while ((n = PQnotifies(st->conn))) {
         st->settings_at_ms = 0;
         st->catalogue_stale = true;
+        st->portals_stale = true;
         st->promote_pending = true;
         PQfreemem(n);
     }

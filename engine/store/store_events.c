@@ -19,34 +19,64 @@ const char rb__sql_update_commands[] =
 
 static const char SQL_INSERT_COMMANDS[] =
     "INSERT INTO commands (command_id, kind, status, booking_id, reasons, decision,"
-    " decision_event_id, source_topic, source_partition, source_offset)"
+    " decision_event_id, source_topic, source_partition, source_offset, portal, actor_role,"
+    " actor_org, actor_email, actor_name)"
     " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[],"
-    " $6::bytea[], $7::uuid[], $8::text[], $9::int[], $10::bigint[])";
+    " $6::bytea[], $7::uuid[], $8::text[], $9::int[], $10::bigint[], $11::text[], $12::text[],"
+    " $13::text[], $14::text[], $15::text[])";
+
+/* An invalid command's actor may hold bytes the database refuses. */
+static const char *text_or_empty(const char *s)
+{
+    return rb_text_valid(s) ? s : "";
+}
+
+/* The school, provider or municipality the actor's role is for. */
+static const char *actor_org(const rb_actor *a)
+{
+    switch (a->role) {
+    case RB_ROLE_PROVIDER_STAFF: return text_or_empty(a->provider_id);
+    case RB_ROLE_MUNICIPALITY_ADMIN: return text_or_empty(a->municipality);
+    default: return text_or_empty(a->school_id);
+    }
+}
 
 /* The transaction's events, as one batch the relay marks sent at once. */
 const char rb__sql_insert_outbox[] =
     "WITH b AS (INSERT INTO outbox_batches DEFAULT VALUES RETURNING id)"
     " INSERT INTO outbox_events (event_id, topic, key, payload, message_type, cause,"
-    " source_topic, source_partition, source_offset, batch_id)"
+    " source_topic, source_partition, source_offset, portal, signature, batch_id)"
     " SELECT u.*, b.id FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::text[],"
-    " $6::text[], $7::text[], $8::int[], $9::bigint[]) AS u CROSS JOIN b";
+    " $6::text[], $7::text[], $8::int[], $9::bigint[], $10::text[], $11::text[])"
+    " AS u CROSS JOIN b";
 
 void rb__outbox_begin(rb__outbox *o)
 {
     int i;
 
     o->n = 0;
-    for (i = 0; i < 9; i++)
+    for (i = 0; i < OUTBOX_COLUMNS; i++)
         rb_pgarray_init(&o->col[i]);
-    rb_pgarray_begin_for(o->col, 9, rb__sql_insert_outbox);
+    rb_pgarray_begin_for(o->col, OUTBOX_COLUMNS, rb__sql_insert_outbox);
 }
 
 void rb__outbox_fini(rb__outbox *o)
 {
     int i;
 
-    for (i = 0; i < 9; i++)
+    for (i = 0; i < OUTBOX_COLUMNS; i++)
         rb_pgarray_fini(&o->col[i]);
+}
+
+/* A header's value as text in buf, or NULL when there is none or it is no
+ * text that fits. */
+static const char *header_text(char *buf, size_t size, const char *v, size_t len)
+{
+    if (!v || len >= size || memchr(v, '\0', len))
+        return NULL;
+    memcpy(buf, v, len);
+    buf[len] = '\0';
+    return rb_text_valid(buf) ? buf : NULL;
 }
 
 void rb__outbox_add(rb__outbox *o, const char *topic, const void *key, size_t key_len,
@@ -65,13 +95,21 @@ void rb__outbox_add(rb__outbox *o, const char *topic, const void *key, size_t ke
     rb_pgarray_text(&o->col[4], type);
     rb_pgarray_text(&o->col[5], dead ? dead->cause : NULL);
     if (dead) {
+        char portal[PORTAL_NAME_MAX + 1], signature[RB_SIGNATURE_B64_LEN];
         rb_pgarray_text(&o->col[6], dead->m->topic);
         rb_pgarray_int(&o->col[7], dead->m->partition);
         rb_pgarray_int(&o->col[8], dead->m->offset);
+        /* kept, so that a replay is signed as the original was */
+        rb_pgarray_text(&o->col[9], header_text(portal, sizeof(portal), dead->m->portal,
+                                                dead->m->portal_len));
+        rb_pgarray_text(&o->col[10], header_text(signature, sizeof(signature),
+                                                 dead->m->signature, dead->m->signature_len));
     } else {
         rb_pgarray_text(&o->col[6], NULL);
         rb_pgarray_text(&o->col[7], NULL);
         rb_pgarray_text(&o->col[8], NULL);
+        rb_pgarray_text(&o->col[9], NULL);
+        rb_pgarray_text(&o->col[10], NULL);
     }
     o->n++;
 }
@@ -262,6 +300,11 @@ static int add_decision(rb_store *st, const item *it, int64_t now, rb__outbox *o
     rb_pgarray_text(&st->col[7], it->m->topic);
     rb_pgarray_int(&st->col[8], it->m->partition);
     rb_pgarray_int(&st->col[9], it->m->offset);
+    rb_pgarray_text(&st->col[10], it->portal);
+    rb_pgarray_text(&st->col[11], rb_role_name(it->cmd.actor.role));
+    rb_pgarray_text(&st->col[12], actor_org(&it->cmd.actor));
+    rb_pgarray_text(&st->col[13], text_or_empty(it->cmd.actor_email));
+    rb_pgarray_text(&st->col[14], text_or_empty(it->cmd.actor_name));
     free(payload);
     return 0;
 }
@@ -315,13 +358,13 @@ int rb__store_write_events(rb_store *st, batch *b, rb_batch_stats *stats, rb_err
 
     rb_buf_init(&codes);
     rb__outbox_begin(&o);
-    rb__store_begin(st, SQL_INSERT_COMMANDS, 10);
+    rb__store_begin(st, SQL_INSERT_COMMANDS, 15);
     for (i = 0; i < b->n && rc == 0; i++) {
         rc = add_item(st, &b->items[i], b->now_ms, &o, &codes, &ncommands, err);
         count(&b->items[i], stats);
     }
     if (rc == 0 && ncommands)
-        rc = rb__store_queue(st, SQL_INSERT_COMMANDS, 10, "insert commands", err);
+        rc = rb__store_queue(st, SQL_INSERT_COMMANDS, 15, "insert commands", err);
     /* Promotions: decisions for commands that were waiting. */
     ncommands = 0;
     rb__store_begin(st, rb__sql_update_commands, 6);
@@ -334,7 +377,8 @@ int rb__store_write_events(rb_store *st, batch *b, rb_batch_stats *stats, rb_err
     if (rc == 0 && ncommands)
         rc = rb__store_queue(st, rb__sql_update_commands, 6, "update promoted commands", err);
     if (rc == 0 && o.n)
-        rc = rb__store_queue_columns(st, rb__sql_insert_outbox, o.col, 9, "insert outbox", err);
+        rc = rb__store_queue_columns(st, rb__sql_insert_outbox, o.col, OUTBOX_COLUMNS,
+                                     "insert outbox", err);
     rb__outbox_fini(&o);
     rb_buf_fini(&codes);
     return rc;

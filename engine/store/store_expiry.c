@@ -70,7 +70,8 @@ static int send_expiry(rb_store *st, void *arg, rb_error *err)
     if ((rc = rb__pgpipe_send(&st->pipe, SQL_EXPIRE, &st->col[6], 1, PGRES_COMMAND_OK,
                               "expire waiting entries", err)) < 0 ||
         (rc = rb__store_queue(st, rb__sql_update_commands, 6, "decide expired entries", err)) < 0 ||
-        (rc = rb__store_queue_columns(st, rb__sql_insert_outbox, o->col, 9, "insert outbox", err)) < 0)
+        (rc = rb__store_queue_columns(st, rb__sql_insert_outbox, o->col, OUTBOX_COLUMNS, "insert outbox",
+                                      err)) < 0)
         return rc;
     return rb__store_notify_relay(st, err);
 }

@@ -10,7 +10,7 @@
 #include "rumbook/buf.h"
 #include "rumbook/pgarray.h"
 
-#define STORE_COLUMNS 14
+#define STORE_COLUMNS 16
 #define STORE_MAX_RESULTS 40
 
 /* A timestamptz column as UTC milliseconds. date_part's float8 (exact to
@@ -41,6 +41,9 @@ struct rb_store {
     bool promote_pending;      /* an import may have made waiting entries decidable */
     bool has_travel_times;     /* whether reading the travel table can find anything */
     bool has_quotas;
+    bool allow_unsigned;       /* commands without a portal header are taken, scope all */
+    PGresult *portals_res;     /* the portals table, by name (store_portals.c) */
+    bool portals_stale;
     rb_metrics *metrics;           /* borrowed; NULL: not counted */
     PGresult *results[STORE_MAX_RESULTS]; /* the attempt's reads: the batch's facts point in */
     int nresults;
@@ -86,6 +89,17 @@ void rb__store_poll_facts(rb_store *st);
  * was reset, and notifications may have been missed). */
 void rb__store_forget_facts(rb_store *st);
 
+/* Checks each decoded item's portal header and signature against the
+ * cached portals (read again when stale or when one is missing), before
+ * the transaction: sets its portal, scope and key, or its refusal. */
+int rb__store_authenticate(rb_store *st, batch *b, rb_error *err);
+/* Inside the transaction: reads the batch's portals again, so that a
+ * revoke or a new key is in force for every batch that starts after it
+ * committed, and checks again the items whose portal row changed. */
+int rb__store_confirm_portals(rb_store *st, batch *b, rb_error *err);
+/* Drops the cached portals. */
+void rb__store_forget_portals(rb_store *st);
+
 /* Locks and reads what the commands name: bookings, sessions and their
  * resources, waiting lists, classes, decided commands, held pairs. */
 int rb__store_fetch(rb_store *st, batch *b, rb_error *err);
@@ -118,9 +132,10 @@ int rb__store_notify_relay(rb_store *st, rb_error *err);
 int rb__store_pipelined(rb_store *st, int (*queue)(rb_store *, void *, rb_error *), void *arg,
                         bool commit, rb_error *err);
 
-/* Outbox rows being built: the 9 columns of rb__sql_insert_outbox. */
+/* Outbox rows being built: the columns of rb__sql_insert_outbox. */
+#define OUTBOX_COLUMNS 11
 typedef struct rb__outbox {
-    rb_pgarray col[9];
+    rb_pgarray col[OUTBOX_COLUMNS];
     size_t n;
 } rb__outbox;
 extern const char rb__sql_insert_outbox[];

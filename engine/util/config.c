@@ -75,6 +75,10 @@ static void store(rb_config *c, int key, const char *text, long n)
     case RB_CONF_BATCH_SIZE: c->batch_size = (int)n; break;
     case RB_CONF_LINGER_MS: c->linger_ms = (int)n; break;
     case RB_CONF_RELAY: c->relay = n != 0; break;
+    case RB_CONF_ALLOW_UNSIGNED: c->allow_unsigned = n != 0; break;
+    case RB_CONF_PORTAL: c->portal = text; break;
+    case RB_CONF_PORTAL_KEY: c->portal_key = text; break;
+    case RB_CONF_ACTOR: c->actor = text; break;
     case RB_CONF_LOG_LEVEL: c->log_level = (int)n; break;
     }
 }
@@ -117,6 +121,12 @@ static void format_value(const rb_config *c, int key, char *out, size_t size)
     case RB_CONF_BATCH_SIZE: snprintf(out, size, "%d", c->batch_size); break;
     case RB_CONF_LINGER_MS: snprintf(out, size, "%d", c->linger_ms); break;
     case RB_CONF_RELAY: snprintf(out, size, "%s", c->relay ? "on" : "off"); break;
+    case RB_CONF_ALLOW_UNSIGNED:
+        snprintf(out, size, "%s", c->allow_unsigned ? "on" : "off");
+        break;
+    case RB_CONF_PORTAL: snprintf(out, size, "%s", c->portal); break;
+    case RB_CONF_PORTAL_KEY: snprintf(out, size, "%s", c->portal_key); break;
+    case RB_CONF_ACTOR: snprintf(out, size, "%s", c->actor); break;
     case RB_CONF_LOG_LEVEL: snprintf(out, size, "%s", log_levels[c->log_level]); break;
     }
 }

@@ -145,14 +145,40 @@ static void take_action(rb_command *cmd, const Rumbook__V1__BookingCommand *m)
     }
 }
 
+static void take_role(rb_command *cmd, const Rumbook__V1__Actor *a)
+{
+    switch (a && a->has_role ? a->role : RUMBOOK__V1__ACTOR_ROLE__ACTOR_ROLE_UNSPECIFIED) {
+    case RUMBOOK__V1__ACTOR_ROLE__TEACHER: cmd->actor.role = RB_ROLE_TEACHER; break;
+    case RUMBOOK__V1__ACTOR_ROLE__SCHOOL_ADMIN: cmd->actor.role = RB_ROLE_SCHOOL_ADMIN; break;
+    case RUMBOOK__V1__ACTOR_ROLE__PROVIDER_STAFF: cmd->actor.role = RB_ROLE_PROVIDER_STAFF; break;
+    case RUMBOOK__V1__ACTOR_ROLE__MUNICIPALITY_ADMIN:
+        cmd->actor.role = RB_ROLE_MUNICIPALITY_ADMIN;
+        break;
+    case RUMBOOK__V1__ACTOR_ROLE__ACTOR_ROLE_UNSPECIFIED: break; /* not_authorized later */
+    default:
+        rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD, "actor.role %d is unknown",
+                       (int)a->role);
+    }
+}
+
 static void take_actor(rb_command *cmd, const Rumbook__V1__Actor *a)
 {
     cmd->actor_email = a ? or_empty(a->email) : "";
     cmd->actor_name = a ? or_empty(a->name) : "";
+    cmd->actor.school_id = a ? or_empty(a->school_id) : "";
+    cmd->actor.provider_id = a ? or_empty(a->provider_id) : "";
+    cmd->actor.municipality = a ? or_empty(a->municipality) : "";
+    take_role(cmd, a);
     if (!rb_text_valid(cmd->actor_email) || !rb_text_valid(cmd->actor_name) ||
-        (a && !rb_text_valid(or_empty(a->school_id))))
+        !rb_text_valid(cmd->actor.school_id) || !rb_text_valid(cmd->actor.provider_id) ||
+        !rb_text_valid(cmd->actor.municipality))
         rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD,
                        "actor holds text that is not UTF-8");
+    else if (strlen(cmd->actor.school_id) > MAX_ID_LEN ||
+             strlen(cmd->actor.provider_id) > MAX_ID_LEN ||
+             strlen(cmd->actor.municipality) > MAX_ID_LEN)
+        rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD,
+                       "an actor id is longer than %d bytes", MAX_ID_LEN);
     else if (*cmd->actor_email && !strchr(cmd->actor_email, '@'))
         rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD,
                        "actor.email is not an e-mail address");

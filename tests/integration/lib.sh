@@ -92,6 +92,20 @@ setup_catalog() {
   "$ctl" migrate >/dev/null || fail "migrate"
   "$ctl" catalog import "$1" >/dev/null || fail "catalog import $1"
   "$ctl" topics create --partitions "${2:-6}" >/dev/null || fail "topics create"
+  add_portal test all
+}
+
+# add_portal NAME SCOPE: registers portal NAME with a new key pair in
+# $work/NAME.key and .pub. The first one (setup's "test", scope all) is the
+# one rumbookctl submit signs as, with a school admin of s1 as the actor,
+# unless a test says otherwise (--portal, --portal-key, --actor).
+add_portal() {
+  "$ctl" portal keygen --out "$work/$1" >/dev/null || fail "portal keygen $1"
+  "$ctl" portal add "$1" --scope "$2" --public-key "$work/$1.pub" >/dev/null || fail "portal add $1"
+  if [ -z "${RUMBOOK_PORTAL:-}" ]; then
+    export RUMBOOK_PORTAL="$1" RUMBOOK_PORTAL_KEY="$work/$1.key"
+    export RUMBOOK_ACTOR="${RUMBOOK_ACTOR:-school_admin:s1}"
+  fi
 }
 
 # submit_one ARGS...: submits one command, prints its command id.

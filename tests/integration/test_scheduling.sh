@@ -148,7 +148,7 @@ decided "$c9" confirmed
 # school's coordinates are added, it is decided (confirmed) under its own id.
 printf 's2,v1,bus,35\n' >"$work/travel2.csv"
 "$ctl" travel import "$work/travel2.csv" >/dev/null || fail "travel import s2"
-r1=$(submit_one book --session o1-0406 --class n4 --pupils 22 --travel bus)
+r1=$(submit_one book --session o1-0406 --class n4 --pupils 22 --travel bus --actor teacher:s2)
 decided "$r1" pending_review
 [ "$(sql "SELECT reasons FROM commands WHERE command_id = '$r1'")" = bus_needs_review ] ||
   fail "review: $(sql "SELECT reasons FROM commands WHERE command_id = '$r1'")"

@@ -17,6 +17,11 @@ static rb_message messages[MAX_ITEMS];
 static item items[MAX_ITEMS];
 static char ids[MAX_ITEMS][40];
 static rb_settings settings;
+/* Who sends the next command() */
+static struct {
+    Rumbook__V1__ActorRole role;
+    const char *school, *provider, *municipality;
+} who = {RUMBOOK__V1__ACTOR_ROLE__SCHOOL_ADMIN, "sc", NULL, NULL};
 
 static void facts(batch *b, size_t n)
 {
@@ -29,10 +34,12 @@ static void facts(batch *b, size_t n)
                                            .starts_at_ms = NOW + (i + 1) * DAY,
                                            .ends_at_ms = NOW + (i + 1) * DAY + 7200000,
                                            .pupil_capacity = 50, .class_capacity = 2,
+                                           .provider_id = "museum",
                                            .grade_min = 0, .grade_max = 10}};
         classes[i] = (fact_class){.c = {.id = cid[i], .school_id = "sc", .grade = 4, .size = 25,
                                         .target_group = "grundskole"},
-                                  .school = {.id = "sc", .name = "Skolen"},
+                                  .school = {.id = "sc", .name = "Skolen",
+                                             .municipality = "Aarhus"},
                                   .name = "4.A", .teacher_email = "t@example.org"};
     }
     b->sessions = malloc(sizeof(sessions));
@@ -69,12 +76,19 @@ static void command(size_t i, const char *kind, const char *a, const char *c, in
     Rumbook__V1__BookRequest book = RUMBOOK__V1__BOOK_REQUEST__INIT;
     Rumbook__V1__CancelRequest cancel = RUMBOOK__V1__CANCEL_REQUEST__INIT;
     Rumbook__V1__RescheduleRequest move = RUMBOOK__V1__RESCHEDULE_REQUEST__INIT;
+    Rumbook__V1__Actor actor = RUMBOOK__V1__ACTOR__INIT;
     uint8_t buf[256];
     size_t len;
     rb_error err;
 
     snprintf(ids[i], sizeof(ids[i]), "00000000-0000-4000-8000-%012zx", i % 100);
     m.command_id = ids[i];
+    actor.has_role = 1;
+    actor.role = who.role;
+    actor.school_id = (char *)who.school;
+    actor.provider_id = (char *)who.provider;
+    actor.municipality = (char *)who.municipality;
+    m.actor = &actor;
     if (strcmp(kind, "book") == 0) {
         book.session_id = (char *)a;
         book.class_id = (char *)c;
@@ -311,6 +325,100 @@ static void test_rejection_with_reasons_and_alternatives(void)
     finish(&b);
 }
 
+/* Sets the actor of the commands that follow. */
+static void act_as(Rumbook__V1__ActorRole role, const char *school, const char *provider,
+                   const char *municipality)
+{
+    who.role = role;
+    who.school = school;
+    who.provider = provider;
+    who.municipality = municipality;
+}
+
+static void expect_refused(const item *it)
+{
+    CHECK(it->status == RB_STATUS_REJECTED && it->booking == NULL && !it->invite);
+    CHECK(it->verdict.nreasons == 1 && rb_verdict_has(&it->verdict, RB_REASON_NOT_AUTHORIZED));
+    CHECK(!strstr(it->verdict.reasons[0].message, "\"sc\"")); /* names no other school */
+}
+
+static void test_who_may_act(void)
+{
+    batch b;
+    char booking[RB_UUID_LEN];
+
+    facts(&b, 8);
+    act_as(RUMBOOK__V1__ACTOR_ROLE__TEACHER, "sc", NULL, NULL);
+    command(0, "book", "s1", "c1", 25);
+    decide_one(&b, 0);
+    CHECK(items[0].status == RB_STATUS_CONFIRMED);
+    snprintf(booking, sizeof(booking), "%s", items[0].booking->id);
+
+    act_as(RUMBOOK__V1__ACTOR_ROLE__TEACHER, "other", NULL, NULL);
+    command(1, "book", "s1", "c2", 25);
+    command(2, "cancel", booking, NULL, 0);
+    command(3, "reschedule", booking, "s2", 0);
+    act_as(RUMBOOK__V1__ACTOR_ROLE__PROVIDER_STAFF, NULL, "museum", NULL);
+    command(4, "book", "s1", "c2", 25); /* staff do not book */
+    act_as(RUMBOOK__V1__ACTOR_ROLE__ACTOR_ROLE_UNSPECIFIED, "sc", NULL, NULL);
+    command(5, "book", "s1", "c2", 25);
+    act_as(RUMBOOK__V1__ACTOR_ROLE__MUNICIPALITY_ADMIN, NULL, NULL, "Thisted");
+    command(6, "book", "s1", "c2", 25);
+    for (size_t i = 1; i <= 6; i++) {
+        decide_one(&b, i);
+        expect_refused(&items[i]);
+    }
+    CHECK(!b.bookings[0].cancelled && b.bookings[0].session == &b.sessions[0]);
+    CHECK(b.sessions[0].s.classes_booked == 1 && b.sessions[1].s.classes_booked == 0);
+
+    /* A portal scoped to Thisted may not act for an Aarhus school, whoever acts. */
+    act_as(RUMBOOK__V1__ACTOR_ROLE__MUNICIPALITY_ADMIN, NULL, NULL, "Aarhus");
+    command(7, "book", "s1", "c2", 25);
+    snprintf(items[7].portal, sizeof(items[7].portal), "thisted-portal");
+    items[7].scope = (rb_portal_scope){RB_SCOPE_MUNICIPALITY, "Thisted"};
+    decide_one(&b, 7);
+    expect_refused(&items[7]);
+    CHECK(strstr(items[7].verdict.reasons[0].message, "thisted-portal") != NULL);
+    b.n = 8;
+    finish(&b);
+
+    /* The same admin through a portal of their municipality; then the provider's
+     * staff move the booking and cancel it. */
+    facts(&b, 3);
+    command(0, "book", "s1", "c2", 25);
+    items[0].scope = (rb_portal_scope){RB_SCOPE_MUNICIPALITY, "Aarhus"};
+    decide_one(&b, 0);
+    CHECK(items[0].status == RB_STATUS_CONFIRMED);
+    snprintf(booking, sizeof(booking), "%s", items[0].booking->id);
+    act_as(RUMBOOK__V1__ACTOR_ROLE__PROVIDER_STAFF, NULL, "museum", NULL);
+    command(1, "reschedule", booking, "s2", 0);
+    decide_one(&b, 1);
+    CHECK(items[1].status == RB_STATUS_CONFIRMED);
+    command(2, "cancel", booking, NULL, 0);
+    decide_one(&b, 2);
+    CHECK(items[2].status == RB_STATUS_CANCELLED);
+    b.n = 3;
+    finish(&b);
+    act_as(RUMBOOK__V1__ACTOR_ROLE__SCHOOL_ADMIN, "sc", NULL, NULL);
+}
+
+/* A command whose portal or signature was refused is rejected before
+ * anything it asks is looked at. */
+static void test_refused_sender(void)
+{
+    batch b;
+
+    facts(&b, 1);
+    command(0, "book", "s1", "c1", 25);
+    snprintf(items[0].refusal, sizeof(items[0].refusal), "portal \"x\" was revoked");
+    rb__batch_decide(&b);
+    CHECK(items[0].status == RB_STATUS_REJECTED && items[0].verdict.nreasons == 1);
+    CHECK(rb_verdict_has(&items[0].verdict, RB_REASON_NOT_AUTHORIZED));
+    CHECK(strcmp(items[0].verdict.reasons[0].message, "portal \"x\" was revoked") == 0);
+    CHECK(b.sessions[0].s.pupils_booked == 0 && b.nbookings == 0);
+    finish(&b);
+}
+
 int main(void)
 {
     test_capacity_runs_out_within_a_batch();
@@ -319,5 +427,7 @@ int main(void)
     test_duplicates_and_dead_letters();
     test_waitlist_then_promotion_after_cancel();
     test_rejection_with_reasons_and_alternatives();
+    test_who_may_act();
+    test_refused_sender();
     return check_done("test_batch");
 }

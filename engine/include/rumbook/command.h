@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rumbook/authorization.h"
 #include "rumbook/decision.h"
 #include "rumbook/error.h"
 
@@ -29,6 +30,7 @@ typedef struct rb_command {
     const char *note;        /* book: teacher's note, "" when none */
     const char *actor_email; /* "" when none */
     const char *actor_name;
+    rb_actor actor;          /* role and ids; strings "" when absent */
     int pupils;
     enum rb_mode mode;       /* book: how the class travels */
     bool wait_if_full;       /* book: waitlist when only places are missing */

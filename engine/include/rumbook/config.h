@@ -54,6 +54,11 @@
     X(BATCH_SIZE, "batch-size", "RUMBOOK_BATCH_SIZE", RB_CONF_T_INT, 1, 100000, "500", RB_PROG_W)  \
     X(LINGER_MS, "linger-ms", "RUMBOOK_LINGER_MS", RB_CONF_T_INT, 0, 60000, "20", RB_PROG_W)       \
     X(RELAY, "relay", "RUMBOOK_RELAY", RB_CONF_T_BOOL, 0, 1, "on", RB_PROG_W)                      \
+    X(ALLOW_UNSIGNED, "allow-unsigned", "RUMBOOK_ALLOW_UNSIGNED", RB_CONF_T_BOOL, 0, 1, "off",     \
+      RB_PROG_W)                                                                                   \
+    X(PORTAL, "portal", "RUMBOOK_PORTAL", RB_CONF_T_NAME, 0, 100, "", RB_PROG_CTL)                 \
+    X(PORTAL_KEY, "portal-key", "RUMBOOK_PORTAL_KEY", RB_CONF_T_TEXT, 0, 4096, "", RB_PROG_CTL)    \
+    X(ACTOR, "actor", "RUMBOOK_ACTOR", RB_CONF_T_TEXT, 0, 300, "", RB_PROG_CTL)                    \
     X(MAILER_GROUP, "mailer-group", "RUMBOOK_MAILER_GROUP", RB_CONF_T_NAME, 1, 249,                \
       "rumbook-mailer", RB_PROG_M)                                                                 \
     X(SMTP_URL, "smtp-url", "RUMBOOK_SMTP_URL", RB_CONF_T_SECRET_URL, 1, 1024,                     \
@@ -105,6 +110,10 @@ typedef struct rb_config {
     int batch_size;             /* commands per transaction */
     int linger_ms;              /* longest wait to fill a batch */
     bool relay;                 /* publish the outbox from this process */
+    bool allow_unsigned;        /* take commands without a portal's signature */
+    const char *portal;         /* rumbookctl submit signs as this portal */
+    const char *portal_key;     /* with the secret key in this file */
+    const char *actor;          /* and acts as ROLE:ID */
     int log_level;              /* enum rb_log_level */
     /* where each value came from ("default", "RUMBOOK_DSN", "--dsn",
      * "dsn (worker.conf:3)"), and the copies this struct owns */

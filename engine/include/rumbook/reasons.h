@@ -16,6 +16,8 @@
     X(MISSING_FIELD, missing_field, false)                         \
     X(INVALID_FIELD, invalid_field, false)                         \
     X(MISSING_ACTION, missing_action, false)                       \
+    /* who asks */                                                 \
+    X(NOT_AUTHORIZED, not_authorized, false)                       \
     /* what it names */                                            \
     X(UNKNOWN_SESSION, unknown_session, false)                     \
     X(UNKNOWN_CLASS, unknown_class, false)                         \
@@ -26,6 +28,7 @@
     /* the offering */                                             \
     X(TARGET_GROUP_NOT_ELIGIBLE, target_group_not_eligible, false) \
     X(GRADE_NOT_ELIGIBLE, grade_not_eligible, false)               \
+    X(NOT_IN_AUDIENCE, not_in_audience, false)                     \
     X(SALES_NOT_OPEN, sales_not_open, true)                        \
     X(SALES_CLOSED, sales_closed, true)                            \
     X(NOTICE_TOO_SHORT, notice_too_short, true)                    \

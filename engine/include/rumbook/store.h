@@ -24,6 +24,8 @@ typedef struct rb_store_options {
     const char *topic_decisions;
     const char *topic_invitations;
     const char *topic_dlq;
+    bool allow_unsigned;           /* take commands without a rumbook-portal header,
+                                    * as from a portal of scope all */
 } rb_store_options;
 
 /* One consumed message; everything borrowed for the call. */
@@ -35,6 +37,10 @@ typedef struct rb_message {
     size_t key_len;
     const void *payload;
     size_t len;
+    const char *portal;     /* the rumbook-portal header's value; NULL: none */
+    size_t portal_len;
+    const char *signature;  /* rumbook-signature: base64 of the payload's signature */
+    size_t signature_len;
 } rb_message;
 
 typedef struct rb_batch_stats {
