@@ -47,6 +47,16 @@ trap stop_all INT TERM EXIT
 $ctl migrate
 $ctl topics create --partitions 6
 $ctl catalog import deploy/demo-catalog.json
+# The demo's portal: commands are signed with its key (docs/integration.md).
+if ! $ctl portal list | grep -q '^demo-portal '; then
+  rm -f "$run/demo-portal.key" "$run/demo-portal.pub"
+  $ctl portal keygen --out "$run/demo-portal" >/dev/null
+  $ctl portal add demo-portal --scope all --public-key "$run/demo-portal.pub"
+elif [ ! -f "$run/demo-portal.key" ]; then
+  echo "demo-portal is registered but $run/demo-portal.key is gone: remove $run and run again" >&2
+  exit 1
+fi
+export RUMBOOK_PORTAL=demo-portal RUMBOOK_PORTAL_KEY="$run/demo-portal.key"
 for n in 1 2; do
   build/workers/rumbook-worker >"$run/worker-$n.log" 2>&1 &
   pids+=($!)
