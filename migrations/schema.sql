@@ -152,6 +152,29 @@ BEGIN
 END $$;
 
 --
+-- Name: rb__id_list(jsonb, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rb__id_list(obj jsonb, path text, key text) RETURNS text[]
+    LANGUAGE plpgsql
+    AS $_$
+DECLARE v jsonb := obj -> key; e jsonb; n int := 0; out text[] := '{}';
+BEGIN
+    IF v IS NULL OR v = 'null'::jsonb THEN RETURN NULL; END IF;
+    IF jsonb_typeof(v) <> 'array' THEN PERFORM rb__bad(path || '.' || key, 'must be an array'); END IF;
+    FOR e IN SELECT * FROM jsonb_array_elements(v) LOOP
+        IF jsonb_typeof(e) <> 'string' OR e #>> '{}' !~ '^[^[:cntrl:]]{1,200}$' THEN
+            PERFORM rb__bad(format('%s.%s[%s]', path, key, n),
+                            'must be an id: 1-200 characters, no control characters');
+        END IF;
+        out := out || (e #>> '{}');
+        n := n + 1;
+    END LOOP;
+    IF n = 0 THEN PERFORM rb__bad(path || '.' || key, 'must not be empty (leave it out for none)'); END IF;
+    RETURN out;
+END $_$;
+
+--
 -- Name: rb__import_buses(jsonb); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -230,15 +253,31 @@ CREATE FUNCTION public.rb__import_offerings(doc jsonb) RETURNS integer
     LANGUAGE plpgsql
     AS $$
 DECLARE
-    n int := rb__import_offerings_v1(doc);
+    n int := rb__import_offerings_v2(doc);
     e jsonb;
+    a jsonb;
+    p text;
     i int := 0;
 BEGIN
     FOR e IN SELECT * FROM jsonb_array_elements(coalesce(doc -> 'offerings', '[]')) LOOP
-        IF e ? 'language' AND coalesce(e ->> 'language', '') NOT IN ('da', 'en') THEN
-            PERFORM rb__bad('offerings[' || i || '].language', 'must be "da" or "en"');
+        p := format('offerings[%s].audience', i);
+        a := e -> 'audience';
+        IF a IS NOT NULL AND a <> 'null'::jsonb THEN
+            IF jsonb_typeof(a) <> 'object' THEN
+                PERFORM rb__bad(p, 'must be an object with "municipalities" and/or "schools"');
+            END IF;
+            IF EXISTS (SELECT 1 FROM jsonb_object_keys(a) k WHERE k NOT IN ('municipalities', 'schools')) THEN
+                PERFORM rb__bad(p, 'may hold only "municipalities" and "schools"');
+            END IF;
+            IF coalesce(a -> 'municipalities', 'null'::jsonb) = 'null'::jsonb
+               AND coalesce(a -> 'schools', 'null'::jsonb) = 'null'::jsonb THEN
+                PERFORM rb__bad(p, 'names no municipality and no school (leave it out: open to everyone)');
+            END IF;
         END IF;
-        UPDATE offerings SET language = coalesce(e ->> 'language', 'da') WHERE id = e ->> 'id';
+        UPDATE offerings
+           SET audience_municipalities = rb__id_list(a, p, 'municipalities'),
+               audience_schools = rb__id_list(a, p, 'schools')
+         WHERE id = e ->> 'id';
         i := i + 1;
     END LOOP;
     RETURN n;
@@ -308,6 +347,28 @@ BEGIN
     END LOOP;
     RETURN i;
 END $_$;
+
+--
+-- Name: rb__import_offerings_v2(jsonb); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rb__import_offerings_v2(doc jsonb) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    n int := rb__import_offerings_v1(doc);
+    e jsonb;
+    i int := 0;
+BEGIN
+    FOR e IN SELECT * FROM jsonb_array_elements(coalesce(doc -> 'offerings', '[]')) LOOP
+        IF e ? 'language' AND coalesce(e ->> 'language', '') NOT IN ('da', 'en') THEN
+            PERFORM rb__bad('offerings[' || i || '].language', 'must be "da" or "en"');
+        END IF;
+        UPDATE offerings SET language = coalesce(e ->> 'language', 'da') WHERE id = e ->> 'id';
+        i := i + 1;
+    END LOOP;
+    RETURN n;
+END $$;
 
 --
 -- Name: rb__import_providers(jsonb); Type: FUNCTION; Schema: public; Owner: -
@@ -1059,6 +1120,8 @@ CREATE TABLE public.offerings (
     schedule_rdates text,
     schedule_exdates text,
     language text DEFAULT 'da'::text NOT NULL,
+    audience_municipalities text[],
+    audience_schools text[],
     CONSTRAINT offerings_category_check CHECK ((category <> ''::text)),
     CONSTRAINT offerings_check CHECK (((grade_max >= grade_min) AND (grade_max <= 13))),
     CONSTRAINT offerings_cleanup_min_check CHECK (((cleanup_min >= 0) AND (cleanup_min <= 720))),

@@ -116,6 +116,7 @@ const rb_rule rb_booking_rules[] = {
     {"not_started", rule_not_started},
     {"pupils_in_class", rule_pupils_in_class},
     {"eligibility", rb_rule_eligibility},
+    {"audience", rb_rule_audience},
     {"booking_window", rb_rule_booking_window},
     {"availability", rb_rule_availability},
     {"closures", rb_rule_closures},

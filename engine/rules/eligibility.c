@@ -23,6 +23,37 @@ void rb_rule_eligibility(const rb_booking_request *req, rb_verdict *v)
                        s->grade_max);
 }
 
+/* Whether audience holds the token "\x1f" kind ":" id "\x1f". */
+static bool listed(const char *audience, char kind, const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    const char *p = audience;
+
+    if (!n)
+        return false;
+    while ((p = strchr(p, '\x1f')) && p[1]) {
+        if (p[1] == kind && p[2] == ':' && strncmp(p + 3, id, n) == 0 && p[3 + n] == '\x1f')
+            return true;
+        p++;
+    }
+    return false;
+}
+
+void rb_rule_audience(const rb_booking_request *req, rb_verdict *v)
+{
+    const rb_session *s = req->session;
+    const rb_class *c = req->klass;
+
+    if (!s || !c || !s->audience)
+        return;
+    if (listed(s->audience, 's', c->school_id) ||
+        (c->school && listed(s->audience, 'm', c->school->municipality)))
+        return;
+    rb_verdict_add(v, RB_REASON_NOT_IN_AUDIENCE,
+                   "this offering is open to some municipalities' or schools' classes only, "
+                   "and class \"%s\"'s school is not among them", c->id);
+}
+
 void rb_rule_booking_window(const rb_booking_request *req, rb_verdict *v)
 {
     const rb_session *s = req->session;

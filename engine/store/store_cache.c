@@ -34,7 +34,11 @@ static const char SQL_OFFERINGS[] =
     " o.notice_days,"
     " o.setup_min, o.cleanup_min, o.category, o.schedule_start, o.schedule_rrule,"
     " o.schedule_rdates, o.schedule_exdates, o.provider_id, p.municipality, o.venue_id,"
-    " o.language"
+    " o.language, CASE WHEN o.audience_municipalities IS NOT NULL"
+    "  OR o.audience_schools IS NOT NULL THEN E'\\x1f' || concat_ws(E'\\x1f',"
+    "  (SELECT string_agg('m:' || x, E'\\x1f') FROM unnest(o.audience_municipalities) x),"
+    "  (SELECT string_agg('s:' || x, E'\\x1f') FROM unnest(o.audience_schools) x)) || E'\\x1f'"
+    " END"
     " FROM offerings o JOIN providers p ON p.id = o.provider_id"
     " LEFT JOIN venues v ON v.id = o.venue_id ORDER BY o.id COLLATE \"C\"";
 

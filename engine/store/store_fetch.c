@@ -188,6 +188,7 @@ int rb__session_row(rb_store *st, fact_session *fs, PGresult *res, int r, rb_err
     s->provider_municipality = or_null(o, k, 23);
     s->venue_id = or_null(o, k, 24);
     fs->language = PQgetvalue(o, k, 25);
+    s->audience = or_null(o, k, 26);
     return 0;
 }
 

@@ -115,9 +115,20 @@ submit_one() {
   echo "$out" | sed -n 's/.*"command_id":"\([^"]*\)".*/\1/p'
 }
 
-# decided CID STATUS: waits for the command's decision.
+# decided CID STATUS: waits for the command's decision; a final one that
+# is not STATUS fails at once, with its reasons.
 decided() {
-  wait_until 60 "SELECT status FROM commands WHERE command_id = '$1'" "$2"
+  local deadline=$((SECONDS + 60)) got
+  while :; do
+    got=$(sql "SELECT status FROM commands WHERE command_id = '$1'")
+    [ "$got" = "$2" ] && return 0
+    case "$got" in
+    confirmed | rejected | cancelled)
+      fail "command $1 is $got, not $2: $(sql "SELECT reasons FROM commands WHERE command_id = '$1'")" ;;
+    esac
+    [ $SECONDS -ge $deadline ] && fail "waited 60 s for command $1 to be $2, last saw ${got:-nothing}"
+    sleep 0.3
+  done
 }
 
 # start_worker NAME [flags...]: runs a worker in the background.

@@ -10,13 +10,18 @@
   echo '{"providers":[{"id":"p1","name":"Naturskolen","email":"booking@naturskolen.example"},'
   echo '  {"id":"p2","name":"Museet","email":"booking@museet.example"}],'
   echo '"venues":[{"id":"v1","provider":"p1","name":"Naturskolen","lat":56.15,"lon":10.2}],'
-  echo '"offerings":[{"id":"o1","provider":"p1","venue":"v1","title":"Skovbunden","duration_min":120}],'
+  echo '"offerings":[{"id":"o1","provider":"p1","venue":"v1","title":"Skovbunden","duration_min":120},'
+  echo '  {"id":"free","provider":"p1","venue":"v1","title":"Gratis for Aarhus","duration_min":60,'
+  echo '   "audience":{"municipalities":["Aarhus"],"schools":["t1"]}},'
+  echo '  {"id":"pilot","provider":"p1","venue":"v1","title":"Pilot","duration_min":60,"audience":{"schools":["s2"]}}],'
   echo '"sessions":['
+  echo '{"id":"f","offering":"free","starts_at":"2027-04-13T11:00:00+02:00","ends_at":"2027-04-13T12:00:00+02:00","pupil_capacity":200,"class_capacity":8},'
+  echo '{"id":"p","offering":"pilot","starts_at":"2027-04-13T09:00:00+02:00","ends_at":"2027-04-13T10:00:00+02:00","pupil_capacity":200,"class_capacity":8},'
   echo '{"id":"a","offering":"o1","starts_at":"2027-03-30T09:00:00+02:00","ends_at":"2027-03-30T11:00:00+02:00","pupil_capacity":200,"class_capacity":8},'
   echo '{"id":"b","offering":"o1","starts_at":"2027-04-06T09:00:00+02:00","ends_at":"2027-04-06T11:00:00+02:00","pupil_capacity":200,"class_capacity":8}],'
   echo '"schools":[{"id":"s1","name":"Skovvangskolen","municipality":"Aarhus","lat":56.17,"lon":10.19},'
   echo '  {"id":"s2","name":"Nyskolen","municipality":"Aarhus","lat":56.16,"lon":10.18},'
-  echo '  {"id":"t1","name":"Thisted Friskole","municipality":"Thisted","lat":56.95,"lon":8.69}],'
+  echo '  {"id":"t1","name":"Thisted Friskole","municipality":"Thisted","lat":56.2,"lon":10.25}],'
   echo '"travel_modes":[{"mode":"public_transport","road_factor":1.3,"speed_kmh":25,"overhead_min":10}],'
   echo '"classes":['
   echo '{"id":"c1","school":"s1","name":"4.A","grade":4,"size":25,"teacher_email":"c1@skovvang.example"},'
@@ -81,6 +86,21 @@ k2=$(submit_one book --session a --class c2 --pupils 20 --actor teacher:s1)
 decided "$k2" confirmed
 [ "$(sql "SELECT portal || ' ' || actor_role || ' ' || actor_org FROM commands WHERE command_id = '$k2'")" = "aarhus teacher s1" ] ||
   fail "the command's sender is not kept"
+
+# Audiences: a free Aarhus offer (also open to t1, listed) and a pilot for s2 only.
+export RUMBOOK_PORTAL=test RUMBOOK_PORTAL_KEY="$work/test.key"
+x1=$(submit_one book --session f --class c1 --pupils 10 --actor teacher:s1)
+x2=$(submit_one book --session f --class t1a --pupils 10 --actor teacher:t1)
+x3=$(submit_one book --session p --class c1 --pupils 10 --actor teacher:s1)
+x4=$(submit_one book --session p --class n1 --pupils 10 --actor teacher:s2)
+decided "$x1" confirmed
+decided "$x2" confirmed
+decided "$x3" rejected
+[ "$(reason_of "$x3")" = not_in_audience ] || fail "the pilot took another school: $(reason_of "$x3")"
+decided "$x4" confirmed
+"$ctl" catalog import <(echo '{"offerings":[{"id":"pilot","provider":"p1","venue":"v1","title":"Pilot","duration_min":60,"audience":{"schools":[]}}]}') \
+  2>"$work/err" && fail "an empty audience list was imported"
+grep -q 'offerings\[0\].audience.schools' "$work/err" || fail "the error names no field: $(cat "$work/err")"
 
 # Senders: a command PyNaCl signed verifies; the same bytes with one byte
 # changed do not; no headers, an unknown portal and a revoked one are refused.

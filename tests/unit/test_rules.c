@@ -363,6 +363,36 @@ static void test_eligibility_and_window(void)
           rb_verdict_has(&v, RB_REASON_NOTICE_TOO_SHORT));
 }
 
+/* An audience lets in its municipalities' schools and its listed schools;
+ * a token must match whole ("Aarhus" is not "Aarhus Nord"). */
+static void test_audience(void)
+{
+    static const struct {
+        const char *audience;
+        bool in;
+    } cases[] = {
+        {NULL, true},
+        {"\x1fm:Aarhus\x1f", true},
+        {"\x1fm:Thisted\x1fs:skovvang\x1f", true},
+        {"\x1fm:Thisted\x1f", false},
+        {"\x1fm:Aarhus Nord\x1fs:skovvang2\x1f", false},
+        {"\x1fs:skov\x1fm:Aarhu\x1f", false},
+        {"\x1fs:Aarhus\x1f", false}, /* a school id, not the municipality */
+    };
+    rb_booking_request r;
+    rb_verdict v;
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        reset();
+        session.audience = cases[i].audience;
+        r = request(25, RB_MODE_PUBLIC_TRANSPORT);
+        decide(&r, &v);
+        CHECK(rb_verdict_has(&v, RB_REASON_NOT_IN_AUDIENCE) == !cases[i].in);
+    }
+    session.audience = NULL;
+}
+
 int main(void)
 {
     if (!rb_localtime_init())
@@ -377,6 +407,7 @@ int main(void)
     test_quota_reached();
     test_every_reason_is_listed();
     test_eligibility_and_window();
+    test_audience();
     rb_holds_fini(&class_holds);
     rb_holds_fini(&resource_holds);
     rb_holds_fini(&bus_holds);

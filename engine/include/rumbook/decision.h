@@ -65,6 +65,8 @@ typedef struct rb_session {
     const char *provider_id;
     const char *provider_municipality;
     const char *venue_id;       /* NULL: outreach, held at the school */
+    const char *audience;       /* NULL: everyone; else "\x1fm:MUNICIPALITY\x1fs:SCHOOL\x1f"
+                                 * tokens, as the store reads them from the offering */
     rb_place venue;
     const rb_resource *resources;
     size_t nresources;
@@ -177,6 +179,7 @@ bool rb_verdict_needs_review(const rb_verdict *v);
 /* The rules, each in the module named for it. */
 void rb_rule_eligibility(const rb_booking_request *req, rb_verdict *v);   /* eligibility.c */
 void rb_rule_booking_window(const rb_booking_request *req, rb_verdict *v);
+void rb_rule_audience(const rb_booking_request *req, rb_verdict *v);
 void rb_rule_availability(const rb_booking_request *req, rb_verdict *v);  /* availability.c */
 void rb_rule_closures(const rb_booking_request *req, rb_verdict *v);      /* closures.c */
 void rb_rule_class_conflicts(const rb_booking_request *req, rb_verdict *v); /* conflicts.c */
