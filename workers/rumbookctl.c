@@ -25,6 +25,7 @@ static void usage(FILE *out)
                  "  status                   workers, partitions, backlog and a verdict\n"
                  "  feed token create|list|revoke   tokens of the calendar feeds\n"
                  "  portal keygen|add|list|revoke   the portals that may send commands\n"
+                 "  audit --booking ID       who did what to a booking, through which portal\n"
                  "\n"
                  "common options: --brokers HOSTS, --dsn URL, --group NAME, --topic-commands T,\n"
                  "  --topic-decisions T, --topic-invitations T, --topic-dlq T, --log-level LEVEL,\n"
@@ -98,7 +99,8 @@ int main(int argc, char **argv)
     } commands[] = {{"submit", ctl_submit},   {"watch", ctl_watch},   {"migrate", ctl_migrate},
                     {"catalog", ctl_catalog}, {"topics", ctl_topics}, {"calendar", ctl_calendar},
                     {"travel", ctl_travel},   {"dlq", ctl_dlq},       {"status", ctl_status},
-                    {"feed", ctl_feed},       {"portal", ctl_portal}};
+                    {"feed", ctl_feed},       {"portal", ctl_portal},
+                    {"audit", ctl_audit}};
     rb_config cfg;
     rb_error err;
     size_t i;

@@ -293,7 +293,13 @@ static int add_decision(rb_store *st, const item *it, int64_t now, rb__outbox *o
     rb_pgarray_text(&st->col[0], it->cmd.command_id);
     rb_pgarray_text(&st->col[1], rb_command_kind_name(it->cmd.kind));
     rb_pgarray_text(&st->col[2], rb_status_name(it->status));
-    rb_pgarray_text(&st->col[3], d.booking_id);
+    /* The audit wants a refused change kept with the booking it was about,
+     * though its decision names none. */
+    rb_pgarray_text(&st->col[3], d.booking_id ? d.booking_id
+                                 : rb_verdict_has(&it->verdict, RB_REASON_NOT_AUTHORIZED) &&
+                                           it->cmd.kind != RB_CMD_INVALID
+                                     ? it->cmd.booking_id
+                                     : NULL);
     rb_pgarray_text(&st->col[4], codes->data);
     rb_pgarray_bytea(&st->col[5], payload, len);
     rb_pgarray_text(&st->col[6], event_id);

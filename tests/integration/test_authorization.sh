@@ -38,11 +38,11 @@ wait_assigned a
 count() { sql "SELECT count(*) FROM commands WHERE reasons = 'not_authorized'"; }
 reason_of() { sql "SELECT reasons FROM commands WHERE command_id = '$1'"; }
 state() { sql "SELECT string_agg(id || ':' || pupils_booked || '/' || classes_booked, ' ' ORDER BY id) FROM sessions"; }
-refused() { # CID WHAT: not_authorized alone, no booking named in the decision
+refused_ids=()
+refused() { # CID WHAT: not_authorized alone (the decisions are read at the end)
   decided "$1" rejected
   [ "$(reason_of "$1")" = not_authorized ] || fail "$2: reasons $(reason_of "$1")"
-  [ -z "$(sql "SELECT booking_id FROM commands WHERE command_id = '$1'")" ] ||
-    fail "$2: the refusal names a booking"
+  refused_ids+=("$1:$(sql "SELECT kind FROM commands WHERE command_id = '$1'")")
 }
 
 # A teacher of s1 books c1; a teacher of s2 may not book c1, nor cancel or move its booking.
@@ -70,6 +70,22 @@ r5=$(submit_one book --session a --class c2 --pupils 5 --actor provider_staff:p1
 refused "$r5" "provider staff booked"
 m1=$(submit_one reschedule --booking "$bid" --session b --actor provider_staff:p1)
 decided "$m1" confirmed
+
+# The audit: who did what to the booking, refused attempts included.
+"$ctl" audit --booking "$bid" >"$work/audit" || fail "audit"
+cat "$work/audit"
+head -1 "$work/audit" | grep -q "^booking $bid: confirmed, class c1 of school s1, session b, 20 pupils, sequence 1" ||
+  fail "audit: the booking line"
+[ "$(grep -c ' command=' "$work/audit")" = 5 ] || fail "audit: expected 5 commands"
+grep -q ' book  *confirmed portal=test actor=teacher:s1 email=c1@skovvang.example ' "$work/audit" ||
+  fail "audit: the booking command"
+grep -q ' cancel  *rejected  portal=test actor=teacher:s2 .* reasons=not_authorized' "$work/audit" ||
+  fail "audit: the refused cancel"
+grep -q ' reschedule confirmed portal=test actor=provider_staff:p1 ' "$work/audit" ||
+  fail "audit: the provider's move"
+"$ctl" audit --booking "$bid" --json | "$py" -c 'import json, sys; d = json.load(sys.stdin); assert len(d["commands"]) == 5 and d["school"] == "s1", d' ||
+  fail "audit --json"
+"$ctl" audit --booking 00000000-0000-4000-8000-000000000000 2>/dev/null && fail "audit of no booking"
 
 # Municipality admins act for their municipality's schools only.
 r6=$(submit_one book --session a --class t1a --pupils 5 --actor municipality_admin:Aarhus)
@@ -172,6 +188,29 @@ last=$(submit_one book --session b --class n1 --pupils 10 --actor school_admin:s
 decided "$last" confirmed
 [ "$(count)" = 11 ] || fail "expected 11 not_authorized decisions, got $(count)"
 kill -0 "$pid_a" || fail "the worker died"
+
+# On the topic, a refusal names no booking and nothing of it (session,
+# class, pupils, times), no school but what the command itself said, and
+# no alternative; a refused booking echoes only what it asked for.
+"$ctl" watch --from-beginning --timeout-ms 3000 >"$work/events" || true
+"$py" - "$work/events" "${refused_ids[@]}" <<'PY' || fail "a refusal on the topic says too much"
+import json, sys
+events = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+by_id = {e["command_id"]: e for e in events if e.get("type") == "decision"}
+for arg in sys.argv[2:]:
+    cid, kind = arg.split(":")
+    d = by_id[cid]
+    assert d["status"] == "rejected" and [r["code"] for r in d["reasons"]] == ["not_authorized"], d
+    hidden = ["booking_id", "starts_at_unix_ms", "ends_at_unix_ms", "departs_at_unix_ms"]
+    if kind != "book":
+        hidden += ["class_id", "pupils"]
+    if kind == "cancel":
+        hidden += ["session_id"]  # a reschedule echoes the session it asked for
+    for key in hidden:
+        assert key not in d, (key, d)
+    assert not d["alternatives"] and "\"s1\"" not in d["reasons"][0]["message"], d
+print(len(sys.argv) - 2, "refusals checked on the topic")
+PY
 
 # The worker was never told to take unsigned commands, and said nothing of it.
 grep -q 'UNSIGNED' "$work/worker-a.log" && fail "the worker says it takes unsigned commands"
