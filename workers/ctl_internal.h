@@ -21,6 +21,7 @@ int ctl_status(rb_config *cfg, int argc, char **argv);
 int ctl_feed(rb_config *cfg, int argc, char **argv);
 int ctl_portal(rb_config *cfg, int argc, char **argv);
 int ctl_audit(rb_config *cfg, int argc, char **argv);
+int ctl_privacy(rb_config *cfg, int argc, char **argv);
 
 /* Reads a key file (one base64 line: rumbookctl portal keygen's); on
  * failure says why as "rumbookctl COMMAND: ..." and returns -1. */

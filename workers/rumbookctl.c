@@ -26,6 +26,7 @@ static void usage(FILE *out)
                  "  feed token create|list|revoke   tokens of the calendar feeds\n"
                  "  portal keygen|add|list|revoke   the portals that may send commands\n"
                  "  audit --booking ID       who did what to a booking, through which portal\n"
+                 "  privacy erase|sweep      erase one person's data now, or what is past retention\n"
                  "\n"
                  "common options: --brokers HOSTS, --dsn URL, --group NAME, --topic-commands T,\n"
                  "  --topic-decisions T, --topic-invitations T, --topic-dlq T, --log-level LEVEL,\n"
@@ -100,7 +101,7 @@ int main(int argc, char **argv)
                     {"catalog", ctl_catalog}, {"topics", ctl_topics}, {"calendar", ctl_calendar},
                     {"travel", ctl_travel},   {"dlq", ctl_dlq},       {"status", ctl_status},
                     {"feed", ctl_feed},       {"portal", ctl_portal},
-                    {"audit", ctl_audit}};
+                    {"audit", ctl_audit},     {"privacy", ctl_privacy}};
     rb_config cfg;
     rb_error err;
     size_t i;

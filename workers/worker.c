@@ -390,10 +390,30 @@ static void expire_waits(worker *w, int64_t *last)
         rb_log_info("waiting list promoted=%d (places came free without a command)", n);
 }
 
+/* Every 10 minutes (the first 10 s after start), personal data past its
+ * retention is erased. */
+static void sweep_privacy(worker *w, int64_t *last)
+{
+    int64_t now = worker_mono_ms();
+    rb_error err;
+    long n;
+
+    if (*last == 0)
+        *last = now - 590000;
+    if (now - *last < 600000)
+        return;
+    *last = now;
+    if (rb_store_privacy_sweep(w->store, &n, &err) < 0)
+        rb_log_warning("privacy sweep failed: %s", err.message);
+    else if (n)
+        rb_log_info("privacy sweep erased rows=%ld (past the retention)", n);
+}
+
 /* Fills a batch up to batch_size or until linger_ms after its first message. */
 static void consume_loop(worker *w)
 {
     int64_t first = 0, last_report = worker_mono_ms(), last_expiry = 0, last_observe = 0;
+    int64_t last_sweep = 0;
 
     while (!stopping) {
         int wait = w->npending ? (int)(first + w->cfg.linger_ms - worker_mono_ms()) : 200;
@@ -414,8 +434,10 @@ static void consume_loop(worker *w)
         worker_heartbeat(w);
         worker_observe(w, &last_observe);
         worker_status_tick(w);
-        if (!w->npending)
+        if (!w->npending) {
             expire_waits(w, &last_expiry);
+            sweep_privacy(w, &last_sweep);
+        }
     }
     flush_batch(w);
 }

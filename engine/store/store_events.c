@@ -352,7 +352,8 @@ static int add_item(rb_store *st, const item *it, int64_t now, rb__outbox *o, rb
     if ((rc = add_decision(st, it, now, o, codes)) < 0)
         return rb_error_set(err, rc, "could not encode decision");
     (*ncommands)++;
-    return it->invite ? add_invitation(st, it, now, o, err) : 0;
+    /* no address (erased): decided all the same, with nobody to invite */
+    return it->invite && *it->booking->teacher_email ? add_invitation(st, it, now, o, err) : 0;
 }
 
 int rb__store_write_events(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *err)

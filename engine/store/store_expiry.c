@@ -1,10 +1,14 @@
 /* Waiting-list expiry: an entry whose session's notice period has begun
  * gets its final decision (waitlist_expired), in a transaction of its own. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pg/pg_internal.h"
 #include "store/store_internal.h"
+
+#define RB_STR_(x) #x
+#define RB_STR(x) RB_STR_(x)
 
 typedef struct expiry {
     rb_store *st;
@@ -108,4 +112,35 @@ int rb_store_expire_waitlist(rb_store *st, int *expired, rb_error *err)
 
     *expired = rc == 0 ? e.expired : 0;
     return rc;
+}
+
+#define SWEEP_ROWS 5000
+#define SWEEP_CALLS 20 /* at most 100,000 rows a table each time: the rest next time */
+
+int rb_store_privacy_sweep(rb_store *st, long *erased, rb_error *err)
+{
+    char days[16];
+    const char *params[1] = {days};
+    int calls, r;
+    long n = SWEEP_ROWS;
+
+    *erased = 0;
+    if (rb__store_settings(st, rb__store_now_ms(), err) < 0)
+        return err->code;
+    snprintf(days, sizeof(days), "%d", st->settings.retention_days);
+    for (calls = 0; calls < SWEEP_CALLS && n >= SWEEP_ROWS; calls++) {
+        PGresult *res = rb__pg_exec(st->conn,
+                                    "SELECT what, n FROM rb_privacy_sweep($1::int, "
+                                    RB_STR(SWEEP_ROWS) ")",
+                                    1, params, PGRES_TUPLES_OK, "privacy sweep", err);
+        if (!res)
+            return err->code;
+        for (r = 0, n = 0; r < PQntuples(res); r++) {
+            long k = atol(PQgetvalue(res, r, 1));
+            n = k > n ? k : n;
+            *erased += k;
+        }
+        PQclear(res);
+    }
+    return 0;
 }

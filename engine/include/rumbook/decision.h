@@ -99,12 +99,14 @@ typedef struct rb_class {
     X(bus_min_km, 6, s->bus.min_km = v)                      \
     X(bus_min_grade, 6, s->bus.min_grade = (int)v)           \
     X(bus_adults, 2, s->bus.adults = (int)v)                 \
-    X(max_alternatives, 3, s->max_alternatives = (int)v)
+    X(max_alternatives, 3, s->max_alternatives = (int)v)    \
+    X(retention_days, 365, s->retention_days = (int)v)
 
 /* Settings that shape the rules. */
 typedef struct rb_settings {
     rb_bus_rules bus;
     int max_alternatives;
+    int retention_days; /* personal data is erased this long after the session */
     rb_mode_params modes[RB_MODE_COUNT];
 } rb_settings;
 

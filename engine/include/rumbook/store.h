@@ -71,6 +71,13 @@ int rb_store_process(rb_store *st, const rb_message *msgs, size_t n, rb_batch_st
  * how many. Safe to run from several workers at once. */
 int rb_store_expire_waitlist(rb_store *st, int *expired, rb_error *err) RB_MUSTCHECK;
 
+/* Erases the personal data the retention no longer allows (the setting
+ * retention_days after the session; docs/operations.md, "Personal data"),
+ * a few thousand rows a table at a time until none is left. One worker
+ * sweeps at a time; the others return at once. erased says how many rows
+ * were touched. */
+int rb_store_privacy_sweep(rb_store *st, long *erased, rb_error *err) RB_MUSTCHECK;
+
 /* After an import (and once at start): confirms waiting classes in
  * sessions that have places again without a command touching them (a
  * catalogue import raised the capacity), as a cancel in a batch would, and
