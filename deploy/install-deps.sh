@@ -20,9 +20,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if [ ! -f "$here/kafka/libs/.complete" ]; then
-  echo "resolving the Kafka broker from Maven Central"
-  (cd "$here/kafka" && mvn -q -B dependency:copy-dependencies -DoutputDirectory=libs \
-      -DincludeScope=runtime)
-  touch "$here/kafka/libs/.complete"
-fi
+# deploy/kafka: the broker rumbook runs on. deploy/kafka-scram: a 3.9 broker
+# for SCRAM logins, which Debian 12's librdkafka 2.0.2 cannot do with a 4.x
+# broker (docs/operations.md, "Encrypted connections").
+for b in kafka kafka-scram; do
+  if [ ! -f "$here/$b/libs/.complete" ]; then
+    echo "resolving the Kafka broker ($b) from Maven Central"
+    (cd "$here/$b" && mvn -q -B dependency:copy-dependencies -DoutputDirectory=libs \
+        -DincludeScope=runtime)
+    touch "$here/$b/libs/.complete"
+  fi
+done

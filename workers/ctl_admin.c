@@ -250,9 +250,9 @@ int ctl_topics(rb_config *cfg, int argc, char **argv)
     names[3] = cfg->topic_dlq;
     names[4] = cfg->topic_delivery_status;
     names[5] = cfg->topic_status;
-    conf = rd_kafka_conf_new();
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, errstr, sizeof(errstr)) ||
-        !(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)))) {
+    if (!(conf = ctl_kafka_conf(cfg, "topics")))
+        return 1;
+    if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)))) {
         rd_kafka_conf_destroy(conf);
         fprintf(stderr, "rumbookctl topics %s: %s\n", verb, errstr);
         return 1;

@@ -49,12 +49,13 @@ static bool parse_id(const char *s, letter_id *id)
 static rd_kafka_t *client_new(const rb_config *cfg, rd_kafka_type_t type)
 {
     char errstr[256], group[64];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_t *conf = ctl_kafka_conf(cfg, "dlq");
     rd_kafka_t *rk;
 
+    if (!conf)
+        return NULL;
     snprintf(group, sizeof(group), "rumbookctl-dlq-%ld-%d", (long)time(NULL), (int)getpid());
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, errstr, sizeof(errstr)) ||
-        (type == RD_KAFKA_CONSUMER &&
+    if ((type == RD_KAFKA_CONSUMER &&
          (rd_kafka_conf_set(conf, "group.id", group, errstr, sizeof(errstr)) ||
           rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, sizeof(errstr)))) ||
         (type == RD_KAFKA_PRODUCER &&

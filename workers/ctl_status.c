@@ -113,12 +113,13 @@ static void keep_latest(view *v, Rumbook__V1__WorkerStatus *s)
 static rd_kafka_t *consumer(const rb_config *cfg)
 {
     char errstr[256], group[64];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_t *conf = ctl_kafka_conf(cfg, "status");
     rd_kafka_t *rk;
 
+    if (!conf)
+        return NULL;
     snprintf(group, sizeof(group), "rumbookctl-status-%ld-%d", (long)time(NULL), (int)getpid());
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, errstr, sizeof(errstr)) ||
-        rd_kafka_conf_set(conf, "group.id", group, errstr, sizeof(errstr)) ||
+    if (rd_kafka_conf_set(conf, "group.id", group, errstr, sizeof(errstr)) ||
         rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, sizeof(errstr))) {
         rd_kafka_conf_destroy(conf);
         fprintf(stderr, "rumbookctl status: %s\n", errstr);
@@ -191,14 +192,15 @@ static int read_heartbeats(rd_kafka_t *rk, const rb_config *cfg, view *v)
 static int read_committed(const rb_config *cfg, view *v)
 {
     char errstr[256];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_t *conf = ctl_kafka_conf(cfg, "status");
     rd_kafka_topic_partition_list_t *l;
     rd_kafka_t *rk;
     int p, rc = 0;
 
+    if (!conf)
+        return -1;
     /* Asks the group's coordinator without joining the group. */
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, errstr, sizeof(errstr)) ||
-        rd_kafka_conf_set(conf, "group.id", cfg->group, errstr, sizeof(errstr)) ||
+    if (rd_kafka_conf_set(conf, "group.id", cfg->group, errstr, sizeof(errstr)) ||
         !(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr)))) {
         rd_kafka_conf_destroy(conf);
         fprintf(stderr, "rumbookctl status: %s\n", errstr);

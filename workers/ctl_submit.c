@@ -8,6 +8,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "ctl_internal.h"
+#include "rumbook/kafka_conf.h"
 #include "rumbook/kafka_log.h"
 #include "rumbook/buf.h"
 #include "rumbook/events.h"
@@ -249,11 +250,12 @@ static void print_result(const spec *s, const char *command_id, const ctl_delive
 static rd_kafka_t *producer_new(const rb_config *cfg)
 {
     char errstr[256];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_t *conf = ctl_kafka_conf(cfg, "submit");
     rd_kafka_t *rk;
 
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, errstr, sizeof(errstr)) ||
-        rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr, sizeof(errstr)) ||
+    if (!conf)
+        return NULL;
+    if (rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr, sizeof(errstr)) ||
         rd_kafka_conf_set(conf, "linger.ms", "2", errstr, sizeof(errstr)) ||
         rd_kafka_conf_set(conf, "reconnect.backoff.max.ms", "1000", errstr, sizeof(errstr))) {
         rd_kafka_conf_destroy(conf);
@@ -276,7 +278,13 @@ static int finish(rd_kafka_t *rk, const rb_config *cfg, spec *specs, ctl_deliver
     size_t i;
     int failed = 0;
 
-    rd_kafka_flush(rk, 30000);
+    /* 30 s for the reports, unless the broker refused us for good */
+    for (i = 0; i < 300 && rd_kafka_outq_len(rk) > 0 && !rb_kafka_fatal(); i++)
+        rd_kafka_poll(rk, 100);
+    if (rb_kafka_fatal()) {
+        fprintf(stderr, "rumbookctl submit: kafka: %s\n", rb_kafka_fatal());
+        return 1;
+    }
     for (i = 0; i < n; i++) {
         if (!ds[i].done || ds[i].err) {
             fprintf(stderr, "rumbookctl submit: command %s not delivered: %s\n", ids[i],

@@ -161,15 +161,16 @@ static rd_kafka_t *consumer_new(const rb_config *cfg, bool from_beginning, bool 
     const char *topics[3] = {cfg->topic_decisions, cfg->topic_invitations, cfg->topic_dlq};
     int ntopics = status ? 1 : 3;
     char errstr[256], group[64];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_t *conf = ctl_kafka_conf(cfg, "watch");
     rd_kafka_topic_partition_list_t *list;
     rd_kafka_t *rk;
     int i;
 
+    if (!conf)
+        return NULL;
     /* A private group: watching never disturbs anyone's offsets. */
     snprintf(group, sizeof(group), "rumbookctl-watch-%ld-%d", (long)time(NULL), rand());
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, errstr, sizeof(errstr)) ||
-        rd_kafka_conf_set(conf, "group.id", group, errstr, sizeof(errstr)) ||
+    if (rd_kafka_conf_set(conf, "group.id", group, errstr, sizeof(errstr)) ||
         rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, sizeof(errstr)) ||
         rd_kafka_conf_set(conf, "auto.offset.reset", from_beginning ? "earliest" : "latest",
                           errstr, sizeof(errstr)) ||

@@ -25,6 +25,7 @@
 #include "rumbook/buf.h"
 #include "rumbook/config.h"
 #include "rumbook/imip.h"
+#include "rumbook/kafka_conf.h"
 #include "rumbook/kafka_log.h"
 #include "rumbook/log.h"
 #include "rumbook/pg.h"
@@ -146,7 +147,7 @@ static int password(const mailer *m, rb_buf *out, rb_error *err)
 
 static rd_kafka_t *kafka_new(const mailer *m, rd_kafka_type_t type, rb_error *err)
 {
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_t *conf;
     char errstr[256];
     rd_kafka_t *rk;
     const char *const consumer[][2] = {
@@ -156,8 +157,9 @@ static rd_kafka_t *kafka_new(const mailer *m, rd_kafka_type_t type, rb_error *er
     };
     size_t i;
 
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", m->cfg.brokers, errstr, sizeof(errstr)) ||
-        rd_kafka_conf_set(conf, "reconnect.backoff.max.ms", "1000", errstr, sizeof(errstr)))
+    if (rb_kafka_conf_new(&m->cfg, &conf, err) < 0)
+        return NULL;
+    if (rd_kafka_conf_set(conf, "reconnect.backoff.max.ms", "1000", errstr, sizeof(errstr)))
         goto fail;
     for (i = 0; type == RD_KAFKA_CONSUMER && i < sizeof(consumer) / sizeof(consumer[0]); i++)
         if (rd_kafka_conf_set(conf, consumer[i][0], consumer[i][1], errstr, sizeof(errstr)))
@@ -299,7 +301,7 @@ static int take(mailer *m, int wait_ms)
             break;
         if (km->err) {
             if (km->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                rb_log_warning("consumer: %s", rd_kafka_message_errstr(km));
+                rb_kafka_note_error(m->consumer, km->err, rd_kafka_message_errstr(km));
             rd_kafka_message_destroy(km);
             continue;
         }
@@ -509,6 +511,12 @@ int main(int argc, char **argv)
                 rd_kafka_poll(m.producer, 0);
             }
             rd_kafka_poll(m.producer, 0);
+            if (rb_kafka_fatal()) {
+                rb_log(RB_LOG_FATAL, "kafka: %s; retrying will not mend it, stopping",
+                       rb_kafka_fatal());
+                rc = -1;
+                break;
+            }
             if (unix_ms() - last_report > 10000) {
                 last_report = unix_ms();
                 rb_log_info("progress sent=%lld failed=%lld deferred=%lld", m.sent, m.failed,

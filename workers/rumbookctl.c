@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 
 #include "ctl_internal.h"
+#include "rumbook/kafka_conf.h"
 #include "rumbook/log.h"
 
 static void usage(FILE *out)
@@ -61,6 +62,18 @@ void ctl_on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     d->err = m->err;
     d->partition = m->partition;
     d->offset = m->offset;
+}
+
+rd_kafka_conf_t *ctl_kafka_conf(const rb_config *cfg, const char *command)
+{
+    rd_kafka_conf_t *conf;
+    rb_error err;
+
+    if (rb_kafka_conf_new(cfg, &conf, &err) < 0) {
+        fprintf(stderr, "rumbookctl %s: %s\n", command, err.message);
+        return NULL;
+    }
+    return conf;
 }
 
 int ctl_sql(PGconn *conn, const char *command, const char *sql, int n, const char *const *params,

@@ -16,6 +16,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "rumbook/calendar.h"
+#include "rumbook/kafka_conf.h"
 #include "rumbook/kafka_log.h"
 #include "rumbook/log.h"
 #include "worker_internal.h"
@@ -291,10 +292,10 @@ static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
 static int consumer_new(worker *w, rb_error *err)
 {
     char errstr[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_t *conf;
     rd_kafka_topic_partition_list_t *topics;
     const char *const settings[][2] = {
-        {"bootstrap.servers", w->cfg.brokers}, {"group.id", w->cfg.group},
+        {"group.id", w->cfg.group},
         {"enable.auto.commit", "false"}, {"enable.auto.offset.store", "false"},
         {"auto.offset.reset", "earliest"}, {"partition.assignment.strategy", "range"},
         {"client.id", "rumbook-worker"}, {"enable.partition.eof", "false"},
@@ -308,7 +309,10 @@ static int consumer_new(worker *w, rb_error *err)
         {"statistics.interval.ms", "5000"},
     };
     size_t i;
+    int rc;
 
+    if ((rc = rb_kafka_conf_new(&w->cfg, &conf, err)) < 0)
+        return rc;
     for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
         if (rd_kafka_conf_set(conf, settings[i][0], settings[i][1], errstr, sizeof(errstr))) {
             rd_kafka_conf_destroy(conf);
@@ -343,7 +347,7 @@ static int consumer_new(worker *w, rb_error *err)
 static void take_message(worker *w, rd_kafka_message_t *m)
 {
     if (m->err) {
-        rb_log_warning("consumer: %s", rd_kafka_message_errstr(m));
+        rb_kafka_note_error(w->consumer, m->err, rd_kafka_message_errstr(m));
         rd_kafka_message_destroy(m);
         return;
     }
@@ -434,6 +438,13 @@ static void consume_loop(worker *w)
         worker_heartbeat(w);
         worker_observe(w, &last_observe);
         worker_status_tick(w);
+        if (rb_kafka_fatal()) {
+            rb_log(RB_LOG_FATAL, "kafka: %s; retrying will not mend it, stopping",
+                   rb_kafka_fatal());
+            w->failed = true;
+            stopping = 1;
+            break;
+        }
         if (!w->npending) {
             expire_waits(w, &last_expiry);
             sweep_privacy(w, &last_sweep);
@@ -470,7 +481,7 @@ static int start(worker *w, rb_calendar **cal, rb_relay **relay, pthread_t *tid,
     if ((rc = worker_status_start(w, err)) < 0)
         return rc;
     if (w->cfg.relay) {
-        if ((rc = rb_relay_new(w->cfg.dsn, w->cfg.brokers, relay, err)) < 0)
+        if ((rc = rb_relay_new(&w->cfg, relay, err)) < 0)
             return rc;
         w->relay = *relay;
         if (pthread_create(tid, NULL, relay_thread, *relay) != 0)

@@ -7,6 +7,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "rumbook/kafka_conf.h"
 #include "rumbook/kafka_log.h"
 #include "rumbook/log.h"
 #include "rumbook/v1/booking.pb-c.h"
@@ -25,15 +26,19 @@ static int64_t unix_ms(void)
 int worker_status_start(worker *w, rb_error *err)
 {
     const char *const settings[][2] = {
-        {"bootstrap.servers", w->cfg.brokers},  {"linger.ms", "0"},
-        {"message.timeout.ms", "5000"},         {"reconnect.backoff.max.ms", "1000"},
+        {"linger.ms", "0"},
+        {"message.timeout.ms", "5000"},
+        {"reconnect.backoff.max.ms", "1000"},
         {"client.id", "rumbook-worker-status"},
     };
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_t *conf;
     char errstr[256];
     size_t i;
+    int rc;
 
     w->started_at_ms = unix_ms();
+    if ((rc = rb_kafka_conf_new(&w->cfg, &conf, err)) < 0)
+        return rc;
     for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
         if (rd_kafka_conf_set(conf, settings[i][0], settings[i][1], errstr, sizeof(errstr))) {
             rd_kafka_conf_destroy(conf);

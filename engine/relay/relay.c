@@ -9,6 +9,7 @@
 
 #include "pg/pg_internal.h"
 #include "relay/relay_internal.h"
+#include "rumbook/kafka_conf.h"
 #include "rumbook/kafka_log.h"
 #include "rumbook/events.h"
 #include "rumbook/log.h"
@@ -73,13 +74,15 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
                  rd_kafka_err2str(m->err));
 }
 
-static int producer_new(const char *brokers, rd_kafka_t **out, rb_error *err)
+static int producer_new(const rb_config *cfg, rd_kafka_t **out, rb_error *err)
 {
     char errstr[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_t *conf;
+    int rc;
 
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, errstr, sizeof(errstr)) ||
-        rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr, sizeof(errstr)) ||
+    if ((rc = rb_kafka_conf_new(cfg, &conf, err)) < 0)
+        return rc;
+    if (rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr, sizeof(errstr)) ||
         rd_kafka_conf_set(conf, "linger.ms", "5", errstr, sizeof(errstr)) ||
         rd_kafka_conf_set(conf, "compression.type", "lz4", errstr, sizeof(errstr)) ||
         rd_kafka_conf_set(conf, "client.id", "rumbook-relay", errstr, sizeof(errstr)) ||
@@ -100,7 +103,7 @@ static int producer_new(const char *brokers, rd_kafka_t **out, rb_error *err)
     return 0;
 }
 
-int rb_relay_new(const char *dsn, const char *brokers, rb_relay **out, rb_error *err)
+int rb_relay_new(const rb_config *cfg, rb_relay **out, rb_error *err)
 {
     rb_relay *r = calloc(1, sizeof(*r));
     PGresult *res;
@@ -110,8 +113,8 @@ int rb_relay_new(const char *dsn, const char *brokers, rb_relay **out, rb_error 
     if (!r)
         return rb_error_set(err, RB_ENOMEM, "out of memory");
     rb_pgarray_init(&r->ids);
-    if ((rc = rb_pg_connect(dsn, &r->conn, err)) < 0 ||
-        (rc = producer_new(brokers, &r->producer, err)) < 0) {
+    if ((rc = rb_pg_connect(cfg->dsn, &r->conn, err)) < 0 ||
+        (rc = producer_new(cfg, &r->producer, err)) < 0) {
         rb_relay_free(r);
         return rc;
     }

@@ -79,12 +79,27 @@ static void store(rb_config *c, int key, const char *text, long n)
     case RB_CONF_PORTAL: c->portal = text; break;
     case RB_CONF_PORTAL_KEY: c->portal_key = text; break;
     case RB_CONF_ACTOR: c->actor = text; break;
+    case RB_CONF_KAFKA_SECURITY: c->kafka_security = text; break;
+    case RB_CONF_KAFKA_CA: c->kafka_ca = text; break;
+    case RB_CONF_KAFKA_USER: c->kafka_user = text; break;
+    case RB_CONF_KAFKA_PASSWORD_FILE: c->kafka_password_file = text; break;
     case RB_CONF_LOG_LEVEL: c->log_level = (int)n; break;
     }
 }
 
 /* A URL's password ("scheme://user:secret@host") or a keyword's
  * ("password=secret") replaced by asterisks. */
+/* Whether a URL or key=value connection string carries a password. */
+static bool has_password(const char *v)
+{
+    const char *scheme = strstr(v, "://"), *at;
+
+    if (scheme && (at = strchr(scheme + 3, '@')) &&
+        memchr(scheme + 3, ':', (size_t)(at - scheme - 3)))
+        return true;
+    return strstr(v, "password=") != NULL;
+}
+
 static void mask_password(const char *v, char *out, size_t size)
 {
     const char *scheme = strstr(v, "://"), *at, *colon, *kw = strstr(v, "password=");
@@ -127,6 +142,10 @@ static void format_value(const rb_config *c, int key, char *out, size_t size)
     case RB_CONF_PORTAL: snprintf(out, size, "%s", c->portal); break;
     case RB_CONF_PORTAL_KEY: snprintf(out, size, "%s", c->portal_key); break;
     case RB_CONF_ACTOR: snprintf(out, size, "%s", c->actor); break;
+    case RB_CONF_KAFKA_SECURITY: snprintf(out, size, "%s", c->kafka_security); break;
+    case RB_CONF_KAFKA_CA: snprintf(out, size, "%s", c->kafka_ca); break;
+    case RB_CONF_KAFKA_USER: snprintf(out, size, "%s", c->kafka_user); break;
+    case RB_CONF_KAFKA_PASSWORD_FILE: snprintf(out, size, "%s", c->kafka_password_file); break;
     case RB_CONF_LOG_LEVEL: snprintf(out, size, "%s", log_levels[c->log_level]); break;
     }
 }
@@ -217,6 +236,10 @@ static int check(const struct setting *s, const char *v, long *n, const char **w
     case RB_CONF_T_BOOL: return (*n = parse_bool(v)) < 0 ? (*why = "must be on or off", -1) : 0;
     case RB_CONF_T_LEVEL:
         return (*n = parse_level(v)) < 0 ? (*why = "must be error, warning, info or debug", -1) : 0;
+    case RB_CONF_T_SECURITY:
+        return strcmp(v, "plaintext") && strcmp(v, "sasl_ssl")
+                   ? (*why = "must be plaintext or sasl_ssl", -1)
+                   : 0;
     }
     return -1;
 }
@@ -240,6 +263,10 @@ int rb_config_set(rb_config *c, int key, const char *value, const char *origin, 
     if (key < 0 || key >= RB_CONF_COUNT)
         return rb_error_set(err, RB_EINVAL, "unknown setting");
     s = &settings[key];
+    if (s->type == RB_CONF_T_SECRET_URL && strncmp(origin, "--", 2) == 0 && has_password(value))
+        return rb_error_set(err, RB_EINVAL,
+                            "invalid %s: a password in a flag shows in the process list; give "
+                            "it in the environment or a file (docs/operations.md)", origin);
     if (check(s, value, &n, &why) < 0) {
         if (*why)
             return rb_error_set(err, RB_EINVAL, "invalid %s \"%.200s\": %s", origin, value, why);

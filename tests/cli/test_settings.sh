@@ -38,6 +38,14 @@ refused 'invalid --batch-size "0": must be 1-100000' "$w" --batch-size 0
 refused 'invalid --linger-ms "60001"' "$w" --linger-ms=60001
 refused 'invalid --log-level "verbose"' "$w" --log-level verbose
 refused "unrecognized option '--bogus'" "$w" --bogus
+refused 'invalid --dsn: a password in a flag shows in the process list' \
+  "$w" --dsn postgresql://rumbook:s3cret@db.example/rumbook
+refused 'invalid --smtp-url: a password in a flag shows in the process list' \
+  "$RB_BIN/rumbook-mailer" --smtp-url smtp://u:s3cret@mail.example:587
+refused 'invalid RUMBOOK_KAFKA_SECURITY "ssl": must be plaintext or sasl_ssl' \
+  env RUMBOOK_KAFKA_SECURITY=ssl "$w"
+refused 'invalid RUMBOOK_ALLOW_UNSIGNED "perhaps": must be on or off' \
+  env RUMBOOK_ALLOW_UNSIGNED=perhaps "$w"
 refused "requires an argument" "$w" --batch-size
 refused 'unexpected argument "extra"' "$w" extra
 refused 'could not read config file "/nonexistent.conf"' "$w" --config /nonexistent.conf

@@ -70,6 +70,12 @@
       4096, "", RB_PROG_M)                                                                         \
     X(FEEDS_LISTEN, "feeds-listen", "RUMBOOK_FEEDS_LISTEN", RB_CONF_T_LISTEN, 0, 300, "",          \
       RB_PROG_M)                                                                                   \
+    X(KAFKA_SECURITY, "kafka-security", "RUMBOOK_KAFKA_SECURITY", RB_CONF_T_SECURITY, 0, 0,        \
+      "plaintext", RB_PROG_WCM)                                                                    \
+    X(KAFKA_CA, "kafka-ca", "RUMBOOK_KAFKA_CA", RB_CONF_T_TEXT, 0, 4096, "", RB_PROG_WCM)          \
+    X(KAFKA_USER, "kafka-user", "RUMBOOK_KAFKA_USER", RB_CONF_T_TEXT, 0, 256, "", RB_PROG_WCM)     \
+    X(KAFKA_PASSWORD_FILE, "kafka-password-file", "RUMBOOK_KAFKA_PASSWORD_FILE", RB_CONF_T_TEXT, 0, \
+      4096, "", RB_PROG_WCM)                                                                       \
     X(LOG_LEVEL, "log-level", "RUMBOOK_LOG_LEVEL", RB_CONF_T_LEVEL, 0, 4, "info", RB_PROG_WCM)
 
 enum rb_config_type {
@@ -80,6 +86,7 @@ enum rb_config_type {
     RB_CONF_T_LISTEN,     /* HOST:PORT ([V6]:PORT), port 1-65535; "" for off */
     RB_CONF_T_BOOL,       /* on/off, true/false, yes/no, 1/0 */
     RB_CONF_T_LEVEL,      /* error, warning, info, debug */
+    RB_CONF_T_SECURITY,   /* plaintext, sasl_ssl */
 };
 
 enum rb_config_key {
@@ -114,6 +121,10 @@ typedef struct rb_config {
     const char *portal;         /* rumbookctl submit signs as this portal */
     const char *portal_key;     /* with the secret key in this file */
     const char *actor;          /* and acts as ROLE:ID */
+    const char *kafka_security; /* "plaintext" or "sasl_ssl" */
+    const char *kafka_ca;       /* the CA file brokers' certificates are checked against */
+    const char *kafka_user;     /* SCRAM-SHA-512 user */
+    const char *kafka_password_file;
     int log_level;              /* enum rb_log_level */
     /* where each value came from ("default", "RUMBOOK_DSN", "--dsn",
      * "dsn (worker.conf:3)"), and the copies this struct owns */

@@ -3,7 +3,8 @@
  * at a time (a PostgreSQL advisory lock elects it); the others wait and
  * take over if its connection drops. A row is sent at least once; every
  * event carries its event id header so consumers drop repeats.
- * rb_relay_new() opens its own connection and producer; rb_relay_free()
+ * rb_relay_new() opens its own connection and producer (cfg: dsn, brokers
+ * and Kafka security; borrowed for the call); rb_relay_free()
  * flushes and closes them. rb_relay_run() is meant for its own thread. */
 #ifndef RUMBOOK_RELAY_H
 #define RUMBOOK_RELAY_H
@@ -12,6 +13,7 @@
 
 #include <stdbool.h>
 
+#include "rumbook/config.h"
 #include "rumbook/error.h"
 
 typedef struct rb_relay rb_relay;
@@ -22,7 +24,7 @@ typedef struct rb_relay_stats {
     bool active; /* holds the relay lock: this process publishes */
 } rb_relay_stats;
 
-int rb_relay_new(const char *dsn, const char *brokers, rb_relay **out, rb_error *err)
+int rb_relay_new(const rb_config *cfg, rb_relay **out, rb_error *err)
     RB_MUSTCHECK;
 void rb_relay_free(rb_relay *r);
 
