@@ -12,8 +12,8 @@
   echo '"venues":[{"id":"v1","provider":"p1","name":"Naturskolen","lat":56.15,"lon":10.2}],'
   echo '"offerings":[{"id":"o1","provider":"p1","venue":"v1","title":"Skovbunden","duration_min":120},'
   echo '  {"id":"free","provider":"p1","venue":"v1","title":"Gratis for Aarhus","duration_min":60,'
-  echo '   "audience":{"municipalities":["Aarhus"],"schools":["t1"]}},'
-  echo '  {"id":"pilot","provider":"p1","venue":"v1","title":"Pilot","duration_min":60,"audience":{"schools":["s2"]}}],'
+  echo '   "audience":{"municipalities":["Aarhus"]}},'
+  echo '  {"id":"pilot","provider":"p1","venue":"v1","title":"Pilot","duration_min":60,"audience":{"schools":["t1","s2"]}}],'
   echo '"sessions":['
   echo '{"id":"f","offering":"free","starts_at":"2027-04-13T11:00:00+02:00","ends_at":"2027-04-13T12:00:00+02:00","pupil_capacity":200,"class_capacity":8},'
   echo '{"id":"p","offering":"pilot","starts_at":"2027-04-13T09:00:00+02:00","ends_at":"2027-04-13T10:00:00+02:00","pupil_capacity":200,"class_capacity":8},'
@@ -103,17 +103,21 @@ decided "$k2" confirmed
 [ "$(sql "SELECT portal || ' ' || actor_role || ' ' || actor_org FROM commands WHERE command_id = '$k2'")" = "aarhus teacher s1" ] ||
   fail "the command's sender is not kept"
 
-# Audiences: a free Aarhus offer (also open to t1, listed) and a pilot for s2 only.
+# Audiences: a free Aarhus offer refuses a Thisted class; a pilot for two
+# listed schools (one in Thisted) refuses the others.
 export RUMBOOK_PORTAL=test RUMBOOK_PORTAL_KEY="$work/test.key"
 x1=$(submit_one book --session f --class c1 --pupils 10 --actor teacher:s1)
 x2=$(submit_one book --session f --class t1a --pupils 10 --actor teacher:t1)
 x3=$(submit_one book --session p --class c1 --pupils 10 --actor teacher:s1)
 x4=$(submit_one book --session p --class n1 --pupils 10 --actor teacher:s2)
+x5=$(submit_one book --session p --class t1a --pupils 10 --actor teacher:t1)
 decided "$x1" confirmed
-decided "$x2" confirmed
+decided "$x2" rejected
+[ "$(reason_of "$x2")" = not_in_audience ] || fail "the free Aarhus offer took Thisted: $(reason_of "$x2")"
 decided "$x3" rejected
 [ "$(reason_of "$x3")" = not_in_audience ] || fail "the pilot took another school: $(reason_of "$x3")"
 decided "$x4" confirmed
+decided "$x5" confirmed
 "$ctl" catalog import <(echo '{"offerings":[{"id":"pilot","provider":"p1","venue":"v1","title":"Pilot","duration_min":60,"audience":{"schools":[]}}]}') \
   2>"$work/err" && fail "an empty audience list was imported"
 grep -q 'offerings\[0\].audience.schools' "$work/err" || fail "the error names no field: $(cat "$work/err")"
