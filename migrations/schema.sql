@@ -1077,7 +1077,7 @@ CREATE TABLE public.commands (
     actor_org text DEFAULT ''::text NOT NULL,
     actor_email text DEFAULT ''::text NOT NULL,
     actor_name text DEFAULT ''::text NOT NULL,
-    CONSTRAINT commands_kind_check CHECK ((kind = ANY (ARRAY['book'::text, 'cancel'::text, 'reschedule'::text, 'invalid'::text]))),
+    CONSTRAINT commands_kind_check CHECK ((kind = ANY (ARRAY['book'::text, 'cancel'::text, 'reschedule'::text, 'withdraw'::text, 'invalid'::text]))),
     CONSTRAINT commands_status_check CHECK ((status = ANY (ARRAY['confirmed'::text, 'waitlisted'::text, 'rejected'::text, 'cancelled'::text, 'pending_review'::text])))
 );
 
@@ -1541,7 +1541,7 @@ CREATE TABLE public.waitlist (
     kind text DEFAULT 'capacity'::text NOT NULL,
     CONSTRAINT waitlist_kind_check CHECK ((kind = ANY (ARRAY['capacity'::text, 'review'::text]))),
     CONSTRAINT waitlist_pupils_check CHECK ((pupils > 0)),
-    CONSTRAINT waitlist_status_check CHECK ((status = ANY (ARRAY['waiting'::text, 'promoted'::text, 'expired'::text, 'rejected'::text])))
+    CONSTRAINT waitlist_status_check CHECK ((status = ANY (ARRAY['waiting'::text, 'promoted'::text, 'expired'::text, 'rejected'::text, 'withdrawn'::text])))
 );
 
 --

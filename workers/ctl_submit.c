@@ -23,21 +23,22 @@ static const char help[] =
     "         [--travel walk|bike|public_transport|bus] [--wait]\n"
     "       rumbookctl submit cancel --booking UUID [--reason TEXT]\n"
     "       rumbookctl submit reschedule --booking UUID --session ID\n"
+    "       rumbookctl submit withdraw --waiting UUID   (the WAITLISTED command's id)\n"
     "       rumbookctl submit --json FILE|-   (one JSON object per line)\n"
     "options for all: --actor ROLE:ID (RUMBOOK_ACTOR: teacher:SCHOOL, school_admin:SCHOOL,\n"
     "  provider_staff:PROVIDER or municipality_admin:MUNICIPALITY), --email ADDR, --name NAME,\n"
     "  --portal NAME --portal-key FILE (RUMBOOK_PORTAL, RUMBOOK_PORTAL_KEY: sign as that\n"
     "  portal), --command-id UUID (default: a new one), --offering ID (the key), --key KEY,\n"
     "  --brokers HOSTS\n"
-    "JSON fields: action (book|cancel|reschedule), session, class, pupils, note,\n"
-    "  travel, wait (true: waitlist when full), booking, reason, offering, key,\n"
+    "JSON fields: action (book|cancel|reschedule|withdraw), session, class, pupils, note,\n"
+    "  travel, wait (true: waitlist when full), booking, reason, waiting, offering, key,\n"
     "  command_id, actor, email, name\n"
     "Prints each command back as JSON with its command_id, partition and offset.\n";
 
 /* A command as the user gave it; strings borrowed. */
 typedef struct spec {
     const char *action, *session, *klass, *note, *booking, *reason, *offering, *key;
-    const char *command_id, *email, *name, *actor, *travel;
+    const char *command_id, *email, *name, *actor, *travel, *waiting;
     long long pupils;
     bool wait;
 } spec;
@@ -101,6 +102,7 @@ static uint8_t *pack_command(const spec *s, const char *command_id, size_t *len)
     Rumbook__V1__BookRequest book = RUMBOOK__V1__BOOK_REQUEST__INIT;
     Rumbook__V1__CancelRequest cancel = RUMBOOK__V1__CANCEL_REQUEST__INIT;
     Rumbook__V1__RescheduleRequest move = RUMBOOK__V1__RESCHEDULE_REQUEST__INIT;
+    Rumbook__V1__WithdrawRequest withdraw = RUMBOOK__V1__WITHDRAW_REQUEST__INIT;
     struct timeval tv;
     uint8_t *out;
 
@@ -130,6 +132,10 @@ static uint8_t *pack_command(const spec *s, const char *command_id, size_t *len)
         cancel.reason = cstr(s->reason);
         cmd.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_CANCEL;
         cmd.cancel = &cancel;
+    } else if (strcmp(s->action, "withdraw") == 0) {
+        withdraw.command_id = cstr(s->waiting);
+        cmd.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_WITHDRAW;
+        cmd.withdraw = &withdraw;
     } else {
         move.booking_id = cstr(s->booking);
         move.session_id = cstr(s->session);
@@ -152,7 +158,7 @@ static const char *missing(const spec *s)
         return "a valid --actor ROLE:ID (teacher, school_admin, provider_staff or "
                "municipality_admin, then the school, provider or municipality)";
     if (!s->action)
-        return "the action (book, cancel or reschedule)";
+        return "the action (book, cancel, reschedule or withdraw)";
     if (strcmp(s->action, "book") == 0) {
         if (!s->session)
             return "--session";
@@ -166,8 +172,10 @@ static const char *missing(const spec *s)
             return "a known --travel (walk, bike, public_transport or bus)";
         return NULL;
     }
+    if (strcmp(s->action, "withdraw") == 0)
+        return s->waiting ? NULL : "--waiting";
     if (strcmp(s->action, "cancel") != 0 && strcmp(s->action, "reschedule") != 0)
-        return "a known action (book, cancel or reschedule)";
+        return "a known action (book, cancel, reschedule or withdraw)";
     if (!s->booking)
         return "--booking";
     if (strcmp(s->action, "reschedule") == 0 && !s->session)
@@ -181,7 +189,7 @@ static const char *default_key(const spec *s)
         return s->key;
     if (s->offering)
         return s->offering;
-    return s->session ? s->session : s->booking;
+    return s->session ? s->session : s->booking ? s->booking : s->waiting;
 }
 
 /* Returns 0 when queued, 1 when the queue is full, -1 on error. */
@@ -301,7 +309,7 @@ enum { OPT_PUPILS = 0x100, OPT_WAIT, OPT_JSON, OPT_FIELD /* + index in field_nam
 
 static const char *const field_names[] = {"session", "class", "note", "booking", "reason",
                                           "offering", "key", "command-id", "email", "name",
-                                          "travel"};
+                                          "travel", "waiting"};
 #define NFIELDS (sizeof(field_names) / sizeof(field_names[0]))
 
 /* Takes getopt_long's option c into s; -1 when it is not a submit option
@@ -310,7 +318,7 @@ static int spec_option(spec *s, int c, const char *arg)
 {
     const char **fields[] = {&s->session, &s->klass, &s->note, &s->booking, &s->reason,
                              &s->offering, &s->key, &s->command_id, &s->email, &s->name,
-                             &s->travel};
+                             &s->travel, &s->waiting};
     char *end;
 
     if (c == OPT_WAIT) {
@@ -334,10 +342,11 @@ static int spec_from_json(const rb_json_object *o, spec *s, long line)
 {
     static const char *const known[] = {"action", "session", "class", "pupils", "note",
                                         "booking", "reason", "offering", "key", "command_id",
-                                        "email", "name", "actor", "travel", "wait", NULL};
+                                        "email", "name", "actor", "travel", "wait", "waiting",
+                                        NULL};
     const char **fields[] = {&s->action, &s->session, &s->klass, NULL, &s->note, &s->booking,
                              &s->reason, &s->offering, &s->key, &s->command_id, &s->email,
-                             &s->name, &s->actor, &s->travel, NULL};
+                             &s->name, &s->actor, &s->travel, NULL, &s->waiting};
     const char *bad = rb_json_unknown_key(o, known);
     const char *dflt_actor = s->actor;
     int64_t pupils;

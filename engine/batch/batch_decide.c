@@ -410,6 +410,37 @@ static void decide_reschedule(batch *b, item *it)
     it->method = RB_ITIP_REQUEST;
 }
 
+/* The waiting entry, read for the batch, of the command that waits. */
+static item *waiting_of(batch *b, const char *command_id)
+{
+    size_t k;
+
+    for (k = 0; k < b->npromotions; k++)
+        if (!b->promotions[k].wait->leaves &&
+            strcmp(b->promotions[k].cmd.command_id, command_id) == 0)
+            return &b->promotions[k];
+    return NULL;
+}
+
+/* The class gives up its place: the entry leaves (its command gets a final
+ * REJECTED withdrawn when the batch promotes), and those behind move up. */
+static void decide_withdraw(batch *b, item *it)
+{
+    item *w = waiting_of(b, it->cmd.waiting_id);
+
+    if (!w) {
+        rb_verdict_add(&it->verdict, RB_REASON_NOT_WAITING,
+                       "command %s is not waiting for a place or a review", it->cmd.waiting_id);
+        return reject(it);
+    }
+    if (!authorized(it, RB_ACT_AMEND, w->wait->klass, w->wait->session, it->cmd.waiting_id))
+        return;
+    w->wait->leaves = true;
+    w->wait->withdrawn = true;
+    it->withdrawn = w;
+    it->status = RB_STATUS_CANCELLED;
+}
+
 static void decide_item(batch *b, item *it)
 {
     rb_verdict_init(&it->verdict);
@@ -427,6 +458,7 @@ static void decide_item(batch *b, item *it)
     case RB_CMD_BOOK: decide_book(b, it); break;
     case RB_CMD_CANCEL: decide_cancel(b, it); break;
     case RB_CMD_RESCHEDULE: decide_reschedule(b, it); break;
+    case RB_CMD_WITHDRAW: decide_withdraw(b, it); break;
     case RB_CMD_INVALID:
         it->verdict = it->cmd.problems;
         reject(it);
@@ -463,6 +495,11 @@ static void promote(batch *b)
 
         rb_verdict_init(&it->verdict);
         it->status = RB_STATUS_REJECTED;
+        if (w->withdrawn) {
+            rb_verdict_add(&it->verdict, RB_REASON_WITHDRAWN,
+                           "the class gave up its place in the waiting list");
+            continue;
+        }
         if (w->leaves || !w->klass || (!w->review && !has_places(fs, it->cmd.pupils)))
             continue;
         req = rb__batch_request(b, fs, w->klass, it->cmd.pupils, it->cmd.mode, NULL);
@@ -507,6 +544,7 @@ void rb__batch_reset(batch *b)
         it->nalternatives = 0;
         it->nshortlist = 0;
         it->wait = NULL;
+        it->withdrawn = NULL;
         memset(&it->trip, 0, sizeof(it->trip));
         rb_verdict_init(&it->verdict);
     }

@@ -77,6 +77,7 @@ typedef struct fact_wait {
     bool review;
     bool leaves;          /* decided in this batch: confirmed, or (refused) rejected */
     bool refused;
+    bool withdrawn;       /* leaves: the class gave up its place (a withdraw command) */
     bool is_new;
     int64_t expires_ms;
 } fact_wait;
@@ -112,6 +113,7 @@ typedef struct item {
     fact_session *shortlist[RB_MAX_ALTERNATIVES + ALTERNATIVES_SLACK];
     int nshortlist;
     rb_trip trip;           /* of the session asked for, when known */
+    const struct item *withdrawn; /* withdraw: the waiting command's promotion slot */
 } item;
 
 typedef struct travel_entry {

@@ -55,6 +55,8 @@ static const char *refusal(const rb_actor *a, enum rb_act act, const rb_class *c
     case RB_ROLE_PROVIDER_STAFF:
         if (act == RB_ACT_BOOK)
             return "provider staff do not book for classes";
+        if (act == RB_ACT_AMEND)
+            return "provider staff do not change a class's requests";
         return s && same(a->provider_id, s->provider_id) ? NULL
                                                          : "acts for another provider";
     case RB_ROLE_MUNICIPALITY_ADMIN:

@@ -236,6 +236,7 @@ static void reason_codes(const rb_verdict *v, rb_buf *out)
 static void fill_decision(const item *it, int64_t now, rb_decision *d)
 {
     const fact_booking *bk = it->booking;
+    const rb_command *asked = it->withdrawn ? &it->withdrawn->cmd : &it->cmd;
 
     memset(d, 0, sizeof(*d));
     d->command_id = it->cmd.command_id;
@@ -243,9 +244,9 @@ static void fill_decision(const item *it, int64_t now, rb_decision *d)
     d->status = it->status;
     d->reasons = &it->verdict;
     d->decided_at_ms = now;
-    d->session_id = bk ? bk->session->s.id : it->cmd.session_id;
-    d->class_id = bk ? bk->klass->c.id : it->cmd.class_id;
-    d->pupils = bk ? bk->pupils : it->cmd.pupils;
+    d->session_id = bk ? bk->session->s.id : asked->session_id;
+    d->class_id = bk ? bk->klass->c.id : asked->class_id;
+    d->pupils = bk ? bk->pupils : asked->pupils;
     if (bk) {
         d->starts_at_ms = bk->session->s.starts_at_ms;
         d->ends_at_ms = bk->session->s.ends_at_ms;

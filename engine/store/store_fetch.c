@@ -35,6 +35,12 @@ static const char SQL_SESSIONS[] =
     "SELECT " SESSION_COLUMNS " FROM sessions s"
     " WHERE s.id = ANY($1::text[]) ORDER BY s.id COLLATE \"C\" FOR UPDATE";
 
+/* The sessions of the waiting entries withdraw commands name: locked with
+ * the others, and their waiting lists read under that lock. */
+static const char SQL_WITHDRAWN_SESSIONS[] =
+    "SELECT DISTINCT session_id FROM waitlist WHERE command_id = ANY($1::uuid[])"
+    " AND status = 'waiting'";
+
 /* Resources of sessions; $2 says whether to lock them. */
 static const char SQL_RESOURCES_LOCK[] =
     "SELECT sr.session_id, r.id, r.kind, r.name FROM session_resources sr"
@@ -195,11 +201,21 @@ int rb__session_row(rb_store *st, fact_session *fs, PGresult *res, int r, rb_err
 /* Sessions named by commands and by the bookings they touch. */
 static int fetch_sessions(rb_store *st, batch *b, rb_error *err)
 {
-    PGresult *bres = st->results[0], *res; /* the bookings */
-    size_t i;
+    PGresult *bres = st->results[0], *res, *waiting = NULL; /* the bookings */
+    size_t i, nwithdraw = 0;
     int r;
 
+    rb__store_begin(st, SQL_WITHDRAWN_SESSIONS, 1);
+    for (i = 0; i < b->n; i++)
+        if (rb__item_names_facts(&b->items[i]) && b->items[i].cmd.kind == RB_CMD_WITHDRAW &&
+            ++nwithdraw)
+            rb_pgarray_text(&st->col[0], b->items[i].cmd.waiting_id);
+    if (nwithdraw && !(waiting = rb__store_fetch_run(st, SQL_WITHDRAWN_SESSIONS, 1,
+                                                     "find withdrawn entries", err)))
+        return err->code;
     rb__store_begin(st, SQL_SESSIONS, 1);
+    for (r = 0; waiting && r < PQntuples(waiting); r++)
+        rb_pgarray_text(&st->col[0], PQgetvalue(waiting, r, 0));
     for (i = 0; i < b->n; i++)
         if (rb__item_names_facts(&b->items[i]) && b->items[i].cmd.session_id)
             rb_pgarray_text(&st->col[0], b->items[i].cmd.session_id);

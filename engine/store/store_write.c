@@ -237,7 +237,9 @@ static int write_waits(rb_store *st, batch *b, rb_error *err)
         if (!it->wait->leaves)
             continue;
         rb_pgarray_text(&st->col[0], it->wait->id);
-        rb_pgarray_text(&st->col[1], it->wait->refused ? "rejected" : "promoted");
+        rb_pgarray_text(&st->col[1], it->wait->refused     ? "rejected"
+                                     : it->wait->withdrawn ? "withdrawn"
+                                                           : "promoted");
         rb_pgarray_text(&st->col[2], it->booking ? it->booking->id : NULL);
         n++;
     }

@@ -21,6 +21,7 @@ const char *rb_command_kind_name(enum rb_command_kind kind)
     case RB_CMD_BOOK: return "book";
     case RB_CMD_CANCEL: return "cancel";
     case RB_CMD_RESCHEDULE: return "reschedule";
+    case RB_CMD_WITHDRAW: return "withdraw";
     case RB_CMD_INVALID: break;
     }
     return "invalid";
@@ -139,9 +140,15 @@ static void take_action(rb_command *cmd, const Rumbook__V1__BookingCommand *m)
         check_uuid(&cmd->problems, "reschedule.booking_id", cmd->booking_id);
         check_id(&cmd->problems, "reschedule.session_id", cmd->session_id);
         break;
+    case RUMBOOK__V1__BOOKING_COMMAND__ACTION_WITHDRAW:
+        cmd->kind = RB_CMD_WITHDRAW;
+        lowercase(m->withdraw->command_id);
+        cmd->waiting_id = m->withdraw->command_id;
+        check_uuid(&cmd->problems, "withdraw.command_id", cmd->waiting_id);
+        break;
     default:
         rb_verdict_add(&cmd->problems, RB_REASON_MISSING_ACTION,
-                       "the command has none of book, cancel, reschedule");
+                       "the command has none of book, cancel, reschedule, withdraw");
     }
 }
 

@@ -18,6 +18,7 @@ enum rb_command_kind {
     RB_CMD_BOOK,
     RB_CMD_CANCEL,
     RB_CMD_RESCHEDULE,
+    RB_CMD_WITHDRAW,
 };
 
 typedef struct rb_command {
@@ -27,6 +28,7 @@ typedef struct rb_command {
     const char *session_id;  /* book, reschedule */
     const char *class_id;    /* book */
     const char *booking_id;  /* cancel, reschedule */
+    const char *waiting_id;  /* withdraw: the waiting command's id */
     const char *note;        /* book: teacher's note, "" when none */
     const char *actor_email; /* "" when none */
     const char *actor_name;

@@ -57,6 +57,9 @@
     /* cancel and reschedule */                                    \
     X(ALREADY_CANCELLED, already_cancelled, false)                 \
     X(DIFFERENT_OFFERING, different_offering, false)               \
+    /* withdraw */                                                 \
+    X(NOT_WAITING, not_waiting, false)                             \
+    X(WITHDRAWN, withdrawn, false)                                 \
     /* the engine */                                               \
     X(INTERNAL_ERROR, internal_error, false)
 
