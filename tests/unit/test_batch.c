@@ -76,6 +76,7 @@ static void command(size_t i, const char *kind, const char *a, const char *c, in
     Rumbook__V1__BookRequest book = RUMBOOK__V1__BOOK_REQUEST__INIT;
     Rumbook__V1__CancelRequest cancel = RUMBOOK__V1__CANCEL_REQUEST__INIT;
     Rumbook__V1__RescheduleRequest move = RUMBOOK__V1__RESCHEDULE_REQUEST__INIT;
+    Rumbook__V1__WithdrawRequest withdraw = RUMBOOK__V1__WITHDRAW_REQUEST__INIT;
     Rumbook__V1__Actor actor = RUMBOOK__V1__ACTOR__INIT;
     uint8_t buf[256];
     size_t len;
@@ -100,6 +101,10 @@ static void command(size_t i, const char *kind, const char *a, const char *c, in
         cancel.booking_id = (char *)a;
         m.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_CANCEL;
         m.cancel = &cancel;
+    } else if (strcmp(kind, "withdraw") == 0) {
+        withdraw.command_id = (char *)a;
+        m.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_WITHDRAW;
+        m.withdraw = &withdraw;
     } else {
         move.booking_id = (char *)a;
         move.session_id = (char *)c;
@@ -402,6 +407,54 @@ static void test_who_may_act(void)
     act_as(RUMBOOK__V1__ACTOR_ROLE__SCHOOL_ADMIN, "sc", NULL, NULL);
 }
 
+/* Two classes wait for a full session; the first withdraws and a cancel
+ * frees a place: the second is confirmed, the first gets "withdrawn". */
+static void test_withdraw_waiting_place(void)
+{
+    batch b;
+    item waiting[2] = {{0}};
+    static const char *const waiting_ids[] = {"00000000-0000-4000-8000-0000000000a1",
+                                      "00000000-0000-4000-8000-0000000000a2"};
+    int k;
+
+    facts(&b, 3);
+    b.sessions[0].s.class_capacity = 1;
+    b.sessions[0].s.pupils_booked = 25;
+    b.sessions[0].s.classes_booked = 1;
+    b.sessions[0].classes_before = 1;
+    snprintf(b.bookings[0].id, RB_UUID_LEN, "00000000-0000-4000-8000-00000000000b");
+    b.bookings[0].session = &b.sessions[0];
+    b.bookings[0].klass = &b.classes[0];
+    b.bookings[0].pupils = 25;
+    b.nfetched = b.nbookings = 1;
+    for (k = 0; k < 2; k++) {
+        b.waits[k] = (fact_wait){.id = k ? "8" : "7", .session = &b.sessions[0],
+                                 .class_id = "c2", .klass = &b.classes[1]};
+        waiting[k].promotion = true;
+        waiting[k].wait = &b.waits[k];
+        waiting[k].cmd = (rb_command){.kind = RB_CMD_BOOK, .command_id = waiting_ids[k],
+                                      .session_id = "s1", .class_id = "c2", .pupils = 20,
+                                      .note = ""};
+    }
+    b.nwaits = b.nwaits_fetched = 2;
+    b.promotions = waiting;
+    b.npromotions = 2;
+    command(0, "withdraw", waiting_ids[0], NULL, 0);
+    command(1, "withdraw", waiting_ids[0], NULL, 0); /* already gone */
+    command(2, "cancel", "00000000-0000-4000-8000-00000000000b", NULL, 0);
+    rb__batch_decide(&b);
+    CHECK(items[0].status == RB_STATUS_CANCELLED && items[0].withdrawn == &waiting[0]);
+    CHECK(items[1].status == RB_STATUS_REJECTED &&
+          rb_verdict_has(&items[1].verdict, RB_REASON_NOT_WAITING));
+    CHECK(items[2].status == RB_STATUS_CANCELLED);
+    CHECK(waiting[0].status == RB_STATUS_REJECTED && b.waits[0].withdrawn &&
+          rb_verdict_has(&waiting[0].verdict, RB_REASON_WITHDRAWN) && !waiting[0].booking);
+    CHECK(waiting[1].status == RB_STATUS_CONFIRMED && waiting[1].booking);
+    CHECK(b.sessions[0].s.classes_booked == 1 && b.sessions[0].s.pupils_booked == 20);
+    b.promotions = NULL;
+    finish(&b);
+}
+
 /* A command whose portal or signature was refused is rejected before
  * anything it asks is looked at. */
 static void test_refused_sender(void)
@@ -429,5 +482,6 @@ int main(void)
     test_rejection_with_reasons_and_alternatives();
     test_who_may_act();
     test_refused_sender();
+    test_withdraw_waiting_place();
     return check_done("test_batch");
 }
