@@ -24,13 +24,16 @@ static const char help[] =
     "       rumbookctl submit cancel --booking UUID [--reason TEXT]\n"
     "       rumbookctl submit reschedule --booking UUID --session ID\n"
     "       rumbookctl submit withdraw --waiting UUID   (the WAITLISTED command's id)\n"
+    "       rumbookctl submit approve|refuse --waiting UUID [--reason TEXT]\n"
+    "         (a bus order in review: the PENDING_REVIEW command's id; staff only)\n"
     "       rumbookctl submit --json FILE|-   (one JSON object per line)\n"
     "options for all: --actor ROLE:ID (RUMBOOK_ACTOR: teacher:SCHOOL, school_admin:SCHOOL,\n"
     "  provider_staff:PROVIDER or municipality_admin:MUNICIPALITY), --email ADDR, --name NAME,\n"
     "  --portal NAME --portal-key FILE (RUMBOOK_PORTAL, RUMBOOK_PORTAL_KEY: sign as that\n"
     "  portal), --command-id UUID (default: a new one), --offering ID (the key), --key KEY,\n"
     "  --brokers HOSTS\n"
-    "JSON fields: action (book|cancel|reschedule|withdraw), session, class, pupils, note,\n"
+    "JSON fields: action (book|cancel|reschedule|withdraw|approve|refuse), session, class,\n"
+    "  pupils, note,\n"
     "  travel, wait (true: waitlist when full), booking, reason, waiting, offering, key,\n"
     "  command_id, actor, email, name\n"
     "Prints each command back as JSON with its command_id, partition and offset.\n";
@@ -103,6 +106,7 @@ static uint8_t *pack_command(const spec *s, const char *command_id, size_t *len)
     Rumbook__V1__CancelRequest cancel = RUMBOOK__V1__CANCEL_REQUEST__INIT;
     Rumbook__V1__RescheduleRequest move = RUMBOOK__V1__RESCHEDULE_REQUEST__INIT;
     Rumbook__V1__WithdrawRequest withdraw = RUMBOOK__V1__WITHDRAW_REQUEST__INIT;
+    Rumbook__V1__ReviewRequest review = RUMBOOK__V1__REVIEW_REQUEST__INIT;
     struct timeval tv;
     uint8_t *out;
 
@@ -136,6 +140,16 @@ static uint8_t *pack_command(const spec *s, const char *command_id, size_t *len)
         withdraw.command_id = cstr(s->waiting);
         cmd.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_WITHDRAW;
         cmd.withdraw = &withdraw;
+    } else if (strcmp(s->action, "approve") == 0 || strcmp(s->action, "refuse") == 0) {
+        review.command_id = cstr(s->waiting);
+        review.message = cstr(s->reason);
+        if (strcmp(s->action, "approve") == 0) {
+            cmd.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_APPROVE;
+            cmd.approve = &review;
+        } else {
+            cmd.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_REFUSE;
+            cmd.refuse = &review;
+        }
     } else {
         move.booking_id = cstr(s->booking);
         move.session_id = cstr(s->session);
@@ -158,7 +172,7 @@ static const char *missing(const spec *s)
         return "a valid --actor ROLE:ID (teacher, school_admin, provider_staff or "
                "municipality_admin, then the school, provider or municipality)";
     if (!s->action)
-        return "the action (book, cancel, reschedule or withdraw)";
+        return "the action (book, cancel, reschedule, withdraw, approve or refuse)";
     if (strcmp(s->action, "book") == 0) {
         if (!s->session)
             return "--session";
@@ -172,10 +186,11 @@ static const char *missing(const spec *s)
             return "a known --travel (walk, bike, public_transport or bus)";
         return NULL;
     }
-    if (strcmp(s->action, "withdraw") == 0)
+    if (strcmp(s->action, "withdraw") == 0 || strcmp(s->action, "approve") == 0 ||
+        strcmp(s->action, "refuse") == 0)
         return s->waiting ? NULL : "--waiting";
     if (strcmp(s->action, "cancel") != 0 && strcmp(s->action, "reschedule") != 0)
-        return "a known action (book, cancel, reschedule or withdraw)";
+        return "a known action (book, cancel, reschedule, withdraw, approve or refuse)";
     if (!s->booking)
         return "--booking";
     if (strcmp(s->action, "reschedule") == 0 && !s->session)

@@ -437,8 +437,52 @@ static void decide_withdraw(batch *b, item *it)
         return;
     w->wait->leaves = true;
     w->wait->withdrawn = true;
-    it->withdrawn = w;
+    it->entry = w;
     it->status = RB_STATUS_CANCELLED;
+}
+
+/* Staff settle a bus order in review: refused, it leaves with bus_refused;
+ * approved, it is decided when the batch promotes, as if its distance
+ * were known, and the approve command shares its outcome (finish_reviews). */
+static void decide_review(batch *b, item *it)
+{
+    item *w = waiting_of(b, it->cmd.waiting_id);
+
+    if (!w || !w->wait->review) {
+        rb_verdict_add(&it->verdict, RB_REASON_NOT_IN_REVIEW,
+                       "command %s is not a bus order waiting for review", it->cmd.waiting_id);
+        return reject(it);
+    }
+    if (!authorized(it, RB_ACT_REVIEW, w->wait->klass, w->wait->session, it->cmd.waiting_id))
+        return;
+    it->entry = w;
+    if (it->cmd.kind == RB_CMD_REFUSE) {
+        w->wait->leaves = true;
+        w->wait->refused = true;
+        w->wait->refused_by = it->cmd.message;
+        it->status = RB_STATUS_CANCELLED;
+        return;
+    }
+    w->wait->approved = true;
+}
+
+/* An approve command's decision is its order's: CONFIRMED with the
+ * booking, or REJECTED with the reasons it could not be booked. */
+static void finish_reviews(batch *b)
+{
+    size_t i;
+    int k;
+
+    for (i = 0; i < b->n; i++) {
+        item *it = &b->items[i];
+        if (it->cmd.kind != RB_CMD_APPROVE || !it->entry || it->duplicate)
+            continue;
+        it->status = it->entry->status;
+        it->booking = it->entry->booking;
+        for (k = 0; k < it->entry->verdict.nreasons; k++)
+            rb_verdict_add(&it->verdict, it->entry->verdict.reasons[k].id, "%s",
+                           it->entry->verdict.reasons[k].message);
+    }
 }
 
 static void decide_item(batch *b, item *it)
@@ -459,6 +503,8 @@ static void decide_item(batch *b, item *it)
     case RB_CMD_CANCEL: decide_cancel(b, it); break;
     case RB_CMD_RESCHEDULE: decide_reschedule(b, it); break;
     case RB_CMD_WITHDRAW: decide_withdraw(b, it); break;
+    case RB_CMD_APPROVE:
+    case RB_CMD_REFUSE: decide_review(b, it); break;
     case RB_CMD_INVALID:
         it->verdict = it->cmd.problems;
         reject(it);
@@ -500,9 +546,15 @@ static void promote(batch *b)
                            "the class gave up its place in the waiting list");
             continue;
         }
+        if (w->refused_by) {
+            rb_verdict_add(&it->verdict, RB_REASON_BUS_REFUSED, "staff refused the bus order%s%s",
+                           *w->refused_by ? ": " : "", w->refused_by);
+            continue;
+        }
         if (w->leaves || !w->klass || (!w->review && !has_places(fs, it->cmd.pupils)))
             continue;
         req = rb__batch_request(b, fs, w->klass, it->cmd.pupils, it->cmd.mode, NULL);
+        req.bus_approved = w->approved;
         rb_decide(&req, rb_booking_rules, rb_booking_rules_count, &it->verdict);
         if (w->review && !rb_verdict_ok(&it->verdict) && !rb_verdict_needs_review(&it->verdict)) {
             refuse(w, it);
@@ -527,6 +579,7 @@ void rb__batch_decide(batch *b)
     for (i = 0; i < b->n; i++)
         decide_item(b, &b->items[i]);
     promote(b);
+    finish_reviews(b);
 }
 
 void rb__batch_reset(batch *b)
@@ -544,7 +597,7 @@ void rb__batch_reset(batch *b)
         it->nalternatives = 0;
         it->nshortlist = 0;
         it->wait = NULL;
-        it->withdrawn = NULL;
+        it->entry = NULL;
         memset(&it->trip, 0, sizeof(it->trip));
         rb_verdict_init(&it->verdict);
     }

@@ -78,6 +78,8 @@ typedef struct fact_wait {
     bool leaves;          /* decided in this batch: confirmed, or (refused) rejected */
     bool refused;
     bool withdrawn;       /* leaves: the class gave up its place (a withdraw command) */
+    bool approved;        /* staff approved the bus order: decided without review */
+    const char *refused_by; /* staff refused the bus order: the refuse command's message */
     bool is_new;
     int64_t expires_ms;
 } fact_wait;
@@ -113,7 +115,7 @@ typedef struct item {
     fact_session *shortlist[RB_MAX_ALTERNATIVES + ALTERNATIVES_SLACK];
     int nshortlist;
     rb_trip trip;           /* of the session asked for, when known */
-    const struct item *withdrawn; /* withdraw: the waiting command's promotion slot */
+    const struct item *entry; /* withdraw, approve, refuse: the waiting command's slot */
 } item;
 
 typedef struct travel_entry {

@@ -48,6 +48,8 @@ static bool in_scope(const rb_portal_scope *scope, const rb_class *c)
 static const char *refusal(const rb_actor *a, enum rb_act act, const rb_class *c,
                            const rb_session *s)
 {
+    if (act == RB_ACT_REVIEW && a->role != RB_ROLE_MUNICIPALITY_ADMIN)
+        return "only the municipality's staff settle bus orders";
     switch (a->role) {
     case RB_ROLE_TEACHER:
     case RB_ROLE_SCHOOL_ADMIN:

@@ -118,6 +118,8 @@ void rb_rule_buses(const rb_booking_request *req, rb_verdict *v)
                        r->min_grade, r->min_km, req->trip.distance_km);
         return;
     case RB_BUS_NEEDS_REVIEW:
+        if (req->bus_approved)
+            break; /* staff judged the distance: the fleet's rules still apply */
         rb_verdict_add(v, RB_REASON_BUS_NEEDS_REVIEW,
                        "the distance from school \"%s\" to the venue "
                        "cannot be computed; the bus order waits for manual review",

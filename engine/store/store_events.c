@@ -236,7 +236,7 @@ static void reason_codes(const rb_verdict *v, rb_buf *out)
 static void fill_decision(const item *it, int64_t now, rb_decision *d)
 {
     const fact_booking *bk = it->booking;
-    const rb_command *asked = it->withdrawn ? &it->withdrawn->cmd : &it->cmd;
+    const rb_command *asked = it->entry ? &it->entry->cmd : &it->cmd;
 
     memset(d, 0, sizeof(*d));
     d->command_id = it->cmd.command_id;

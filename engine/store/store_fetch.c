@@ -35,8 +35,9 @@ static const char SQL_SESSIONS[] =
     "SELECT " SESSION_COLUMNS " FROM sessions s"
     " WHERE s.id = ANY($1::text[]) ORDER BY s.id COLLATE \"C\" FOR UPDATE";
 
-/* The sessions of the waiting entries withdraw commands name: locked with
- * the others, and their waiting lists read under that lock. */
+/* The sessions of the waiting entries withdraw, approve and refuse commands
+ * name: locked with the others, and their waiting lists read under that
+ * lock. */
 static const char SQL_WITHDRAWN_SESSIONS[] =
     "SELECT DISTINCT session_id FROM waitlist WHERE command_id = ANY($1::uuid[])"
     " AND status = 'waiting'";
@@ -207,11 +208,10 @@ static int fetch_sessions(rb_store *st, batch *b, rb_error *err)
 
     rb__store_begin(st, SQL_WITHDRAWN_SESSIONS, 1);
     for (i = 0; i < b->n; i++)
-        if (rb__item_names_facts(&b->items[i]) && b->items[i].cmd.kind == RB_CMD_WITHDRAW &&
-            ++nwithdraw)
+        if (rb__item_names_facts(&b->items[i]) && b->items[i].cmd.waiting_id && ++nwithdraw)
             rb_pgarray_text(&st->col[0], b->items[i].cmd.waiting_id);
     if (nwithdraw && !(waiting = rb__store_fetch_run(st, SQL_WITHDRAWN_SESSIONS, 1,
-                                                     "find withdrawn entries", err)))
+                                                     "find the entries named", err)))
         return err->code;
     rb__store_begin(st, SQL_SESSIONS, 1);
     for (r = 0; waiting && r < PQntuples(waiting); r++)

@@ -1,5 +1,6 @@
 /* Decoding and validating BookingCommand messages. */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rumbook/command.h"
@@ -22,6 +23,8 @@ const char *rb_command_kind_name(enum rb_command_kind kind)
     case RB_CMD_CANCEL: return "cancel";
     case RB_CMD_RESCHEDULE: return "reschedule";
     case RB_CMD_WITHDRAW: return "withdraw";
+    case RB_CMD_APPROVE: return "approve";
+    case RB_CMD_REFUSE: return "refuse";
     case RB_CMD_INVALID: break;
     }
     return "invalid";
@@ -120,6 +123,22 @@ static void take_book(rb_command *cmd, const Rumbook__V1__BookRequest *b)
                        MAX_NOTE_LEN);
 }
 
+static void take_review(rb_command *cmd, enum rb_command_kind kind,
+                        Rumbook__V1__ReviewRequest *r, const char *what)
+{
+    char field[32];
+
+    cmd->kind = kind;
+    lowercase(r->command_id);
+    cmd->waiting_id = r->command_id;
+    cmd->message = or_empty(r->message);
+    snprintf(field, sizeof(field), "%s.command_id", what);
+    check_uuid(&cmd->problems, field, cmd->waiting_id);
+    if (!rb_text_valid(cmd->message) || strlen(cmd->message) > 200)
+        rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD,
+                       "%s.message must be UTF-8 text of at most 200 bytes", what);
+}
+
 static void take_action(rb_command *cmd, const Rumbook__V1__BookingCommand *m)
 {
     switch (m->action_case) {
@@ -146,9 +165,16 @@ static void take_action(rb_command *cmd, const Rumbook__V1__BookingCommand *m)
         cmd->waiting_id = m->withdraw->command_id;
         check_uuid(&cmd->problems, "withdraw.command_id", cmd->waiting_id);
         break;
+    case RUMBOOK__V1__BOOKING_COMMAND__ACTION_APPROVE:
+        take_review(cmd, RB_CMD_APPROVE, m->approve, "approve");
+        break;
+    case RUMBOOK__V1__BOOKING_COMMAND__ACTION_REFUSE:
+        take_review(cmd, RB_CMD_REFUSE, m->refuse, "refuse");
+        break;
     default:
         rb_verdict_add(&cmd->problems, RB_REASON_MISSING_ACTION,
-                       "the command has none of book, cancel, reschedule, withdraw");
+                       "the command has none of book, cancel, reschedule, withdraw, approve, "
+                       "refuse");
     }
 }
 

@@ -443,7 +443,7 @@ static void test_withdraw_waiting_place(void)
     command(1, "withdraw", waiting_ids[0], NULL, 0); /* already gone */
     command(2, "cancel", "00000000-0000-4000-8000-00000000000b", NULL, 0);
     rb__batch_decide(&b);
-    CHECK(items[0].status == RB_STATUS_CANCELLED && items[0].withdrawn == &waiting[0]);
+    CHECK(items[0].status == RB_STATUS_CANCELLED && items[0].entry == &waiting[0]);
     CHECK(items[1].status == RB_STATUS_REJECTED &&
           rb_verdict_has(&items[1].verdict, RB_REASON_NOT_WAITING));
     CHECK(items[2].status == RB_STATUS_CANCELLED);

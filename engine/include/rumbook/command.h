@@ -19,6 +19,8 @@ enum rb_command_kind {
     RB_CMD_CANCEL,
     RB_CMD_RESCHEDULE,
     RB_CMD_WITHDRAW,
+    RB_CMD_APPROVE,
+    RB_CMD_REFUSE,
 };
 
 typedef struct rb_command {
@@ -28,7 +30,8 @@ typedef struct rb_command {
     const char *session_id;  /* book, reschedule */
     const char *class_id;    /* book */
     const char *booking_id;  /* cancel, reschedule */
-    const char *waiting_id;  /* withdraw: the waiting command's id */
+    const char *waiting_id;  /* withdraw, approve, refuse: the waiting command's id */
+    const char *message;     /* refuse: why, "" when none */
     const char *note;        /* book: teacher's note, "" when none */
     const char *actor_email; /* "" when none */
     const char *actor_name;

@@ -140,6 +140,7 @@ typedef struct rb_booking_request {
     enum rb_mode mode;          /* how the class travels; RB_MODE_BUS asks for a bus */
     bool class_holds_session;   /* the class already has this session */
     const char *moving;         /* rescheduling this booking: its own holds do not count */
+    bool bus_approved;          /* staff approved the bus though the distance is unknown */
     int table_minutes;          /* travel-time table entry, -1: none */
     int64_t now_ms;
     const rb_facts *facts;      /* NULL: only the session and class rules apply */

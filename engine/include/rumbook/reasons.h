@@ -47,6 +47,7 @@
     X(BUS_NEEDS_REVIEW, bus_needs_review, true)                    \
     X(BUS_NOTICE_TOO_SHORT, bus_notice_too_short, true)            \
     X(NO_BUS, no_bus, true)                                        \
+    X(BUS_REFUSED, bus_refused, false)                             \
     /* fairness, waiting, capacity */                              \
     X(QUOTA_REACHED, quota_reached, true)                          \
     X(ALREADY_WAITLISTED, already_waitlisted, true)                \
@@ -60,6 +61,7 @@
     /* withdraw */                                                 \
     X(NOT_WAITING, not_waiting, false)                             \
     X(WITHDRAWN, withdrawn, false)                                 \
+    X(NOT_IN_REVIEW, not_in_review, false)                         \
     /* the engine */                                               \
     X(INTERNAL_ERROR, internal_error, false)
 
