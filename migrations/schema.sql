@@ -1077,7 +1077,7 @@ CREATE TABLE public.commands (
     actor_org text DEFAULT ''::text NOT NULL,
     actor_email text DEFAULT ''::text NOT NULL,
     actor_name text DEFAULT ''::text NOT NULL,
-    CONSTRAINT commands_kind_check CHECK ((kind = ANY (ARRAY['book'::text, 'cancel'::text, 'reschedule'::text, 'withdraw'::text, 'approve'::text, 'refuse'::text, 'invalid'::text]))),
+    CONSTRAINT commands_kind_check CHECK ((kind = ANY (ARRAY['book'::text, 'cancel'::text, 'reschedule'::text, 'change'::text, 'withdraw'::text, 'approve'::text, 'refuse'::text, 'invalid'::text]))),
     CONSTRAINT commands_status_check CHECK ((status = ANY (ARRAY['confirmed'::text, 'waitlisted'::text, 'rejected'::text, 'cancelled'::text, 'pending_review'::text])))
 );
 

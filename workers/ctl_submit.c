@@ -23,6 +23,7 @@ static const char help[] =
     "         [--travel walk|bike|public_transport|bus] [--wait]\n"
     "       rumbookctl submit cancel --booking UUID [--reason TEXT]\n"
     "       rumbookctl submit reschedule --booking UUID --session ID\n"
+    "       rumbookctl submit change --booking UUID [--pupils N] [--travel MODE] [--note TEXT]\n"
     "       rumbookctl submit withdraw --waiting UUID   (the WAITLISTED command's id)\n"
     "       rumbookctl submit approve|refuse --waiting UUID [--reason TEXT]\n"
     "         (a bus order in review: the PENDING_REVIEW command's id; staff only)\n"
@@ -32,7 +33,7 @@ static const char help[] =
     "  --portal NAME --portal-key FILE (RUMBOOK_PORTAL, RUMBOOK_PORTAL_KEY: sign as that\n"
     "  portal), --command-id UUID (default: a new one), --offering ID (the key), --key KEY,\n"
     "  --brokers HOSTS\n"
-    "JSON fields: action (book|cancel|reschedule|withdraw|approve|refuse), session, class,\n"
+    "JSON fields: action (book|cancel|reschedule|change|withdraw|approve|refuse), session, class,\n"
     "  pupils, note,\n"
     "  travel, wait (true: waitlist when full), booking, reason, waiting, offering, key,\n"
     "  command_id, actor, email, name\n"
@@ -106,6 +107,7 @@ static uint8_t *pack_command(const spec *s, const char *command_id, size_t *len)
     Rumbook__V1__CancelRequest cancel = RUMBOOK__V1__CANCEL_REQUEST__INIT;
     Rumbook__V1__RescheduleRequest move = RUMBOOK__V1__RESCHEDULE_REQUEST__INIT;
     Rumbook__V1__WithdrawRequest withdraw = RUMBOOK__V1__WITHDRAW_REQUEST__INIT;
+    Rumbook__V1__ChangeRequest change = RUMBOOK__V1__CHANGE_REQUEST__INIT;
     Rumbook__V1__ReviewRequest review = RUMBOOK__V1__REVIEW_REQUEST__INIT;
     struct timeval tv;
     uint8_t *out;
@@ -136,6 +138,15 @@ static uint8_t *pack_command(const spec *s, const char *command_id, size_t *len)
         cancel.reason = cstr(s->reason);
         cmd.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_CANCEL;
         cmd.cancel = &cancel;
+    } else if (strcmp(s->action, "change") == 0) {
+        change.booking_id = cstr(s->booking);
+        change.has_pupils = s->pupils >= 0;
+        change.pupils = (uint32_t)(s->pupils >= 0 ? s->pupils : 0);
+        change.has_travel_mode = s->travel != NULL;
+        change.travel_mode = travel_mode(s->travel);
+        change.note = cstr(s->note);
+        cmd.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_CHANGE;
+        cmd.change = &change;
     } else if (strcmp(s->action, "withdraw") == 0) {
         withdraw.command_id = cstr(s->waiting);
         cmd.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_WITHDRAW;
@@ -172,7 +183,7 @@ static const char *missing(const spec *s)
         return "a valid --actor ROLE:ID (teacher, school_admin, provider_staff or "
                "municipality_admin, then the school, provider or municipality)";
     if (!s->action)
-        return "the action (book, cancel, reschedule, withdraw, approve or refuse)";
+        return "the action (book, cancel, reschedule, change, withdraw, approve or refuse)";
     if (strcmp(s->action, "book") == 0) {
         if (!s->session)
             return "--session";
@@ -189,8 +200,19 @@ static const char *missing(const spec *s)
     if (strcmp(s->action, "withdraw") == 0 || strcmp(s->action, "approve") == 0 ||
         strcmp(s->action, "refuse") == 0)
         return s->waiting ? NULL : "--waiting";
+    if (strcmp(s->action, "change") == 0) {
+        if (!s->booking)
+            return "--booking";
+        if (s->pupils < 0 && !s->travel && !s->note)
+            return "what to change: --pupils, --travel or --note";
+        if (s->travel && (travel_mode(s->travel) ==
+                          RUMBOOK__V1__TRAVEL_MODE__TRAVEL_MODE_UNSPECIFIED ||
+                          strcmp(s->travel, "car") == 0))
+            return "a known --travel (walk, bike, public_transport or bus)";
+        return NULL;
+    }
     if (strcmp(s->action, "cancel") != 0 && strcmp(s->action, "reschedule") != 0)
-        return "a known action (book, cancel, reschedule, withdraw, approve or refuse)";
+        return "a known action (book, cancel, reschedule, change, withdraw, approve or refuse)";
     if (!s->booking)
         return "--booking";
     if (strcmp(s->action, "reschedule") == 0 && !s->session)

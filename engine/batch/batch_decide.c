@@ -410,6 +410,54 @@ static void decide_reschedule(batch *b, item *it)
     it->method = RB_ITIP_REQUEST;
 }
 
+/* Changes a booking in place, all or nothing: its places are given up,
+ * the new version is decided like a new request for the same session, and
+ * taken; when it does not fit, the old version takes its places back. */
+static void decide_change(batch *b, item *it)
+{
+    fact_booking *bk = rb__batch_booking(b, it->cmd.booking_id);
+    rb_booking_state st = {
+        .exists = bk != NULL, .cancelled = bk && bk->cancelled,
+        .session = bk ? &bk->session->s : NULL, .now_ms = b->now_ms,
+    };
+    rb_booking_request req, old;
+    rb_verdict target;
+    int pupils;
+    enum rb_mode mode;
+    const char *note;
+
+    if (bk && !authorized(it, RB_ACT_AMEND, bk->klass, bk->session, bk->id))
+        return;
+    rb_decide_cancel(&st, &it->verdict);
+    it->booking = bk;
+    if (!rb_verdict_ok(&it->verdict))
+        return reject(it);
+    pupils = it->cmd.has_pupils ? it->cmd.pupils : bk->pupils;
+    mode = it->cmd.has_mode ? it->cmd.mode : bk->mode;
+    note = it->cmd.has_note ? it->cmd.note : bk->note;
+    it->status = RB_STATUS_CONFIRMED;
+    if (pupils == bk->pupils && mode == bk->mode && strcmp(note, bk->note) == 0)
+        return; /* nothing to change: confirmed as it is, no invitation */
+    old = rb__batch_request(b, bk->session, bk->klass, bk->pupils, bk->mode, bk->id);
+    rb_request_plan(&old);
+    release(b, bk);
+    req = rb__batch_request(b, bk->session, bk->klass, pupils, mode, bk->id);
+    rb_decide(&req, rb_booking_rules, rb_booking_rules_count, &target);
+    it->trip = req.trip;
+    if (!rb_verdict_ok(&target)) {
+        merge_reasons(&it->verdict, &target);
+        take(b, bk, &old); /* what it held before, as it was */
+        return reject(it);
+    }
+    bk->pupils = pupils;
+    bk->note = note;
+    take(b, bk, &req);
+    bk->sequence++;
+    bk->dirty = true;
+    it->invite = true;
+    it->method = RB_ITIP_REQUEST;
+}
+
 /* The waiting entry, read for the batch, of the command that waits. */
 static item *waiting_of(batch *b, const char *command_id)
 {
@@ -502,6 +550,7 @@ static void decide_item(batch *b, item *it)
     case RB_CMD_BOOK: decide_book(b, it); break;
     case RB_CMD_CANCEL: decide_cancel(b, it); break;
     case RB_CMD_RESCHEDULE: decide_reschedule(b, it); break;
+    case RB_CMD_CHANGE: decide_change(b, it); break;
     case RB_CMD_WITHDRAW: decide_withdraw(b, it); break;
     case RB_CMD_APPROVE:
     case RB_CMD_REFUSE: decide_review(b, it); break;

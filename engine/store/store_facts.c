@@ -284,6 +284,8 @@ static int class_holds(rb_store *st, batch *b, rb_error *err)
                           &ndays);
         else if (it->cmd.kind == RB_CMD_RESCHEDULE && bk && bk->klass)
             class_session(b, bk->klass->c.id, it->cmd.session_id, 0, false, days, &ndays);
+        else if (it->cmd.kind == RB_CMD_CHANGE && bk && bk->klass && bk->session)
+            class_session(b, bk->klass->c.id, bk->session->s.id, 0, false, days, &ndays);
     }
     for (i = 0; i < b->npromotions; i++)
         class_session(b, b->promotions[i].cmd.class_id, b->promotions[i].cmd.session_id, 0,
@@ -396,7 +398,9 @@ static bool wants_bus(const batch *b)
     size_t i;
 
     for (i = 0; i < b->n; i++)
-        if (b->items[i].decode_rc == 0 && b->items[i].cmd.kind == RB_CMD_BOOK &&
+        if (b->items[i].decode_rc == 0 &&
+            (b->items[i].cmd.kind == RB_CMD_BOOK ||
+             (b->items[i].cmd.kind == RB_CMD_CHANGE && b->items[i].cmd.has_mode)) &&
             b->items[i].cmd.mode == RB_MODE_BUS)
             return true;
     for (i = 0; i < b->nfetched; i++)

@@ -18,9 +18,11 @@
 
 static const char SQL_UPDATE_BOOKINGS[] =
     "UPDATE bookings b SET status = u.status, session_id = u.session_id, sequence = u.sequence,"
-    " away = " RANGE("u.f", "u.t") ", updated_at = now()"
-    " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::bigint[])"
-    " AS u(id, status, session_id, sequence, f, t) WHERE b.id = u.id";
+    " away = " RANGE("u.f", "u.t") ", pupils = u.pupils, travel_mode = u.mode, note = u.note,"
+    " updated_at = now()"
+    " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::bigint[],"
+    " $7::int[], $8::text[], $9::text[])"
+    " AS u(id, status, session_id, sequence, f, t, pupils, mode, note) WHERE b.id = u.id";
 
 static const char SQL_INSERT_BOOKINGS[] =
     "INSERT INTO bookings (id, command_id, session_id, class_id, pupils, status, sequence, note,"
@@ -89,7 +91,7 @@ static int write_changed_bookings(rb_store *st, batch *b, rb_error *err)
 {
     size_t i, n = 0;
 
-    rb__store_begin(st, SQL_UPDATE_BOOKINGS, 6);
+    rb__store_begin(st, SQL_UPDATE_BOOKINGS, 9);
     for (i = 0; i < b->nfetched; i++) {
         fact_booking *bk = &b->bookings[i];
         if (!bk->dirty)
@@ -100,9 +102,12 @@ static int write_changed_bookings(rb_store *st, batch *b, rb_error *err)
         rb_pgarray_int(&st->col[3], bk->sequence);
         rb_pgarray_int(&st->col[4], bk->trip.depart_ms);
         rb_pgarray_int(&st->col[5], bk->trip.return_ms);
+        rb_pgarray_int(&st->col[6], bk->pupils);
+        rb_pgarray_text(&st->col[7], rb_mode_name(bk->mode));
+        rb_pgarray_text(&st->col[8], bk->note ? bk->note : "");
         n++;
     }
-    return n ? rb__store_queue(st, SQL_UPDATE_BOOKINGS, 6, "update bookings", err) : 0;
+    return n ? rb__store_queue(st, SQL_UPDATE_BOOKINGS, 9, "update bookings", err) : 0;
 }
 
 static int write_new_bookings(rb_store *st, batch *b, rb_error *err)

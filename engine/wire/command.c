@@ -22,6 +22,7 @@ const char *rb_command_kind_name(enum rb_command_kind kind)
     case RB_CMD_BOOK: return "book";
     case RB_CMD_CANCEL: return "cancel";
     case RB_CMD_RESCHEDULE: return "reschedule";
+    case RB_CMD_CHANGE: return "change";
     case RB_CMD_WITHDRAW: return "withdraw";
     case RB_CMD_APPROVE: return "approve";
     case RB_CMD_REFUSE: return "refuse";
@@ -86,6 +87,60 @@ static void check_uuid(rb_verdict *v, const char *field, const char *id)
         rb_verdict_add(v, RB_REASON_MISSING_FIELD, "%s is required", field);
     else if (!rb_uuid_valid(id))
         rb_verdict_add(v, RB_REASON_INVALID_FIELD, "%s is not a UUID", field);
+}
+
+/* mode from the wire; false (with a problem) when it is unknown */
+static bool take_mode(rb_command *cmd, Rumbook__V1__TravelMode m, const char *field)
+{
+    switch (m) {
+    case RUMBOOK__V1__TRAVEL_MODE__WALK: cmd->mode = RB_MODE_WALK; return true;
+    case RUMBOOK__V1__TRAVEL_MODE__BIKE: cmd->mode = RB_MODE_BIKE; return true;
+    case RUMBOOK__V1__TRAVEL_MODE__BUS: cmd->mode = RB_MODE_BUS; return true;
+    case RUMBOOK__V1__TRAVEL_MODE__PUBLIC_TRANSPORT:
+    case RUMBOOK__V1__TRAVEL_MODE__TRAVEL_MODE_UNSPECIFIED:
+        cmd->mode = RB_MODE_PUBLIC_TRANSPORT;
+        return true;
+    default:
+        rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD, "%s %d is unknown", field, (int)m);
+        return false;
+    }
+}
+
+static void check_pupils(rb_command *cmd, uint32_t pupils, const char *field)
+{
+    if (pupils < 1 || pupils > MAX_PUPILS)
+        rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD, "%s must be 1-%d, not %u", field,
+                       MAX_PUPILS, pupils);
+}
+
+static void check_note(rb_command *cmd, const char *field)
+{
+    if (!rb_text_valid(cmd->note))
+        rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD, "%s is not valid UTF-8 text",
+                       field);
+    else if (strlen(cmd->note) > MAX_NOTE_LEN)
+        rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD, "%s is longer than %d bytes",
+                       field, MAX_NOTE_LEN);
+}
+
+static void take_change(rb_command *cmd, Rumbook__V1__ChangeRequest *c)
+{
+    cmd->kind = RB_CMD_CHANGE;
+    lowercase(c->booking_id);
+    cmd->booking_id = c->booking_id;
+    check_uuid(&cmd->problems, "change.booking_id", cmd->booking_id);
+    cmd->has_pupils = c->has_pupils;
+    cmd->pupils = c->has_pupils && c->pupils <= MAX_PUPILS ? (int)c->pupils : 0;
+    if (c->has_pupils)
+        check_pupils(cmd, c->pupils, "change.pupils");
+    cmd->has_mode = c->has_travel_mode &&
+                    take_mode(cmd, c->travel_mode, "change.travel_mode");
+    cmd->has_note = c->note != NULL;
+    cmd->note = or_empty(c->note);
+    check_note(cmd, "change.note");
+    if (!c->has_pupils && !c->has_travel_mode && !c->note)
+        rb_verdict_add(&cmd->problems, RB_REASON_MISSING_FIELD,
+                       "change needs pupils, travel_mode or note");
 }
 
 static void take_book(rb_command *cmd, const Rumbook__V1__BookRequest *b)
@@ -159,6 +214,9 @@ static void take_action(rb_command *cmd, const Rumbook__V1__BookingCommand *m)
         check_uuid(&cmd->problems, "reschedule.booking_id", cmd->booking_id);
         check_id(&cmd->problems, "reschedule.session_id", cmd->session_id);
         break;
+    case RUMBOOK__V1__BOOKING_COMMAND__ACTION_CHANGE:
+        take_change(cmd, m->change);
+        break;
     case RUMBOOK__V1__BOOKING_COMMAND__ACTION_WITHDRAW:
         cmd->kind = RB_CMD_WITHDRAW;
         lowercase(m->withdraw->command_id);
@@ -173,8 +231,8 @@ static void take_action(rb_command *cmd, const Rumbook__V1__BookingCommand *m)
         break;
     default:
         rb_verdict_add(&cmd->problems, RB_REASON_MISSING_ACTION,
-                       "the command has none of book, cancel, reschedule, withdraw, approve, "
-                       "refuse");
+                       "the command has none of book, cancel, reschedule, change, withdraw, "
+                       "approve, refuse");
     }
 }
 

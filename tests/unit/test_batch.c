@@ -77,6 +77,7 @@ static void command(size_t i, const char *kind, const char *a, const char *c, in
     Rumbook__V1__CancelRequest cancel = RUMBOOK__V1__CANCEL_REQUEST__INIT;
     Rumbook__V1__RescheduleRequest move = RUMBOOK__V1__RESCHEDULE_REQUEST__INIT;
     Rumbook__V1__WithdrawRequest withdraw = RUMBOOK__V1__WITHDRAW_REQUEST__INIT;
+    Rumbook__V1__ChangeRequest change = RUMBOOK__V1__CHANGE_REQUEST__INIT;
     Rumbook__V1__Actor actor = RUMBOOK__V1__ACTOR__INIT;
     uint8_t buf[256];
     size_t len;
@@ -101,6 +102,12 @@ static void command(size_t i, const char *kind, const char *a, const char *c, in
         cancel.booking_id = (char *)a;
         m.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_CANCEL;
         m.cancel = &cancel;
+    } else if (strcmp(kind, "change") == 0) {
+        change.booking_id = (char *)a;
+        change.has_pupils = 1;
+        change.pupils = (uint32_t)pupils;
+        m.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_CHANGE;
+        m.change = &change;
     } else if (strcmp(kind, "withdraw") == 0) {
         withdraw.command_id = (char *)a;
         m.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_WITHDRAW;
@@ -455,6 +462,38 @@ static void test_withdraw_waiting_place(void)
     finish(&b);
 }
 
+/* A change holds the booking's own places: more than are left is refused
+ * and everything stays as it was; fewer frees them for the next command. */
+static void test_change_in_place(void)
+{
+    batch b;
+    char booking[RB_UUID_LEN];
+
+    facts(&b, 5);
+    command(0, "book", "s1", "c1", 20);
+    command(1, "book", "s1", "c2", 25);
+    decide_one(&b, 0);
+    decide_one(&b, 1);
+    snprintf(booking, sizeof(booking), "%s", items[0].booking->id);
+    CHECK(b.sessions[0].s.pupils_booked == 45);
+    command(2, "change", booking, NULL, 25); /* 5 more, 5 left: fits exactly */
+    decide_one(&b, 2);
+    CHECK(items[2].status == RB_STATUS_CONFIRMED && items[2].invite);
+    CHECK(items[0].booking->pupils == 25 && items[0].booking->sequence == 1);
+    CHECK(b.sessions[0].s.pupils_booked == 50 && b.sessions[0].s.classes_booked == 2);
+    command(3, "change", booking, NULL, 26); /* more than the class's 25: refused */
+    decide_one(&b, 3);
+    CHECK(items[3].status == RB_STATUS_REJECTED && !items[3].invite);
+    CHECK(items[0].booking->pupils == 25 && items[0].booking->sequence == 1);
+    CHECK(b.sessions[0].s.pupils_booked == 50 && b.sessions[0].s.classes_booked == 2);
+    command(4, "change", booking, NULL, 10);
+    decide_one(&b, 4);
+    CHECK(items[4].status == RB_STATUS_CONFIRMED && items[0].booking->pupils == 10);
+    CHECK(b.sessions[0].s.pupils_booked == 35 && b.sessions[0].s.classes_booked == 2);
+    b.n = 5;
+    finish(&b);
+}
+
 /* A command whose portal or signature was refused is rejected before
  * anything it asks is looked at. */
 static void test_refused_sender(void)
@@ -483,5 +522,6 @@ int main(void)
     test_who_may_act();
     test_refused_sender();
     test_withdraw_waiting_place();
+    test_change_in_place();
     return check_done("test_batch");
 }

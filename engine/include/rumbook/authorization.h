@@ -39,7 +39,7 @@ typedef struct rb_portal_scope {
 enum rb_act {
     RB_ACT_BOOK,   /* a new booking or waiting place for the class */
     RB_ACT_CHANGE, /* cancel or move the class's booking of session */
-    RB_ACT_AMEND,  /* the class's own request: withdraw a waiting place */
+    RB_ACT_AMEND,  /* the class's own requests: change a booking, withdraw a waiting place */
     RB_ACT_REVIEW, /* settle the class's bus order in review: the municipality's staff */
 };
 

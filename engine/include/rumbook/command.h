@@ -18,6 +18,7 @@ enum rb_command_kind {
     RB_CMD_BOOK,
     RB_CMD_CANCEL,
     RB_CMD_RESCHEDULE,
+    RB_CMD_CHANGE,
     RB_CMD_WITHDRAW,
     RB_CMD_APPROVE,
     RB_CMD_REFUSE,
@@ -29,7 +30,7 @@ typedef struct rb_command {
     const char *command_id;
     const char *session_id;  /* book, reschedule */
     const char *class_id;    /* book */
-    const char *booking_id;  /* cancel, reschedule */
+    const char *booking_id;  /* cancel, reschedule, change */
     const char *waiting_id;  /* withdraw, approve, refuse: the waiting command's id */
     const char *message;     /* refuse: why, "" when none */
     const char *note;        /* book: teacher's note, "" when none */
@@ -39,6 +40,7 @@ typedef struct rb_command {
     int pupils;
     enum rb_mode mode;       /* book: how the class travels */
     bool wait_if_full;       /* book: waitlist when only places are missing */
+    bool has_pupils, has_mode, has_note; /* change: what it changes */
     int64_t issued_at_ms;
     rb_verdict problems; /* why kind is RB_CMD_INVALID */
 } rb_command;
