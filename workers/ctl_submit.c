@@ -33,10 +33,9 @@ static const char help[] =
     "  --portal NAME --portal-key FILE (RUMBOOK_PORTAL, RUMBOOK_PORTAL_KEY: sign as that\n"
     "  portal), --command-id UUID (default: a new one), --offering ID (the key), --key KEY,\n"
     "  --brokers HOSTS\n"
-    "JSON fields: action (book|cancel|reschedule|change|withdraw|approve|refuse), session, class,\n"
-    "  pupils, note,\n"
-    "  travel, wait (true: waitlist when full), booking, reason, waiting, offering, key,\n"
-    "  command_id, actor, email, name\n"
+    "JSON fields: action (book|cancel|reschedule|change|withdraw|approve|refuse), session,\n"
+    "  class, pupils, note, travel, wait (true: waitlist when full), booking, reason, waiting,\n"
+    "  offering, key, command_id, actor, email, name\n"
     "Prints each command back as JSON with its command_id, partition and offset.\n";
 
 /* A command as the user gave it; strings borrowed. */

@@ -19,7 +19,7 @@ static void usage(FILE *out)
                  "  calendar import          import closed days from an .ics file for a scope\n"
                  "  travel import FILE       import travel times (CSV)\n"
                  "  topics create            create the rumbook topics on the broker\n"
-                 "  submit book|cancel|reschedule [flags]\n"
+                 "  submit book|cancel|reschedule|change|withdraw|approve|refuse [flags]\n"
                  "  submit --json FILE|-     submit commands given as JSON lines\n"
                  "  watch                    print decisions and invitations as JSON lines\n"
                  "  dlq list|show|replay     inspect and replay the dead-letter topic\n"
