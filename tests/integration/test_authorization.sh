@@ -216,6 +216,35 @@ for arg in sys.argv[2:]:
 print(len(sys.argv) - 2, "refusals checked on the topic")
 PY
 
+# A revoke while a portal's commands stream in: every batch that began
+# after the revoke returned refuses the portal, though the worker has it
+# cached as valid (the first batches after it are judged by the cache, and
+# refused by the batch's own reading of the portal).
+add_portal live all
+stream() { # FROM TO: book commands of c1/c2, one pupil each
+  for i in $(seq "$1" "$2"); do
+    printf '{"action":"book","session":"b","class":"c%d","pupils":1,"actor":"school_admin:s1","key":"k%d"}\n' \
+      $((i % 2 + 1)) "$i"
+  done
+}
+stream 1 400 >"$work/stream1.jsonl"
+stream 401 600 >"$work/stream2.jsonl"
+RUMBOOK_PORTAL=live RUMBOOK_PORTAL_KEY="$work/live.key" "$ctl" submit --json "$work/stream1.jsonl" \
+  >/dev/null &
+submitter=$!
+wait_until 30 "SELECT count(*) > 0 FROM commands WHERE portal = 'live'" t
+"$ctl" portal revoke live >/dev/null || fail "revoke live"
+revoked=$(sql "SELECT clock_timestamp()")
+wait "$submitter" || fail "the stream was not submitted"
+RUMBOOK_PORTAL=live RUMBOOK_PORTAL_KEY="$work/live.key" "$ctl" submit --json "$work/stream2.jsonl" \
+  >/dev/null || fail "the stream's second part was not submitted"
+wait_until 60 "SELECT count(*) FROM commands WHERE portal = 'live'" 600
+late=$(sql "SELECT count(*) FROM commands WHERE portal = 'live' AND decided_at > '$revoked'")
+[ "$late" -ge 200 ] || fail "only $late commands were decided after the revoke: the test proves nothing"
+[ "$(sql "SELECT count(*) FROM commands WHERE portal = 'live' AND decided_at > '$revoked'
+          AND reasons <> 'not_authorized'")" = 0 ] || fail "a revoked portal's command was taken"
+echo "revoke: $late of 600 commands decided after it, all refused"
+
 # The worker was never told to take unsigned commands, and said nothing of it.
 grep -q 'UNSIGNED' "$work/worker-a.log" && fail "the worker says it takes unsigned commands"
 RUMBOOK_TOPIC_COMMANDS=$scratch "$ctl" topics delete >/dev/null 2>&1 || true
