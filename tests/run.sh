@@ -3,7 +3,8 @@
 # and UndefinedBehaviorSanitizer, starts a throwaway PostgreSQL 15 and Kafka
 # broker, runs the unit and integration tests against them, then runs the
 # engine's unit tests under valgrind in a plain build. Before that, the
-# decoders and the invitation writer are fuzzed for FUZZ_SECONDS (20) each.
+# decoders, the signature check and the invitation writer are fuzzed for
+# FUZZ_SECONDS (20) each.
 # Exit 0 only if all pass.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -22,6 +22,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (cmd.kind == RB_CMD_BOOK && (cmd.pupils < 1 || !rb_text_valid(cmd.note)))
         abort();
+    /* what a valid command names is well-formed, so the store may use it */
+    if ((cmd.kind == RB_CMD_CANCEL || cmd.kind == RB_CMD_RESCHEDULE ||
+         cmd.kind == RB_CMD_CHANGE) && !rb_uuid_valid(cmd.booking_id))
+        abort();
+    if ((cmd.kind == RB_CMD_WITHDRAW || cmd.kind == RB_CMD_APPROVE ||
+         cmd.kind == RB_CMD_REFUSE) && !rb_uuid_valid(cmd.waiting_id))
+        abort();
+    if (cmd.kind == RB_CMD_CHANGE &&
+        ((cmd.has_pupils && (cmd.pupils < 1 || cmd.pupils > 1000)) || !rb_text_valid(cmd.note) ||
+         !(cmd.has_pupils || cmd.has_mode || cmd.has_note)))
+        abort();
+    if (cmd.kind != RB_CMD_INVALID &&
+        (!rb_text_valid(cmd.actor.school_id) || !rb_text_valid(cmd.actor.provider_id) ||
+         !rb_text_valid(cmd.actor.municipality)))
+        abort();
     rb_command_fini(&cmd);
     return 0;
 }

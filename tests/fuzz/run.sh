@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the command decoder, the JSON reader and the invitation writer with
+# Fuzzes the command decoder, the JSON reader, the invitation writer, the
+# closure reader and the signature check with
 # libFuzzer, each from its committed seeds for FUZZ_SECONDS (default 30). The
 # targets are built by CMake (-DRB_FUZZ=ON, clang) in BUILD_DIR.
 # Usage: tests/fuzz/run.sh [BUILD_DIR]   (default: build-fuzz)
@@ -15,7 +16,7 @@ if ! command -v clang-14 >/dev/null; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq clang-14 libclang-rt-14-dev >/dev/null
 fi
 
-targets=(command json calendar closures)
+targets=(command json calendar closures signature)
 CC=clang-14 cmake -S "$root" -B "$build" -DRB_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$build" -j "$(nproc)" --target "${targets[@]/#/fuzz_}"
 
