@@ -45,10 +45,8 @@ int ctl_migrate(rb_config *cfg, int argc, char **argv)
 
     if (rc)
         return rc == 1 ? 0 : rc;
-    if (rb_pg_connect(cfg->dsn, &conn, &err) < 0) {
-        fprintf(stderr, "rumbookctl migrate: %s\n", err.message);
+    if (!(conn = ctl_connect(cfg, "migrate")))
         return 1;
-    }
     rc = rb_migrate(conn, rb_migrations_dir(), &applied, &err);
     PQfinish(conn);
     if (rc < 0) {

@@ -92,7 +92,6 @@ int ctl_audit(rb_config *cfg, int argc, char **argv)
     const char *booking = NULL;
     PGresult *bk = NULL, *cmds = NULL;
     PGconn *conn;
-    rb_error err;
     bool json = false;
     int c, rc;
 
@@ -119,10 +118,8 @@ int ctl_audit(rb_config *cfg, int argc, char **argv)
     }
     if ((rc = ctl_settings(cfg, &args, "audit")))
         return rc;
-    if (rb_pg_connect(cfg->dsn, &conn, &err) < 0) {
-        fprintf(stderr, "rumbookctl audit: %s\n", err.message);
+    if (!(conn = ctl_connect(cfg, "audit")))
         return 1;
-    }
     rc = 1;
     if (ctl_sql(conn, "audit", SQL_BOOKING, 1, &booking, &bk) == 0 &&
         ctl_sql(conn, "audit", SQL_COMMANDS, 1, &booking, &cmds) == 0) {

@@ -479,7 +479,6 @@ int ctl_dlq(rb_config *cfg, int argc, char **argv)
     const char *by = getenv("SUDO_USER") ? getenv("SUDO_USER") : getenv("USER");
     bool json = false, force = false;
     PGconn *conn = NULL;
-    rb_error err;
     int c, rc;
 
     while ((c = ctl_getopt(argc, argv, own, &args)) != -1) {
@@ -518,10 +517,8 @@ int ctl_dlq(rb_config *cfg, int argc, char **argv)
         fprintf(stderr, "%s", help);
         return 2;
     }
-    if (rb_pg_connect(cfg->dsn, &conn, &err) < 0) {
-        fprintf(stderr, "rumbookctl dlq: %s\n", err.message);
+    if (!(conn = ctl_connect(cfg, "dlq")))
         return 1;
-    }
     if (strcmp(argv[optind], "list") == 0)
         rc = dlq_list(cfg, conn, json);
     else

@@ -122,7 +122,6 @@ int ctl_feed(rb_config *cfg, int argc, char **argv)
     rb_config_args args = {0};
     const char *kind = NULL, *id = NULL, *label = NULL, *verb;
     PGconn *conn;
-    rb_error err;
     int c, rc;
 
     while ((c = ctl_getopt(argc, argv, own, &args)) != -1) {
@@ -153,10 +152,8 @@ int ctl_feed(rb_config *cfg, int argc, char **argv)
     }
     if ((rc = ctl_settings(cfg, &args, "feed")))
         return rc;
-    if (rb_pg_connect(cfg->dsn, &conn, &err) < 0) {
-        fprintf(stderr, "rumbookctl feed: %s\n", err.message);
+    if (!(conn = ctl_connect(cfg, "feed")))
         return 1;
-    }
     rc = strcmp(verb, "create") == 0 ? create(conn, kind, id, label)
          : strcmp(verb, "list") == 0 ? list(conn, kind, id)
                                      : revoke(conn, argv[optind + 2]);

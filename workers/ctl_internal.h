@@ -55,6 +55,10 @@ typedef struct ctl_delivery {
 } ctl_delivery;
 void ctl_on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
 
+/* A connection to cfg's database; NULL after saying why as
+ * "rumbookctl COMMAND: ...". The caller PQfinish()es it. */
+PGconn *ctl_connect(const rb_config *cfg, const char *command);
+
 /* A Kafka configuration for cfg's brokers and security (rb_kafka_conf_new);
  * NULL after saying why as "rumbookctl COMMAND: ...". */
 rd_kafka_conf_t *ctl_kafka_conf(const rb_config *cfg, const char *command);

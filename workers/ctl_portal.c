@@ -195,7 +195,6 @@ int ctl_portal(rb_config *cfg, int argc, char **argv)
     rb_config_args args = {0};
     const char *out = NULL, *scope = NULL, *key = NULL, *verb;
     PGconn *conn;
-    rb_error err;
     int c, rc, nargs;
 
     while ((c = ctl_getopt(argc, argv, own, &args)) != -1) {
@@ -226,10 +225,8 @@ int ctl_portal(rb_config *cfg, int argc, char **argv)
         return rc;
     if (strcmp(verb, "keygen") == 0)
         return keygen(out);
-    if (rb_pg_connect(cfg->dsn, &conn, &err) < 0) {
-        fprintf(stderr, "rumbookctl portal: %s\n", err.message);
+    if (!(conn = ctl_connect(cfg, "portal")))
         return 1;
-    }
     rc = strcmp(verb, "add") == 0    ? add(conn, argv[optind + 1], scope, key)
          : strcmp(verb, "list") == 0 ? list_portals(conn)
                                      : revoke_portal(conn, argv[optind + 1]);

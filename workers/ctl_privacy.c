@@ -76,7 +76,6 @@ int ctl_privacy(rb_config *cfg, int argc, char **argv)
     rb_config_args args = {0};
     const char *email = NULL, *verb;
     PGconn *conn;
-    rb_error err;
     int c, rc;
 
     while ((c = ctl_getopt(argc, argv, own, &args)) != -1) {
@@ -98,10 +97,8 @@ int ctl_privacy(rb_config *cfg, int argc, char **argv)
     }
     if ((rc = ctl_settings(cfg, &args, "privacy")))
         return rc;
-    if (rb_pg_connect(cfg->dsn, &conn, &err) < 0) {
-        fprintf(stderr, "rumbookctl privacy: %s\n", err.message);
+    if (!(conn = ctl_connect(cfg, "privacy")))
         return 1;
-    }
     rc = strcmp(verb, "erase") == 0 ? erase(conn, email) : sweep(conn);
     PQfinish(conn);
     return rc;

@@ -8,6 +8,7 @@
 #include "ctl_internal.h"
 #include "rumbook/kafka_conf.h"
 #include "rumbook/log.h"
+#include "rumbook/pg.h"
 
 static void usage(FILE *out)
 {
@@ -62,6 +63,18 @@ void ctl_on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     d->err = m->err;
     d->partition = m->partition;
     d->offset = m->offset;
+}
+
+PGconn *ctl_connect(const rb_config *cfg, const char *command)
+{
+    PGconn *conn;
+    rb_error err;
+
+    if (rb_pg_connect(cfg->dsn, &conn, &err) < 0) {
+        fprintf(stderr, "rumbookctl %s: %s\n", command, err.message);
+        return NULL;
+    }
+    return conn;
 }
 
 rd_kafka_conf_t *ctl_kafka_conf(const rb_config *cfg, const char *command)

@@ -155,6 +155,30 @@ wait_assigned() {
   done
 }
 
+# start_smtp_sink [VAR=VALUE...]: Debian's aiosmtpd on a port of its own,
+# keeping each message in $work/mail (deploy/mail/smtp_sink.py; the VARs,
+# SINK_TEMP_FAILS and SINK_REJECT, make it answer 451 or 550); sets smtp_port.
+start_smtp_sink() {
+  smtp_port=$((22000 + RANDOM % 2000))
+  mkdir -p "$work/mail"
+  env SINK_DIR="$work/mail" PYTHONPATH="$here/../../deploy/mail" "$@" \
+    "$py" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c smtp_sink.Sink >"$work/smtp.log" 2>&1 &
+  worker_pids+=($!)
+  for _ in $(seq 1 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$smtp_port") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  fail "the SMTP sink did not answer on port $smtp_port"
+}
+
+# start_mailer [flags...]: rumbook-mailer sending to the sink; sets mailer_pid.
+start_mailer() {
+  "$RB_BIN/rumbook-mailer" --smtp-url "smtp://127.0.0.1:$smtp_port" --mail-from booking@rumbook.example \
+    --mailer-group "m.$uniq" "$@" >>"$work/worker-mailer.log" 2>&1 &
+  mailer_pid=$!
+  worker_pids+=($mailer_pid)
+}
+
 # wait_until SECONDS SQL EXPECTED: polls until the query returns EXPECTED.
 wait_until() {
   local deadline=$((SECONDS + $1)) got

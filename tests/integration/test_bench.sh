@@ -9,11 +9,7 @@ bench_topics() {
   kcat -b "$RUMBOOK_BROKERS" -L -m 10 | grep -c '^  topic "bench\.[0-9a-f]*\..*" with [1-9]' || true
 }
 before=$(bench_topics)
-smtp_port=$((22000 + RANDOM % 2000))
-mkdir -p "$work/mail"
-SINK_DIR="$work/mail" PYTHONPATH="$here/../../deploy/mail" \
-  "$py" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c smtp_sink.Sink >"$work/smtp.log" 2>&1 &
-worker_pids+=($!)
+start_smtp_sink
 "$RB_BIN/rumbook-bench" --pg "$RUMBOOK_TEST_PG" --providers 5 --offerings 20 --sessions 200 \
   --schools 10 --classes 300 --commands 2000 --unbatched-commands 100 --workers 2 \
   --anchor-requests 20000 --mail-invitations 300 --smtp-url "smtp://127.0.0.1:$smtp_port" --json "$work/bench.json" >"$work/bench.out" 2>"$work/bench.err" || {

@@ -8,18 +8,10 @@
 # words, a DeliveryStatus says so, and the other teacher gets theirs.
 . "$(dirname "$0")/lib.sh"
 setup 10
-smtp_port=$((22000 + RANDOM % 2000))
-mkdir -p "$work/mail"
-SINK_DIR="$work/mail" SINK_TEMP_FAILS=2 SINK_REJECT="teacher3@skovvang.example" \
-  PYTHONPATH="$here/../../deploy/mail" \
-  "$py" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c smtp_sink.Sink >"$work/smtp.log" 2>&1 &
-worker_pids+=($!)
-for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$smtp_port") 2>/dev/null && break; sleep 0.1; done
+start_smtp_sink SINK_TEMP_FAILS=2 SINK_REJECT="teacher3@skovvang.example"
 
 start_worker a
-"$RB_BIN/rumbook-mailer" --smtp-url "smtp://127.0.0.1:$smtp_port" --mail-from booking@rumbook.example \
-  --mailer-group "m.$uniq" >"$work/worker-mailer.log" 2>&1 &
-worker_pids+=($!)
+start_mailer
 wait_assigned a
 
 c1=$(submit_one book --session race --class c1 --pupils 20)

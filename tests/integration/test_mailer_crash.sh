@@ -4,18 +4,7 @@
 # of the claim in flight at the kill (at most 8). Prints how many there were.
 . "$(dirname "$0")/lib.sh"
 setup 500
-smtp_port=$((22000 + RANDOM % 2000))
-mkdir -p "$work/mail"
-SINK_DIR="$work/mail" PYTHONPATH="$here/../../deploy/mail" \
-  "$py" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c smtp_sink.Sink >"$work/smtp.log" 2>&1 &
-worker_pids+=($!)
-for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$smtp_port") 2>/dev/null && break; sleep 0.1; done
-start_mailer() {
-  "$RB_BIN/rumbook-mailer" --smtp-url "smtp://127.0.0.1:$smtp_port" --mail-from booking@rumbook.example \
-    --mailer-group "m.$uniq" >>"$work/worker-mailer.log" 2>&1 &
-  mailer=$!
-  worker_pids+=($mailer)
-}
+start_smtp_sink
 
 start_worker a
 wait_assigned a
@@ -30,8 +19,8 @@ until [ "$(ls "$work/mail" | wc -l)" -ge 100 ]; do
   [ $SECONDS -lt $deadline ] || fail "the mailer sent fewer than 100 in 120 s"
   sleep 0.05
 done
-kill -9 "$mailer"
-wait "$mailer" 2>/dev/null || true
+kill -9 "$mailer_pid"
+wait "$mailer_pid" 2>/dev/null || true
 at_kill=$(ls "$work/mail" | wc -l)
 [ "$at_kill" -lt 500 ] || fail "everything was sent before the kill; nothing was tested"
 start_mailer

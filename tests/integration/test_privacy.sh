@@ -7,16 +7,9 @@
 # after the session.
 . "$(dirname "$0")/lib.sh"
 setup 4
-smtp_port=$((22000 + RANDOM % 2000))
-mkdir -p "$work/mail"
-SINK_DIR="$work/mail" PYTHONPATH="$here/../../deploy/mail" \
-  "$py" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c smtp_sink.Sink >"$work/smtp.log" 2>&1 &
-worker_pids+=($!)
-for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$smtp_port") 2>/dev/null && break; sleep 0.1; done
+start_smtp_sink
 start_worker a
-"$RB_BIN/rumbook-mailer" --smtp-url "smtp://127.0.0.1:$smtp_port" --mail-from booking@rumbook.example \
-  --mailer-group "m.$uniq" >"$work/worker-mailer.log" 2>&1 &
-worker_pids+=($!)
+start_mailer
 wait_assigned a
 dump() { pg_dump --data-only "$RUMBOOK_DSN"; }
 

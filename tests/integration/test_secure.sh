@@ -80,16 +80,9 @@ psql "$RUMBOOK_TEST_PG/postgres" -qAtc "SELECT ssl FROM pg_stat_ssl WHERE pid = 
   grep -qx t || fail "psql's connection is not TLS"
 setup 10
 
-smtp_port=$((22000 + RANDOM % 2000))
-mkdir -p "$work/mail"
-SINK_DIR="$work/mail" PYTHONPATH="$root/deploy/mail" \
-  "$py" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c smtp_sink.Sink >"$work/smtp.log" 2>&1 &
-worker_pids+=($!)
+start_smtp_sink
 start_worker a
-"$RB_BIN/rumbook-mailer" --smtp-url "smtp://127.0.0.1:$smtp_port" --mail-from booking@rumbook.example \
-  --mailer-group "m.$uniq" >"$work/worker-mailer.log" 2>&1 &
-mailer_pid=$!
-worker_pids+=($mailer_pid)
+start_mailer
 wait_assigned a
 
 # Book, move and cancel through it all: decided, published, mailed.
