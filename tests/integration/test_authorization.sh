@@ -182,10 +182,17 @@ send "$work/p5" rumbook-portal=old "rumbook-signature=$(sign "$work/old.key" "$w
 refused "$s5" "revoked portal"
 reason_msg "$s5" | grep -q 'was revoked' || fail "revoked: $(reason_msg "$s5")"
 
-# Bytes that are no command at all, unsigned: the dead-letter topic, with the cause.
+# Bytes that are no command at all: the dead-letter topic, with the cause
+# and the headers they came with (a replay is verified as they were).
 printf 'not a command' >"$work/junk"
-send "$work/junk"
+send "$work/junk" rumbook-portal=test "rumbook-signature=$(sign "$work/test.key" "$work/junk")"
 wait_until 30 "SELECT count(*) FROM outbox_events WHERE topic = '$RUMBOOK_TOPIC_DLQ'" 1
+[ "$(sql "SELECT portal || ' ' || length(signature) FROM outbox_events WHERE topic = '$RUMBOOK_TOPIC_DLQ'")" = "test 88" ] ||
+  fail "the dead letter lost its sender's headers"
+kcat -b "$RUMBOOK_BROKERS" -C -t "$RUMBOOK_TOPIC_DLQ" -o 0 -c 1 -e -q -f '%h\n' >"$work/dlq-headers" ||
+  fail "read the dead letter"
+grep -q 'rumbook-portal=test' "$work/dlq-headers" && grep -q 'rumbook-signature=' "$work/dlq-headers" ||
+  fail "the dead letter on the topic lacks the sender's headers: $(cat "$work/dlq-headers")"
 
 # The worker went on: a last signed command is decided.
 last=$(submit_one book --session b --class n1 --pupils 10 --actor school_admin:s2)
