@@ -190,6 +190,11 @@ wait_until() {
   done
 }
 
+# published: waits until the relay has sent every event written so far.
+published() {
+  wait_until 60 "SELECT count(*) FROM outbox_batches WHERE sent_at IS NULL" 0
+}
+
 # watch_all FILE COUNT: collects COUNT events (all topics) from the beginning.
 watch_all() {
   "$ctl" watch --from-beginning --count "$2" --timeout-ms 30000 >"$1"

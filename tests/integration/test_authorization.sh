@@ -189,6 +189,7 @@ send "$work/junk" rumbook-portal=test "rumbook-signature=$(sign "$work/test.key"
 wait_until 30 "SELECT count(*) FROM outbox_events WHERE topic = '$RUMBOOK_TOPIC_DLQ'" 1
 [ "$(sql "SELECT portal || ' ' || length(signature) FROM outbox_events WHERE topic = '$RUMBOOK_TOPIC_DLQ'")" = "test 88" ] ||
   fail "the dead letter lost its sender's headers"
+published
 kcat -b "$RUMBOOK_BROKERS" -C -t "$RUMBOOK_TOPIC_DLQ" -o 0 -c 1 -e -q -f '%h\n' >"$work/dlq-headers" ||
   fail "read the dead letter"
 grep -q 'rumbook-portal=test' "$work/dlq-headers" && grep -q 'rumbook-signature=' "$work/dlq-headers" ||
@@ -203,7 +204,8 @@ kill -0 "$pid_a" || fail "the worker died"
 # On the topic, a refusal names no booking and nothing of it (session,
 # class, pupils, times), no school but what the command itself said, and
 # no alternative; a refused booking echoes only what it asked for.
-"$ctl" watch --from-beginning --timeout-ms 3000 >"$work/events" || true
+published
+"$ctl" watch --from-beginning --timeout-ms 5000 >"$work/events" || true
 "$py" - "$work/events" "${refused_ids[@]}" <<'PY' || fail "a refusal on the topic says too much"
 import json, sys
 events = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]

@@ -42,7 +42,8 @@ decided "$w3" confirmed
 
 # On the topic: the withdraw names the entry's session and class; the
 # waiting command's final decision follows it.
-"$ctl" watch --from-beginning --timeout-ms 3000 >"$work/events" || true
+published
+"$ctl" watch --from-beginning --timeout-ms 5000 >"$work/events" || true
 "$py" - "$work/events" "$x2" "$w2" <<'PY' || fail "the decisions on the topic"
 import json, sys
 ds = [json.loads(l) for l in open(sys.argv[1]) if '"decision"' in l]
