@@ -101,6 +101,7 @@ static bool take_mode(rb_command *cmd, Rumbook__V1__TravelMode m, const char *fi
         cmd->mode = RB_MODE_PUBLIC_TRANSPORT;
         return true;
     default:
+        cmd->mode = RB_MODE_PUBLIC_TRANSPORT;
         rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD, "%s %d is unknown", field, (int)m);
         return false;
     }
@@ -151,31 +152,16 @@ static void take_book(rb_command *cmd, const Rumbook__V1__BookRequest *b)
     cmd->note = or_empty(b->note);
     cmd->pupils = b->has_pupils && b->pupils <= MAX_PUPILS ? (int)b->pupils : 0;
     cmd->wait_if_full = b->has_wait_if_full && b->wait_if_full;
-    cmd->mode = RB_MODE_PUBLIC_TRANSPORT;
-    switch (b->has_travel_mode ? b->travel_mode : RUMBOOK__V1__TRAVEL_MODE__TRAVEL_MODE_UNSPECIFIED) {
-    case RUMBOOK__V1__TRAVEL_MODE__WALK: cmd->mode = RB_MODE_WALK; break;
-    case RUMBOOK__V1__TRAVEL_MODE__BIKE: cmd->mode = RB_MODE_BIKE; break;
-    case RUMBOOK__V1__TRAVEL_MODE__BUS: cmd->mode = RB_MODE_BUS; break;
-    case RUMBOOK__V1__TRAVEL_MODE__PUBLIC_TRANSPORT:
-    case RUMBOOK__V1__TRAVEL_MODE__TRAVEL_MODE_UNSPECIFIED:
-        break;
-    default:
-        rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD, "book.travel_mode %d is unknown",
-                       (int)b->travel_mode);
-    }
+    take_mode(cmd, b->has_travel_mode ? b->travel_mode
+                                      : RUMBOOK__V1__TRAVEL_MODE__TRAVEL_MODE_UNSPECIFIED,
+              "book.travel_mode");
     check_id(&cmd->problems, "book.session_id", b->session_id);
     check_id(&cmd->problems, "book.class_id", b->class_id);
     if (!b->has_pupils)
         rb_verdict_add(&cmd->problems, RB_REASON_MISSING_FIELD, "book.pupils is required");
-    else if (b->pupils < 1 || b->pupils > MAX_PUPILS)
-        rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD, "book.pupils must be 1-%d, not %u",
-                       MAX_PUPILS, b->pupils);
-    if (!rb_text_valid(cmd->note))
-        rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD,
-                       "book.note is not valid UTF-8 text");
-    else if (strlen(cmd->note) > MAX_NOTE_LEN)
-        rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD, "book.note is longer than %d bytes",
-                       MAX_NOTE_LEN);
+    else
+        check_pupils(cmd, b->pupils, "book.pupils");
+    check_note(cmd, "book.note");
 }
 
 static void take_review(rb_command *cmd, enum rb_command_kind kind,
