@@ -337,13 +337,19 @@ static void decide_book(batch *b, item *it)
     it->method = RB_ITIP_REQUEST;
 }
 
-static void decide_cancel(batch *b, item *it)
+/* What cancel, reschedule and change check of the booking they name. */
+static rb_booking_state booking_state(const batch *b, const fact_booking *bk)
 {
-    fact_booking *bk = rb__batch_booking(b, it->cmd.booking_id);
-    rb_booking_state st = {
+    return (rb_booking_state){
         .exists = bk != NULL, .cancelled = bk && bk->cancelled,
         .session = bk ? &bk->session->s : NULL, .now_ms = b->now_ms,
     };
+}
+
+static void decide_cancel(batch *b, item *it)
+{
+    fact_booking *bk = rb__batch_booking(b, it->cmd.booking_id);
+    rb_booking_state st = booking_state(b, bk);
 
     if (bk && !authorized(it, RB_ACT_CHANGE, bk->klass, bk->session, bk->id))
         return;
@@ -375,10 +381,7 @@ static void decide_reschedule(batch *b, item *it)
 {
     fact_booking *bk = rb__batch_booking(b, it->cmd.booking_id);
     fact_session *to = rb__batch_session(b, it->cmd.session_id);
-    rb_booking_state st = {
-        .exists = bk != NULL, .cancelled = bk && bk->cancelled,
-        .session = bk ? &bk->session->s : NULL, .now_ms = b->now_ms,
-    };
+    rb_booking_state st = booking_state(b, bk);
     rb_booking_request req = {0};
     rb_verdict target;
 
@@ -416,10 +419,7 @@ static void decide_reschedule(batch *b, item *it)
 static void decide_change(batch *b, item *it)
 {
     fact_booking *bk = rb__batch_booking(b, it->cmd.booking_id);
-    rb_booking_state st = {
-        .exists = bk != NULL, .cancelled = bk && bk->cancelled,
-        .session = bk ? &bk->session->s : NULL, .now_ms = b->now_ms,
-    };
+    rb_booking_state st = booking_state(b, bk);
     rb_booking_request req, old;
     rb_verdict target;
     int pupils;
@@ -519,7 +519,6 @@ static void decide_review(batch *b, item *it)
 static void finish_reviews(batch *b)
 {
     size_t i;
-    int k;
 
     for (i = 0; i < b->n; i++) {
         item *it = &b->items[i];
@@ -527,9 +526,7 @@ static void finish_reviews(batch *b)
             continue;
         it->status = it->entry->status;
         it->booking = it->entry->booking;
-        for (k = 0; k < it->entry->verdict.nreasons; k++)
-            rb_verdict_add(&it->verdict, it->entry->verdict.reasons[k].id, "%s",
-                           it->entry->verdict.reasons[k].message);
+        merge_reasons(&it->verdict, &it->entry->verdict);
     }
 }
 
