@@ -8,6 +8,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "ctl_internal.h"
+#include "rumbook/authorization.h"
 #include "rumbook/kafka_conf.h"
 #include "rumbook/kafka_log.h"
 #include "rumbook/buf.h"
@@ -65,36 +66,38 @@ static Rumbook__V1__TravelMode travel_mode(const char *name)
     }
 }
 
-/* "ROLE:ID" into actor; false when it is not one. */
+/* "ROLE:ID" into actor (role names as rb_role_parse reads them); false when
+ * it is not one. */
 static bool take_actor(const char *text, Rumbook__V1__Actor *actor)
 {
-    static const struct {
-        const char *name;
-        Rumbook__V1__ActorRole role;
-    } roles[] = {{"teacher", RUMBOOK__V1__ACTOR_ROLE__TEACHER},
-                 {"school_admin", RUMBOOK__V1__ACTOR_ROLE__SCHOOL_ADMIN},
-                 {"provider_staff", RUMBOOK__V1__ACTOR_ROLE__PROVIDER_STAFF},
-                 {"municipality_admin", RUMBOOK__V1__ACTOR_ROLE__MUNICIPALITY_ADMIN}};
     const char *colon = text ? strchr(text, ':') : NULL;
-    size_t i;
+    char name[32];
+    enum rb_role role;
 
-    if (!colon || !colon[1])
+    if (!colon || !colon[1] || (size_t)(colon - text) >= sizeof(name))
         return false;
-    for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
-        if (strlen(roles[i].name) != (size_t)(colon - text) ||
-            strncmp(text, roles[i].name, (size_t)(colon - text)) != 0)
-            continue;
-        actor->has_role = 1;
-        actor->role = roles[i].role;
-        if (roles[i].role == RUMBOOK__V1__ACTOR_ROLE__PROVIDER_STAFF)
-            actor->provider_id = cstr(colon + 1);
-        else if (roles[i].role == RUMBOOK__V1__ACTOR_ROLE__MUNICIPALITY_ADMIN)
-            actor->municipality = cstr(colon + 1);
-        else
-            actor->school_id = cstr(colon + 1);
-        return true;
+    snprintf(name, sizeof(name), "%.*s", (int)(colon - text), text);
+    if (!rb_role_parse(name, &role))
+        return false;
+    actor->has_role = 1;
+    switch (role) {
+    case RB_ROLE_PROVIDER_STAFF:
+        actor->role = RUMBOOK__V1__ACTOR_ROLE__PROVIDER_STAFF;
+        actor->provider_id = cstr(colon + 1);
+        break;
+    case RB_ROLE_MUNICIPALITY_ADMIN:
+        actor->role = RUMBOOK__V1__ACTOR_ROLE__MUNICIPALITY_ADMIN;
+        actor->municipality = cstr(colon + 1);
+        break;
+    case RB_ROLE_SCHOOL_ADMIN:
+        actor->role = RUMBOOK__V1__ACTOR_ROLE__SCHOOL_ADMIN;
+        actor->school_id = cstr(colon + 1);
+        break;
+    default:
+        actor->role = RUMBOOK__V1__ACTOR_ROLE__TEACHER;
+        actor->school_id = cstr(colon + 1);
     }
-    return false;
+    return true;
 }
 
 /* Packs spec into a BookingCommand; returns a malloc()ed buffer. */
@@ -173,6 +176,14 @@ static uint8_t *pack_command(const spec *s, const char *command_id, size_t *len)
     return out;
 }
 
+/* A --travel rumbook has no mode for (car is the table's, not a class's). */
+static bool bad_travel(const spec *s)
+{
+    return s->travel &&
+           (travel_mode(s->travel) == RUMBOOK__V1__TRAVEL_MODE__TRAVEL_MODE_UNSPECIFIED ||
+            strcmp(s->travel, "car") == 0);
+}
+
 /* Names the first required field that is missing, or NULL. */
 static const char *missing(const spec *s)
 {
@@ -190,9 +201,7 @@ static const char *missing(const spec *s)
             return "--class";
         if (s->pupils < 0)
             return "--pupils";
-        if (s->travel && (travel_mode(s->travel) ==
-                          RUMBOOK__V1__TRAVEL_MODE__TRAVEL_MODE_UNSPECIFIED ||
-                          strcmp(s->travel, "car") == 0))
+        if (bad_travel(s))
             return "a known --travel (walk, bike, public_transport or bus)";
         return NULL;
     }
@@ -204,9 +213,7 @@ static const char *missing(const spec *s)
             return "--booking";
         if (s->pupils < 0 && !s->travel && !s->note)
             return "what to change: --pupils, --travel or --note";
-        if (s->travel && (travel_mode(s->travel) ==
-                          RUMBOOK__V1__TRAVEL_MODE__TRAVEL_MODE_UNSPECIFIED ||
-                          strcmp(s->travel, "car") == 0))
+        if (bad_travel(s))
             return "a known --travel (walk, bike, public_transport or bus)";
         return NULL;
     }
