@@ -9,7 +9,6 @@
 #include "rumbook/command.h"
 #include "rumbook/decision.h"
 #include "rumbook/events.h"
-#include "rumbook/signature.h"
 #include "rumbook/store.h"
 #include "rumbook/uuid.h"
 #include "util/strset_internal.h"
@@ -95,7 +94,6 @@ typedef struct item {
     char portal[PORTAL_NAME_MAX + 1]; /* "" when taken unsigned */
     rb_portal_scope scope;            /* the portal's, id in scope_id */
     char scope_id[201];
-    unsigned char key[RB_KEY_LEN];    /* the key the signature verified with */
     char refusal[200];                /* why the sender may not send it; "" when it may */
     bool promotion;         /* a waiting command confirmed now; cmd from the waitlist
                              * (m is NULL: it came from no message) */

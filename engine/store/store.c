@@ -13,6 +13,7 @@
 #include "rumbook/log.h"
 #include "rumbook/pg.h"
 #include "rumbook/pgarray.h"
+#include "rumbook/signature.h"
 #include "store/store_internal.h"
 
 #define MAX_ATTEMPTS 8

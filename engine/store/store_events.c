@@ -8,6 +8,7 @@
 #include "rumbook/localtime.h"
 #include "rumbook/log.h"
 #include "rumbook/pgarray.h"
+#include "rumbook/signature.h"
 #include "store/store_internal.h"
 
 /* A promoted command already has its row (it was waitlisted). */

@@ -42,7 +42,7 @@ struct rb_store {
     bool has_travel_times;     /* whether reading the travel table can find anything */
     bool has_quotas;
     bool allow_unsigned;       /* commands without a portal header are taken, scope all */
-    PGresult *portals_res;     /* the portals table, by name (store_portals.c) */
+    struct portals *portals;   /* the portals table, keys decoded (store_portals.c) */
     bool portals_stale;
     rb_metrics *metrics;           /* borrowed; NULL: not counted */
     PGresult *results[STORE_MAX_RESULTS]; /* the attempt's reads: the batch's facts point in */
