@@ -11,7 +11,8 @@
 #include "rumbook/log.h"
 
 static char fatal_reason[512];
-static atomic_bool fatal_set;
+static atomic_bool fatal_claimed; /* one client writes the reason */
+static atomic_bool fatal_set;     /* then it is readable */
 
 const char *rb_kafka_fatal(void)
 {
@@ -26,15 +27,15 @@ void rb_kafka_note_error(const rd_kafka_t *rk, rd_kafka_resp_err_t e, const char
     bool fatal = e == RD_KAFKA_RESP_ERR__AUTHENTICATION || e == RD_KAFKA_RESP_ERR__SSL ||
                  e == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED ||
                  e == RD_KAFKA_RESP_ERR__FATAL;
-    bool expected = false;
-
     if (!fatal) {
         rb_log_warning("kafka: %s client=%s", reason, rd_kafka_name(rk));
         return;
     }
+    if (atomic_exchange(&fatal_claimed, true))
+        return; /* the first one is the one told */
     snprintf(fatal_reason, sizeof(fatal_reason), "%s: %s", rd_kafka_err2name(e), reason);
-    if (atomic_compare_exchange_strong(&fatal_set, &expected, true))
-        rb_log_error("kafka: %s client=%s", fatal_reason, rd_kafka_name(rk));
+    atomic_store(&fatal_set, true);
+    rb_log_error("kafka: %s client=%s", fatal_reason, rd_kafka_name(rk));
 }
 
 static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)

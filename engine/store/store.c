@@ -321,8 +321,6 @@ int rb_store_process(rb_store *st, const rb_message *msgs, size_t n, rb_batch_st
 }
 
 #define PROMOTE_SESSIONS 100
-#define RB_STR_(x) #x
-#define RB_STR(x) RB_STR_(x)
 
 /* After an import (rumbook_facts): sessions with waiting classes and
  * places again, though no command has touched them (the capacity was

@@ -7,8 +7,6 @@
 #include "pg/pg_internal.h"
 #include "store/store_internal.h"
 
-#define RB_STR_(x) #x
-#define RB_STR(x) RB_STR_(x)
 
 typedef struct expiry {
     rb_store *st;

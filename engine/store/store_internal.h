@@ -11,6 +11,10 @@
 #include "rumbook/pgarray.h"
 
 #define STORE_COLUMNS 16
+
+/* A number macro as a string literal, for SQL text. */
+#define RB_STR_(x) #x
+#define RB_STR(x) RB_STR_(x)
 #define STORE_MAX_RESULTS 40
 
 /* A timestamptz column as UTC milliseconds. date_part's float8 (exact to

@@ -89,27 +89,41 @@ static void store(rb_config *c, int key, const char *text, long n)
 
 /* A URL's password ("scheme://user:secret@host") or a keyword's
  * ("password=secret") replaced by asterisks. */
-/* Whether a URL or key=value connection string carries a password. */
-static bool has_password(const char *v)
+/* Where a URL's (scheme://user:PASSWORD@host) or a key=value string's
+ * (password=PASSWORD) password lies: [*from, *to); false when it has none. */
+static bool password_span(const char *v, size_t *from, size_t *to)
 {
-    const char *scheme = strstr(v, "://"), *at;
+    const char *scheme = strstr(v, "://"), *at, *colon, *kw = strstr(v, "password=");
 
     if (scheme && (at = strchr(scheme + 3, '@')) &&
-        memchr(scheme + 3, ':', (size_t)(at - scheme - 3)))
+        (colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3)))) {
+        *from = (size_t)(colon + 1 - v);
+        *to = (size_t)(at - v);
         return true;
-    return strstr(v, "password=") != NULL;
+    }
+    if (kw) {
+        *from = (size_t)(kw + 9 - v);
+        *to = *from + strcspn(kw + 9, " ");
+        return true;
+    }
+    return false;
+}
+
+static bool has_password(const char *v)
+{
+    size_t from, to;
+
+    return password_span(v, &from, &to);
 }
 
 static void mask_password(const char *v, char *out, size_t size)
 {
-    const char *scheme = strstr(v, "://"), *at, *colon, *kw = strstr(v, "password=");
+    size_t from, to;
 
-    snprintf(out, size, "%s", v);
-    if (scheme && (at = strchr(scheme + 3, '@')) &&
-        (colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3))))
-        snprintf(out, size, "%.*s:***%s", (int)(colon - v), v, at);
-    else if (kw)
-        snprintf(out, size, "%.*spassword=***%s", (int)(kw - v), v, kw + 9 + strcspn(kw + 9, " "));
+    if (password_span(v, &from, &to))
+        snprintf(out, size, "%.*s***%s", (int)from, v, v + to);
+    else
+        snprintf(out, size, "%s", v);
 }
 
 /* The field's value as a config file would give it. */
