@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what rumbook needs to build, run and test, if missing: Debian's
 # packages, and the Kafka broker's jars from Maven Central (deploy/kafka/pom.xml).
+#   deploy/install-deps.sh [--tests]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -20,10 +21,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# deploy/kafka: the broker rumbook runs on. deploy/kafka-scram: a 3.9 broker
-# for SCRAM logins, which Debian 12's librdkafka 2.0.2 cannot do with a 4.x
-# broker (docs/operations.md, "Encrypted connections").
-for b in kafka kafka-scram; do
+# deploy/kafka: the broker rumbook runs on. With --tests also deploy/kafka-scram:
+# a 3.9 broker for the SCRAM test, as Debian 12's librdkafka 2.0.2 cannot log in
+# with SCRAM to a 4.x broker (docs/kafka.md); the demo does not need it.
+brokers=(kafka)
+[ "${1:-}" = --tests ] && brokers+=(kafka-scram)
+for b in "${brokers[@]}"; do
   if [ ! -f "$here/$b/libs/.complete" ]; then
     echo "resolving the Kafka broker ($b) from Maven Central"
     (cd "$here/$b" && mvn -q -B dependency:copy-dependencies -DoutputDirectory=libs \

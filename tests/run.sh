@@ -10,7 +10,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-deploy/install-deps.sh
+deploy/install-deps.sh --tests
 
 jobs=$(nproc)
 cmake -S . -B build-asan -DRB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null

@@ -7,7 +7,6 @@
 #include "pg/pg_internal.h"
 #include "store/store_internal.h"
 
-
 typedef struct expiry {
     rb_store *st;
     int64_t now_ms;

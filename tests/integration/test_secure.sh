@@ -15,6 +15,8 @@ chmod 755 "$svc"
 pg_port=$((24000 + RANDOM % 2000))
 kafka_port=$((31000 + RANDOM % 700 * 2))
 sasl_port=$((kafka_port + 2))
+[ -f "$root/deploy/kafka-scram/libs/.complete" ] ||
+  { echo "FAIL test_secure: no Kafka 3.9 jars: run deploy/install-deps.sh --tests" >&2; exit 1; }
 stop_services() {
   "$root/deploy/kafka.sh" stop "$svc/kafka" || true
   "$root/deploy/pg.sh" stop "$svc/pg" || true
