@@ -38,7 +38,7 @@ static const char SQL_SESSIONS[] =
 /* The sessions of the waiting entries withdraw, approve and refuse commands
  * name: locked with the others, and their waiting lists read under that
  * lock. */
-static const char SQL_WITHDRAWN_SESSIONS[] =
+static const char SQL_NAMED_ENTRY_SESSIONS[] =
     "SELECT DISTINCT session_id FROM waitlist WHERE command_id = ANY($1::uuid[])"
     " AND status = 'waiting'";
 
@@ -203,16 +203,20 @@ int rb__session_row(rb_store *st, fact_session *fs, PGresult *res, int r, rb_err
 static int fetch_sessions(rb_store *st, batch *b, rb_error *err)
 {
     PGresult *bres = st->results[0], *res, *waiting = NULL; /* the bookings */
-    size_t i, nwithdraw = 0;
+    size_t i, nentries = 0;
     int r;
 
-    rb__store_begin(st, SQL_WITHDRAWN_SESSIONS, 1);
     for (i = 0; i < b->n; i++)
-        if (rb__item_names_facts(&b->items[i]) && b->items[i].cmd.waiting_id && ++nwithdraw)
-            rb_pgarray_text(&st->col[0], b->items[i].cmd.waiting_id);
-    if (nwithdraw && !(waiting = rb__store_fetch_run(st, SQL_WITHDRAWN_SESSIONS, 1,
-                                                     "find the entries named", err)))
-        return err->code;
+        nentries += rb__item_names_facts(&b->items[i]) && b->items[i].cmd.waiting_id;
+    if (nentries) { /* withdraw, approve, refuse: rare, and a query of their own */
+        rb__store_begin(st, SQL_NAMED_ENTRY_SESSIONS, 1);
+        for (i = 0; i < b->n; i++)
+            if (rb__item_names_facts(&b->items[i]) && b->items[i].cmd.waiting_id)
+                rb_pgarray_text(&st->col[0], b->items[i].cmd.waiting_id);
+        if (!(waiting = rb__store_fetch_run(st, SQL_NAMED_ENTRY_SESSIONS, 1,
+                                            "find the entries named", err)))
+            return err->code;
+    }
     rb__store_begin(st, SQL_SESSIONS, 1);
     for (r = 0; waiting && r < PQntuples(waiting); r++)
         rb_pgarray_text(&st->col[0], PQgetvalue(waiting, r, 0));
