@@ -132,6 +132,82 @@ BEGIN
 END $$;
 
 --
+-- Name: rb__catalog_lock(text, text, text, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rb__catalog_lock(tbl text, kind text, eid text, expected integer) RETURNS integer
+    LANGUAGE plpgsql
+    AS $_$
+DECLARE cur int;
+BEGIN
+    EXECUTE format('SELECT version FROM %I WHERE id = $1 FOR UPDATE', tbl) INTO cur USING eid;
+    IF cur IS NULL AND coalesce(expected, 0) <> 0 THEN
+        PERFORM rb__refuse('RB002', format('there is no %s "%s"', kind, eid));
+    END IF;
+    IF cur IS NOT NULL AND coalesce(expected, 0) <> cur THEN
+        PERFORM rb__refuse('RB001', format('%s "%s" is at version %s, not %s: read it again',
+                                           kind, eid, cur, coalesce(expected, 0)));
+    END IF;
+    RETURN cur;
+END $_$;
+
+--
+-- Name: rb__catalog_may(text, text, text, text[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rb__catalog_may(role text, org text, kind text, owners text[]) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+DECLARE o text;
+BEGIN
+    IF role = 'municipality_admin' THEN RETURN; END IF;
+    IF role <> 'provider_staff' THEN
+        PERFORM rb__refuse('RB003', format('a %s may not change the catalogue',
+                                           coalesce(nullif(role, ''), 'actor without a role')));
+    END IF;
+    IF kind NOT IN ('provider', 'venue', 'resource', 'offering', 'session') THEN
+        PERFORM rb__refuse('RB003', format('provider staff may not change a %s', kind));
+    END IF;
+    FOREACH o IN ARRAY owners LOOP
+        IF o IS NOT NULL AND o <> org THEN -- NULL: a reference the import refuses
+            PERFORM rb__refuse('RB003', format('the %s belongs to provider "%s", not to "%s"',
+                                               kind, coalesce(o, '(none)'), org));
+        END IF;
+    END LOOP;
+END $$;
+
+--
+-- Name: rb__catalog_provider(text, text, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rb__catalog_provider(kind text, id text, provider text, offering text) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT CASE kind WHEN 'provider' THEN id
+        WHEN 'venue' THEN provider WHEN 'resource' THEN provider WHEN 'offering' THEN provider
+        WHEN 'session' THEN (SELECT o.provider_id FROM offerings o WHERE o.id = offering) END
+$$;
+
+--
+-- Name: rb__catalog_table(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rb__catalog_table(kind text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+DECLARE tbl text := CASE kind WHEN 'provider' THEN 'providers' WHEN 'venue' THEN 'venues'
+    WHEN 'resource' THEN 'resources' WHEN 'offering' THEN 'offerings'
+    WHEN 'session' THEN 'sessions' WHEN 'school' THEN 'schools' WHEN 'class' THEN 'classes'
+    WHEN 'bus' THEN 'buses' WHEN 'quota' THEN 'quotas' END;
+BEGIN
+    IF tbl IS NULL THEN
+        PERFORM rb__bad('kind', format('"%s" is no entity kind (provider, venue, resource, '
+                                       'offering, session, school, class, bus, quota)', kind));
+    END IF;
+    RETURN tbl;
+END $$;
+
+--
 -- Name: rb__coord(jsonb, text, text, double precision); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -556,7 +632,7 @@ CREATE FUNCTION public.rb__import_sessions(doc jsonb) RETURNS integer
     LANGUAGE plpgsql
     AS $$
 DECLARE e jsonb; i int := 0; p text; sid text; t0 timestamptz; t1 timestamptz;
-        pc int; cc int; booked record;
+        pc int; cc int; old record;
 BEGIN
     FOR e IN SELECT * FROM rb__array(doc, 'sessions') LOOP
         p := format('sessions[%s]', i);
@@ -566,14 +642,22 @@ BEGIN
         IF t1 <= t0 THEN PERFORM rb__bad(p || '.ends_at', 'must be after starts_at'); END IF;
         pc := rb__int(e, p, 'pupil_capacity', 0, 100000);
         cc := rb__int(e, p, 'class_capacity', 0, 100000);
-        SELECT pupils_booked, classes_booked INTO booked FROM sessions WHERE id = sid;
-        IF FOUND AND pc < booked.pupils_booked THEN
-            PERFORM rb__bad(p || '.pupil_capacity',
-                            format('%s is below the %s pupils already booked', pc, booked.pupils_booked));
+        SELECT pupils_booked, classes_booked, starts_at, ends_at, cancelled_at INTO old
+          FROM sessions WHERE id = sid;
+        IF FOUND AND old.cancelled_at IS NOT NULL THEN
+            PERFORM rb__refuse('RB007', format('%s: session "%s" was cancelled', p, sid));
         END IF;
-        IF FOUND AND cc < booked.classes_booked THEN
-            PERFORM rb__bad(p || '.class_capacity',
-                            format('%s is below the %s classes already booked', cc, booked.classes_booked));
+        IF FOUND AND pc < old.pupils_booked THEN
+            PERFORM rb__refuse('RB004', format('%s.pupil_capacity: %s is below the %s pupils already booked',
+                                               p, pc, old.pupils_booked));
+        END IF;
+        IF FOUND AND cc < old.classes_booked THEN
+            PERFORM rb__refuse('RB004', format('%s.class_capacity: %s is below the %s classes already booked',
+                                               p, cc, old.classes_booked));
+        END IF;
+        IF FOUND AND old.classes_booked > 0 AND (t0, t1) <> (old.starts_at, old.ends_at) THEN
+            PERFORM rb__refuse('RB006', format('%s.starts_at: session "%s" has %s booked classes: move it with move_session',
+                                               p, sid, old.classes_booked));
         END IF;
         INSERT INTO sessions (id, offering_id, starts_at, ends_at, pupil_capacity, class_capacity)
         VALUES (sid, rb__ref('offerings', rb__text(e, p, 'offering'), p || '.offering', 'offering'),
@@ -703,6 +787,18 @@ BEGIN
 END $_$;
 
 --
+-- Name: rb__next_version(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rb__next_version() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    NEW.version := OLD.version + 1;
+    RETURN NEW;
+END $$;
+
+--
 -- Name: rb__num(jsonb, text, text, numeric, numeric, numeric); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -751,6 +847,74 @@ BEGIN
     IF NOT found THEN PERFORM rb__bad(path, format('unknown %s "%s"', what, id)); END IF;
     RETURN id;
 END $_$;
+
+--
+-- Name: rb__refuse(text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rb__refuse(code text, message text) RETURNS boolean
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message;
+END $$;
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: sessions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sessions (
+    id text NOT NULL,
+    offering_id text NOT NULL,
+    starts_at timestamp with time zone NOT NULL,
+    ends_at timestamp with time zone NOT NULL,
+    pupil_capacity integer NOT NULL,
+    class_capacity integer NOT NULL,
+    pupils_booked integer DEFAULT 0 NOT NULL,
+    classes_booked integer DEFAULT 0 NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    cancelled_at timestamp with time zone,
+    cancel_message text DEFAULT ''::text NOT NULL,
+    moved boolean DEFAULT false NOT NULL,
+    CONSTRAINT sessions_check CHECK ((ends_at > starts_at)),
+    CONSTRAINT sessions_class_capacity_check CHECK ((class_capacity >= 0)),
+    CONSTRAINT sessions_classes_within_capacity CHECK (((classes_booked >= 0) AND (classes_booked <= class_capacity))),
+    CONSTRAINT sessions_id_check CHECK ((id <> ''::text)),
+    CONSTRAINT sessions_pupil_capacity_check CHECK ((pupil_capacity >= 0)),
+    CONSTRAINT sessions_pupils_within_capacity CHECK (((pupils_booked >= 0) AND (pupils_booked <= pupil_capacity)))
+);
+
+--
+-- Name: rb__session_for_change(text, integer, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rb__session_for_change(sid text, expected integer, role text, org text) RETURNS public.sessions
+    LANGUAGE plpgsql
+    AS $$
+DECLARE s sessions; owner text;
+BEGIN
+    SELECT * INTO s FROM sessions WHERE id = sid FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM rb__refuse('RB002', format('there is no session "%s"', sid));
+    END IF;
+    IF coalesce(expected, 0) <> 0 AND expected <> s.version THEN
+        PERFORM rb__refuse('RB001', format('session "%s" is at version %s, not %s: read it again',
+                                           sid, s.version, expected));
+    END IF;
+    SELECT provider_id INTO owner FROM offerings WHERE id = s.offering_id;
+    PERFORM rb__catalog_may(role, org, 'session', ARRAY[owner]);
+    IF s.cancelled_at IS NOT NULL THEN
+        PERFORM rb__refuse('RB007', format('session "%s" was cancelled', sid));
+    END IF;
+    IF s.starts_at <= now() THEN
+        PERFORM rb__refuse('RB008', format('session "%s" has started or is over', sid));
+    END IF;
+    RETURN s;
+END $$;
 
 --
 -- Name: rb__text(jsonb, text, text, boolean, text); Type: FUNCTION; Schema: public; Owner: -
@@ -843,6 +1007,79 @@ BEGIN
     kind := 'quotas'; upserted := rb__import_quotas(doc); RETURN NEXT;
     kind := 'settings'; upserted := rb__import_settings(doc); RETURN NEXT;
     kind := 'travel_modes'; upserted := rb__import_travel_modes(doc); RETURN NEXT;
+END $_$;
+
+--
+-- Name: rb_catalog_retire(text, text, integer, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rb_catalog_retire(kind text, eid text, expected integer, role text, org text) RETURNS integer
+    LANGUAGE plpgsql
+    AS $_$
+DECLARE tbl text := rb__catalog_table(kind); cur int; owner text;
+BEGIN
+    IF coalesce(expected, 0) = 0 THEN
+        PERFORM rb__refuse('RB001', format('name the version of %s "%s" to retire', kind, eid));
+    END IF;
+    cur := rb__catalog_lock(tbl, kind, eid, expected);
+    IF kind IN ('venue', 'resource', 'offering') THEN
+        EXECUTE format('SELECT provider_id FROM %I WHERE id = $1', tbl) INTO owner USING eid;
+    ELSIF kind = 'session' THEN
+        SELECT o.provider_id INTO owner FROM sessions s JOIN offerings o ON o.id = s.offering_id
+         WHERE s.id = eid;
+    ELSIF kind = 'provider' THEN
+        owner := eid;
+    END IF;
+    PERFORM rb__catalog_may(role, org, kind, ARRAY[owner]);
+    BEGIN
+        IF kind = 'session' THEN
+            DELETE FROM session_resources WHERE session_id = eid;
+        ELSIF kind = 'school' THEN
+            DELETE FROM school_hours WHERE school_id = eid;
+        END IF;
+        EXECUTE format('DELETE FROM %I WHERE id = $1', tbl) USING eid;
+    EXCEPTION WHEN foreign_key_violation THEN
+        PERFORM rb__refuse('RB005', format('%s "%s" is still named by %s: retire those first',
+            kind, eid, coalesce(substring(SQLERRM FROM 'on table "([^"]+)"$'),
+                                CASE WHEN SQLERRM LIKE '%bookings name%' THEN 'bookings' END, 'other rows')));
+    END;
+    RETURN cur;
+END $_$;
+
+--
+-- Name: rb_catalog_upsert(text, jsonb, integer, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rb_catalog_upsert(kind text, doc jsonb, expected integer, role text, org text) RETURNS integer
+    LANGUAGE plpgsql
+    AS $_$
+DECLARE tbl text := rb__catalog_table(kind); eid text; cur int; now_v int;
+        owners text[] := '{}'; old_owner text;
+BEGIN
+    IF jsonb_typeof(doc) IS DISTINCT FROM 'object' THEN
+        PERFORM rb__bad('entity', 'must be a JSON object');
+    END IF;
+    eid := rb__text(doc, 'entity', 'id');
+    cur := rb__catalog_lock(tbl, kind, eid, expected);
+    IF cur IS NOT NULL AND kind IN ('venue', 'resource', 'offering') THEN
+        EXECUTE format('SELECT provider_id FROM %I WHERE id = $1', tbl) INTO old_owner USING eid;
+        owners := owners || old_owner;
+    ELSIF cur IS NOT NULL AND kind = 'session' THEN
+        SELECT o.provider_id INTO old_owner FROM sessions s JOIN offerings o ON o.id = s.offering_id
+         WHERE s.id = eid;
+        owners := owners || old_owner;
+    END IF;
+    owners := owners || rb__catalog_provider(kind, eid, doc ->> 'provider', doc ->> 'offering');
+    PERFORM rb__catalog_may(role, org, kind, owners);
+    PERFORM rb_catalog_import(jsonb_build_object(tbl, jsonb_build_array(doc)));
+    IF cur IS NULL THEN
+        RETURN 1;
+    END IF;
+    EXECUTE format('SELECT version FROM %I WHERE id = $1', tbl) INTO now_v USING eid;
+    IF now_v = cur THEN -- the row is as it was (a session's resources may have changed)
+        EXECUTE format('UPDATE %I SET version = $2 WHERE id = $1', tbl) USING eid, cur + 1;
+    END IF;
+    RETURN cur + 1;
 END $_$;
 
 --
@@ -950,9 +1187,46 @@ BEGIN
     RETURN NEXT;
 END $$;
 
-SET default_tablespace = '';
+--
+-- Name: rb_session_cancel(text, integer, text, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
 
-SET default_table_access_method = heap;
+CREATE FUNCTION public.rb_session_cancel(sid text, expected integer, message text, role text, org text) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+DECLARE s sessions := rb__session_for_change(sid, expected, role, org); v int;
+BEGIN
+    UPDATE sessions SET cancelled_at = now(), cancel_message = coalesce(message, '')
+     WHERE id = sid RETURNING version INTO v;
+    RETURN v;
+END $$;
+
+--
+-- Name: rb_session_move(text, integer, timestamp with time zone, timestamp with time zone, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rb_session_move(sid text, expected integer, starts_at timestamp with time zone, ends_at timestamp with time zone, role text, org text) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+DECLARE s sessions := rb__session_for_change(sid, expected, role, org); t1 timestamptz; v int;
+BEGIN
+    IF starts_at IS NULL THEN
+        PERFORM rb__bad('starts_at', 'is required');
+    END IF;
+    IF starts_at <= now() THEN
+        PERFORM rb__bad('starts_at', 'must be in the future');
+    END IF;
+    t1 := coalesce(ends_at, starts_at + (s.ends_at - s.starts_at));
+    IF t1 <= starts_at THEN
+        PERFORM rb__bad('ends_at', 'must be after starts_at');
+    END IF;
+    IF (starts_at, t1) = (s.starts_at, s.ends_at) THEN
+        PERFORM rb__bad('starts_at', 'the session already takes place then');
+    END IF;
+    UPDATE sessions SET starts_at = rb_session_move.starts_at, ends_at = t1, moved = true
+     WHERE id = sid RETURNING version INTO v;
+    RETURN v;
+END $$;
 
 --
 -- Name: bookings; Type: TABLE; Schema: public; Owner: -
@@ -1001,6 +1275,7 @@ CREATE TABLE public.buses (
     municipality text DEFAULT ''::text NOT NULL,
     depot_lat double precision,
     depot_lon double precision,
+    version integer DEFAULT 1 NOT NULL,
     CONSTRAINT buses_depot_lat_check CHECK (((depot_lat >= ('-90'::integer)::double precision) AND (depot_lat <= (90)::double precision))),
     CONSTRAINT buses_depot_lon_check CHECK (((depot_lon >= ('-180'::integer)::double precision) AND (depot_lon <= (180)::double precision))),
     CONSTRAINT buses_id_check CHECK ((id <> ''::text)),
@@ -1020,6 +1295,7 @@ CREATE TABLE public.classes (
     teacher_email text NOT NULL,
     target_group text DEFAULT 'grundskole'::text NOT NULL,
     no integer NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
     CONSTRAINT classes_grade_check CHECK (((grade >= 0) AND (grade <= 13))),
     CONSTRAINT classes_id_check CHECK ((id <> ''::text)),
     CONSTRAINT classes_size_check CHECK (((size >= 1) AND (size <= 200))),
@@ -1057,6 +1333,18 @@ CREATE TABLE public.closures (
 );
 
 --
+-- Name: command_bookings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.command_bookings (
+    command_id uuid NOT NULL,
+    booking_id uuid NOT NULL,
+    status text NOT NULL,
+    reasons text DEFAULT ''::text NOT NULL,
+    CONSTRAINT command_bookings_status_check CHECK ((status = ANY (ARRAY['confirmed'::text, 'cancelled'::text])))
+);
+
+--
 -- Name: commands; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1077,8 +1365,8 @@ CREATE TABLE public.commands (
     actor_org text DEFAULT ''::text NOT NULL,
     actor_email text DEFAULT ''::text NOT NULL,
     actor_name text DEFAULT ''::text NOT NULL,
-    CONSTRAINT commands_kind_check CHECK ((kind = ANY (ARRAY['book'::text, 'cancel'::text, 'reschedule'::text, 'change'::text, 'withdraw'::text, 'approve'::text, 'refuse'::text, 'invalid'::text]))),
-    CONSTRAINT commands_status_check CHECK ((status = ANY (ARRAY['confirmed'::text, 'waitlisted'::text, 'rejected'::text, 'cancelled'::text, 'pending_review'::text])))
+    CONSTRAINT commands_kind_check CHECK ((kind = ANY (ARRAY['book'::text, 'cancel'::text, 'reschedule'::text, 'change'::text, 'withdraw'::text, 'approve'::text, 'refuse'::text, 'upsert'::text, 'retire'::text, 'cancel_session'::text, 'move_session'::text, 'invalid'::text]))),
+    CONSTRAINT commands_status_check CHECK ((status = ANY (ARRAY['confirmed'::text, 'waitlisted'::text, 'rejected'::text, 'cancelled'::text, 'pending_review'::text, 'applied'::text, 'refused'::text])))
 );
 
 --
@@ -1216,6 +1504,7 @@ CREATE TABLE public.offerings (
     language text DEFAULT 'da'::text NOT NULL,
     audience_municipalities text[],
     audience_schools text[],
+    version integer DEFAULT 1 NOT NULL,
     CONSTRAINT offerings_category_check CHECK ((category <> ''::text)),
     CONSTRAINT offerings_check CHECK (((grade_max >= grade_min) AND (grade_max <= 13))),
     CONSTRAINT offerings_cleanup_min_check CHECK (((cleanup_min >= 0) AND (cleanup_min <= 720))),
@@ -1342,6 +1631,7 @@ CREATE TABLE public.providers (
     name text NOT NULL,
     email text NOT NULL,
     municipality text,
+    version integer DEFAULT 1 NOT NULL,
     CONSTRAINT providers_email_check CHECK ((email ~~ '%_@_%'::text)),
     CONSTRAINT providers_id_check CHECK ((id <> ''::text))
 );
@@ -1359,6 +1649,7 @@ CREATE TABLE public.quotas (
     category text,
     counts text DEFAULT 'bookings'::text NOT NULL,
     max_count integer NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
     CONSTRAINT quotas_counts_check CHECK ((counts = ANY (ARRAY['bookings'::text, 'bus_trips'::text]))),
     CONSTRAINT quotas_id_check CHECK ((id <> ''::text)),
     CONSTRAINT quotas_max_count_check CHECK ((max_count >= 0)),
@@ -1387,6 +1678,7 @@ CREATE TABLE public.resources (
     provider_id text NOT NULL,
     kind text NOT NULL,
     name text NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
     CONSTRAINT resources_id_check CHECK ((id <> ''::text)),
     CONSTRAINT resources_kind_check CHECK ((kind = ANY (ARRAY['room'::text, 'guide'::text, 'equipment'::text, 'bus'::text])))
 );
@@ -1428,6 +1720,7 @@ CREATE TABLE public.schools (
     lon double precision,
     day_start time without time zone DEFAULT '08:00:00'::time without time zone NOT NULL,
     day_end time without time zone DEFAULT '14:00:00'::time without time zone NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
     CONSTRAINT schools_check CHECK ((day_end > day_start)),
     CONSTRAINT schools_id_check CHECK ((id <> ''::text)),
     CONSTRAINT schools_lat_check CHECK (((lat >= ('-90'::integer)::double precision) AND (lat <= (90)::double precision))),
@@ -1441,27 +1734,6 @@ CREATE TABLE public.schools (
 CREATE TABLE public.session_resources (
     session_id text NOT NULL,
     resource_id text NOT NULL
-);
-
---
--- Name: sessions; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.sessions (
-    id text NOT NULL,
-    offering_id text NOT NULL,
-    starts_at timestamp with time zone NOT NULL,
-    ends_at timestamp with time zone NOT NULL,
-    pupil_capacity integer NOT NULL,
-    class_capacity integer NOT NULL,
-    pupils_booked integer DEFAULT 0 NOT NULL,
-    classes_booked integer DEFAULT 0 NOT NULL,
-    CONSTRAINT sessions_check CHECK ((ends_at > starts_at)),
-    CONSTRAINT sessions_class_capacity_check CHECK ((class_capacity >= 0)),
-    CONSTRAINT sessions_classes_within_capacity CHECK (((classes_booked >= 0) AND (classes_booked <= class_capacity))),
-    CONSTRAINT sessions_id_check CHECK ((id <> ''::text)),
-    CONSTRAINT sessions_pupil_capacity_check CHECK ((pupil_capacity >= 0)),
-    CONSTRAINT sessions_pupils_within_capacity CHECK (((pupils_booked >= 0) AND (pupils_booked <= pupil_capacity)))
 );
 
 --
@@ -1514,6 +1786,7 @@ CREATE TABLE public.venues (
     address text DEFAULT ''::text NOT NULL,
     lat double precision,
     lon double precision,
+    version integer DEFAULT 1 NOT NULL,
     CONSTRAINT venues_id_check CHECK ((id <> ''::text)),
     CONSTRAINT venues_lat_check CHECK (((lat >= ('-90'::integer)::double precision) AND (lat <= (90)::double precision))),
     CONSTRAINT venues_lon_check CHECK (((lon >= ('-180'::integer)::double precision) AND (lon <= (180)::double precision)))
@@ -1660,6 +1933,13 @@ ALTER TABLE ONLY public.classes
 
 ALTER TABLE ONLY public.closures
     ADD CONSTRAINT closures_pkey PRIMARY KEY (scope_kind, scope_id, source_uid, first_day);
+
+--
+-- Name: command_bookings command_bookings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.command_bookings
+    ADD CONSTRAINT command_bookings_pkey PRIMARY KEY (booking_id, command_id);
 
 --
 -- Name: commands commands_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1940,6 +2220,12 @@ CREATE TRIGGER bookings_references_on_insert AFTER INSERT ON public.bookings REF
 CREATE TRIGGER bookings_references_on_update AFTER UPDATE ON public.bookings REFERENCING NEW TABLE AS new_bookings FOR EACH STATEMENT EXECUTE FUNCTION public.bookings_check_references();
 
 --
+-- Name: buses buses_version; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER buses_version BEFORE UPDATE ON public.buses FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION public.rb__next_version();
+
+--
 -- Name: classes classes_keep_bookings_on_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1952,6 +2238,42 @@ CREATE TRIGGER classes_keep_bookings_on_delete AFTER DELETE ON public.classes RE
 CREATE TRIGGER classes_keep_bookings_on_rekey AFTER UPDATE OF id, no ON public.classes FOR EACH ROW WHEN (((old.id IS DISTINCT FROM new.id) OR (old.no IS DISTINCT FROM new.no))) EXECUTE FUNCTION public.bookings_keep_key();
 
 --
+-- Name: classes classes_version; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER classes_version BEFORE UPDATE ON public.classes FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION public.rb__next_version();
+
+--
+-- Name: offerings offerings_version; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER offerings_version BEFORE UPDATE ON public.offerings FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION public.rb__next_version();
+
+--
+-- Name: providers providers_version; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER providers_version BEFORE UPDATE ON public.providers FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION public.rb__next_version();
+
+--
+-- Name: quotas quotas_version; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER quotas_version BEFORE UPDATE ON public.quotas FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION public.rb__next_version();
+
+--
+-- Name: resources resources_version; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER resources_version BEFORE UPDATE ON public.resources FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION public.rb__next_version();
+
+--
+-- Name: schools schools_version; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER schools_version BEFORE UPDATE ON public.schools FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION public.rb__next_version();
+
+--
 -- Name: sessions sessions_keep_bookings_on_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1962,6 +2284,18 @@ CREATE TRIGGER sessions_keep_bookings_on_delete AFTER DELETE ON public.sessions 
 --
 
 CREATE TRIGGER sessions_keep_bookings_on_rekey AFTER UPDATE OF id ON public.sessions FOR EACH ROW WHEN ((old.id IS DISTINCT FROM new.id)) EXECUTE FUNCTION public.bookings_keep_key();
+
+--
+-- Name: sessions sessions_version; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER sessions_version BEFORE UPDATE OF offering_id, starts_at, ends_at, pupil_capacity, class_capacity, cancelled_at ON public.sessions FOR EACH ROW WHEN (((((((old.offering_id IS DISTINCT FROM new.offering_id) OR (old.starts_at IS DISTINCT FROM new.starts_at)) OR (old.ends_at IS DISTINCT FROM new.ends_at)) OR (old.pupil_capacity IS DISTINCT FROM new.pupil_capacity)) OR (old.class_capacity IS DISTINCT FROM new.class_capacity)) OR (old.cancelled_at IS DISTINCT FROM new.cancelled_at))) EXECUTE FUNCTION public.rb__next_version();
+
+--
+-- Name: venues venues_version; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER venues_version BEFORE UPDATE ON public.venues FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION public.rb__next_version();
 
 --
 -- Name: bus_holds bus_holds_booking_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -1983,6 +2317,13 @@ ALTER TABLE ONLY public.bus_holds
 
 ALTER TABLE ONLY public.classes
     ADD CONSTRAINT classes_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
+
+--
+-- Name: command_bookings command_bookings_command_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.command_bookings
+    ADD CONSTRAINT command_bookings_command_id_fkey FOREIGN KEY (command_id) REFERENCES public.commands(command_id);
 
 --
 -- Name: offerings offerings_provider_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -14,7 +14,7 @@
 
 /* commands, decisions, invitations, dead letters, delivery status, worker
  * status (last). */
-#define NTOPICS 6
+#define NTOPICS 8
 
 /* Parses a subcommand that takes only the common settings and nargs
  * operands (argv[optind..]); 0 to go on, 1 after --help, 2 on a usage error. */
@@ -94,16 +94,20 @@ static const char *import_args(rb_config *cfg, int argc, char **argv, const char
 int ctl_catalog(rb_config *cfg, int argc, char **argv)
 {
     static const char help[] = "usage: rumbookctl catalog import FILE [--dsn URL]\n"
+                               "       rumbookctl catalog submit --json FILE|-\n"
                                "Validates and upserts a catalogue in one transaction; a bad "
-                               "file changes nothing.\n";
+                               "file changes nothing.\n"
+                               "submit sends catalogue commands to the workers (--help).\n";
     char summary[512];
     rb_buf json;
     PGconn *conn;
     rb_error err;
     int rc;
-    const char *file = import_args(cfg, argc, argv, help, &rc);
+    const char *file;
 
-    if (!file)
+    if (argc > 1 && strcmp(argv[1], "submit") == 0)
+        return ctl_catalog_submit(cfg, argc - 1, argv + 1);
+    if (!(file = import_args(cfg, argc, argv, help, &rc)))
         return rc;
     if (open_import(cfg, "rumbookctl catalog import", file, &json, &conn))
         return 1;
@@ -204,10 +208,9 @@ int ctl_topics(rb_config *cfg, int argc, char **argv)
     static const char help[] =
         "usage: rumbookctl topics create [--partitions N] [--brokers HOSTS]\n"
         "       rumbookctl topics delete [--brokers HOSTS]\n"
-        "Creates (or deletes, with every message in them) the commands (N partitions, default\n"
-        "6), decisions, invitations, dead-letter and delivery status topics, and the workers'\n"
-        "status topic"
-        " (one partition, a day's retention).\n";
+        "Creates (or deletes, with every message in them) the booking and catalogue commands\n"
+        "(N partitions, default 6), their decisions, the invitations, dead-letter and delivery\n"
+        "status topics, and the workers' status topic (one partition, a day's retention).\n";
     const char *names[NTOPICS];
     char errstr[256];
     rd_kafka_conf_t *conf;
@@ -247,7 +250,9 @@ int ctl_topics(rb_config *cfg, int argc, char **argv)
     names[2] = cfg->topic_invitations;
     names[3] = cfg->topic_dlq;
     names[4] = cfg->topic_delivery_status;
-    names[5] = cfg->topic_status;
+    names[5] = cfg->topic_catalog_commands;
+    names[6] = cfg->topic_catalog_decisions;
+    names[7] = cfg->topic_status;
     if (!(conf = ctl_kafka_conf(cfg, "topics")))
         return 1;
     if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)))) {

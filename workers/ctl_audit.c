@@ -22,11 +22,18 @@ static const char SQL_BOOKING[] =
     " to_char(b.created_at AT TIME ZONE 'Europe/Copenhagen', 'YYYY-MM-DD HH24:MI:SS')"
     " FROM bookings b JOIN classes c ON c.id = b.class_id WHERE b.id = $1::uuid";
 
+/* With the catalogue commands that cancelled or moved it, and what they
+ * did to it. */
+#define AUDIT_COLUMNS                                                                        \
+    "to_char(c.decided_at AT TIME ZONE 'Europe/Copenhagen', 'YYYY-MM-DD HH24:MI:SS'), c.kind,"
 static const char SQL_COMMANDS[] =
-    "SELECT to_char(decided_at AT TIME ZONE 'Europe/Copenhagen', 'YYYY-MM-DD HH24:MI:SS'),"
-    " kind, status, reasons, portal, actor_role, actor_org, actor_email, actor_name,"
-    " command_id::text FROM commands WHERE booking_id = $1::uuid"
-    " ORDER BY decided_at, command_id";
+    "SELECT " AUDIT_COLUMNS " c.status, c.reasons, c.portal, c.actor_role, c.actor_org,"
+    " c.actor_email, c.actor_name, c.command_id::text, c.decided_at"
+    " FROM commands c WHERE c.booking_id = $1::uuid"
+    " UNION ALL SELECT " AUDIT_COLUMNS " cb.status, cb.reasons, c.portal, c.actor_role,"
+    " c.actor_org, c.actor_email, c.actor_name, c.command_id::text, c.decided_at"
+    " FROM command_bookings cb JOIN commands c ON c.command_id = cb.command_id"
+    " WHERE cb.booking_id = $1::uuid ORDER BY 11, 10";
 
 static void json_field(rb_buf *b, const char *name, const char *value, bool first)
 {

@@ -344,8 +344,24 @@ static int dlq_show(const rb_config *cfg, letter_id id)
     return 0;
 }
 
-/* The letter's bytes and key again on the commands topic; 0 once the
- * broker has them. */
+/* The commands topic a letter came from: the catalogue's, or (anything
+ * else) the booking commands'. */
+static const char *origin(const rb_config *cfg, const rd_kafka_message_t *m)
+{
+    rd_kafka_headers_t *in = NULL;
+    const void *v;
+    size_t len;
+
+    if (rd_kafka_message_headers(m, &in) == 0 &&
+        rd_kafka_header_get_last(in, "rumbook-dlq-topic", &v, &len) == 0 && v &&
+        len == strlen(cfg->topic_catalog_commands) &&
+        memcmp(v, cfg->topic_catalog_commands, len) == 0)
+        return cfg->topic_catalog_commands;
+    return cfg->topic_commands;
+}
+
+/* The letter's bytes and key again on the commands topic it came from; 0
+ * once the broker has them. */
 static int republish(rd_kafka_t *producer, const rb_config *cfg, const rd_kafka_message_t *m,
                      letter_id id, ctl_delivery *d)
 {
@@ -365,7 +381,7 @@ static int republish(rd_kafka_t *producer, const rb_config *cfg, const rd_kafka_
         if (rd_kafka_message_headers(m, &in) == 0 &&
             rd_kafka_header_get_last(in, sender[i], &v, &len) == 0 && v)
             rd_kafka_header_add(out, sender[i], -1, v, (ssize_t)len);
-    if (rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(cfg->topic_commands),
+    if (rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(origin(cfg, m)),
                           RD_KAFKA_V_KEY(m->key, m->key_len), RD_KAFKA_V_VALUE(m->payload, m->len),
                           RD_KAFKA_V_OPAQUE(d), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                           RD_KAFKA_V_HEADERS(out), RD_KAFKA_V_END)) {
@@ -383,7 +399,7 @@ static int replay_one(PGconn *conn, rd_kafka_t *consumer, rd_kafka_t *producer,
 {
     char p[16], o[24], tp[16], to[24];
     const char *lock[3] = {cfg->topic_dlq, p, o};
-    const char *rec[8] = {cfg->topic_dlq, p, o, by, force ? "t" : "f", cfg->topic_commands, tp, to};
+    const char *rec[8] = {cfg->topic_dlq, p, o, by, force ? "t" : "f", NULL, tp, to};
     rd_kafka_message_t *m;
     PGresult *seen = NULL;
     ctl_delivery d = {0};
@@ -393,6 +409,7 @@ static int replay_one(PGconn *conn, rd_kafka_t *consumer, rd_kafka_t *producer,
     snprintf(o, sizeof(o), "%lld", (long long)id.offset);
     if (!(m = fetch(consumer, cfg, id)))
         return 1;
+    rec[5] = origin(cfg, m);
     if (ctl_sql(conn, "dlq", "BEGIN", 0, NULL, NULL) < 0)
         goto done;
     if (ctl_sql(conn, "dlq", "SELECT pg_advisory_xact_lock(hashtext($1 || ':' || $2 || ':' || $3))",
@@ -426,7 +443,7 @@ static int replay_one(PGconn *conn, rd_kafka_t *consumer, rd_kafka_t *producer,
         goto rollback; /* published, not recorded: said on stderr */
     printf("{\"id\":\"%s:%s\",\"replayed_to\":{\"topic\":\"%s\",\"partition\":%s,\"offset\":%s},"
            "\"by\":\"%s\",\"forced\":%s}\n",
-           p, o, cfg->topic_commands, tp, to, by, force ? "true" : "false");
+           p, o, rec[5], tp, to, by, force ? "true" : "false");
     rc = 0;
     goto done;
 rollback:

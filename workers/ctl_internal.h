@@ -8,11 +8,13 @@
 #include <stdbool.h>
 
 #include "rumbook/config.h"
+#include "rumbook/signature.h"
 
 int ctl_submit(rb_config *cfg, int argc, char **argv);
 int ctl_watch(rb_config *cfg, int argc, char **argv);
 int ctl_migrate(rb_config *cfg, int argc, char **argv);
 int ctl_catalog(rb_config *cfg, int argc, char **argv);
+int ctl_catalog_submit(rb_config *cfg, int argc, char **argv);
 int ctl_topics(rb_config *cfg, int argc, char **argv);
 int ctl_calendar(rb_config *cfg, int argc, char **argv);
 int ctl_travel(rb_config *cfg, int argc, char **argv);
@@ -55,6 +57,34 @@ typedef struct ctl_delivery {
 } ctl_delivery;
 void ctl_on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
 
+/* "ROLE:ID" (role names as rb_role_parse reads them) into actor, whose
+ * strings then point into text; false when it is not one. */
+struct Rumbook__V1__Actor;
+bool ctl_actor(const char *text, struct Rumbook__V1__Actor *actor);
+/* The portal's key from --portal-key when --portal is given (*sign then
+ * true); -1 after saying why. */
+int ctl_load_signer(const rb_config *cfg, rb_signer *signer, bool *sign, const char *command);
+/* An idempotent producer reporting deliveries to ctl_on_delivery; NULL
+ * after saying why. */
+rd_kafka_t *ctl_producer_new(const rb_config *cfg, const char *command);
+/* A command for a commands topic, with the wire's headers and, with a
+ * signer, the portal's signature. */
+typedef struct ctl_message {
+    const char *topic, *key, *type;
+    uint8_t *payload; /* malloc()ed; ctl_produce takes it unless it returns 1 */
+    size_t len;
+    const rb_signer *signer;
+    const char *portal;
+} ctl_message;
+/* 0 when queued, 1 when the queue is full (poll, then try again), -1 after
+ * saying why. */
+int ctl_produce(rd_kafka_t *rk, const ctl_message *m, ctl_delivery *d, const char *command);
+/* Waits up to 30 s for the delivery reports; 1 after saying why when the
+ * broker refused us for good. */
+int ctl_flush(rd_kafka_t *rk, const char *command);
+/* One line of JSON for a delivered command. */
+void ctl_print_sent(const char *command_id, const char *action, const char *topic,
+                    const ctl_delivery *d);
 /* A connection to cfg's database; NULL after saying why as
  * "rumbookctl COMMAND: ...". The caller PQfinish()es it. */
 PGconn *ctl_connect(const rb_config *cfg, const char *command);

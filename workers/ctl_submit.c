@@ -66,40 +66,6 @@ static Rumbook__V1__TravelMode travel_mode(const char *name)
     }
 }
 
-/* "ROLE:ID" into actor (role names as rb_role_parse reads them); false when
- * it is not one. */
-static bool take_actor(const char *text, Rumbook__V1__Actor *actor)
-{
-    const char *colon = text ? strchr(text, ':') : NULL;
-    char name[32];
-    enum rb_role role;
-
-    if (!colon || !colon[1] || (size_t)(colon - text) >= sizeof(name))
-        return false;
-    snprintf(name, sizeof(name), "%.*s", (int)(colon - text), text);
-    if (!rb_role_parse(name, &role))
-        return false;
-    actor->has_role = 1;
-    switch (role) {
-    case RB_ROLE_PROVIDER_STAFF:
-        actor->role = RUMBOOK__V1__ACTOR_ROLE__PROVIDER_STAFF;
-        actor->provider_id = cstr(colon + 1);
-        break;
-    case RB_ROLE_MUNICIPALITY_ADMIN:
-        actor->role = RUMBOOK__V1__ACTOR_ROLE__MUNICIPALITY_ADMIN;
-        actor->municipality = cstr(colon + 1);
-        break;
-    case RB_ROLE_SCHOOL_ADMIN:
-        actor->role = RUMBOOK__V1__ACTOR_ROLE__SCHOOL_ADMIN;
-        actor->school_id = cstr(colon + 1);
-        break;
-    default:
-        actor->role = RUMBOOK__V1__ACTOR_ROLE__TEACHER;
-        actor->school_id = cstr(colon + 1);
-    }
-    return true;
-}
-
 /* Packs spec into a BookingCommand; returns a malloc()ed buffer. */
 static uint8_t *pack_command(const spec *s, const char *command_id, size_t *len)
 {
@@ -120,7 +86,7 @@ static uint8_t *pack_command(const spec *s, const char *command_id, size_t *len)
     cmd.issued_at_unix_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
     actor.email = cstr(s->email);
     actor.name = cstr(s->name);
-    take_actor(s->actor, &actor);
+    ctl_actor(s->actor, &actor);
     cmd.actor = &actor;
     if (strcmp(s->action, "book") == 0) {
         book.session_id = cstr(s->session);
@@ -189,7 +155,7 @@ static const char *missing(const spec *s)
 {
     Rumbook__V1__Actor actor = RUMBOOK__V1__ACTOR__INIT;
 
-    if (!take_actor(s->actor, &actor))
+    if (!ctl_actor(s->actor, &actor))
         return "a valid --actor ROLE:ID (teacher, school_admin, provider_staff or "
                "municipality_admin, then the school, provider or municipality)";
     if (!s->action)
@@ -239,12 +205,10 @@ static const char *default_key(const spec *s)
 static int produce(rd_kafka_t *rk, const rb_config *cfg, const rb_signer *signer, const spec *s,
                    ctl_delivery *d, char command_id[RB_UUID_LEN])
 {
-    const char *why = missing(s), *key = default_key(s);
-    rd_kafka_resp_err_t e;
-    rd_kafka_headers_t *hdrs;
-    char signature[RB_SIGNATURE_B64_LEN];
-    uint8_t *payload;
-    size_t len;
+    const char *why = missing(s);
+    ctl_message m = {cfg->topic_commands, default_key(s), RB_MSG_COMMAND, NULL, 0, signer,
+                     cfg->portal};
+    int rc;
 
     if (why) {
         fprintf(stderr, "rumbookctl submit: missing %s\n", why);
@@ -254,72 +218,11 @@ static int produce(rd_kafka_t *rk, const rb_config *cfg, const rb_signer *signer
         snprintf(command_id, RB_UUID_LEN, "%s", s->command_id);
     else if (rb_uuid_new(command_id) < 0)
         return -1;
-    if (!(payload = pack_command(s, command_id, &len)))
+    if (!(m.payload = pack_command(s, command_id, &m.len)))
         return -1;
-    hdrs = rd_kafka_headers_new(5);
-    rd_kafka_header_add(hdrs, "content-type", -1, "application/x-protobuf", -1);
-    rd_kafka_header_add(hdrs, "rumbook-message-type", -1, RB_MSG_COMMAND, -1);
-    rd_kafka_header_add(hdrs, "rumbook-schema-version", -1, RB_SCHEMA_VERSION, -1);
-    if (signer) {
-        rb_sign(signer, payload, len, signature);
-        rd_kafka_header_add(hdrs, "rumbook-portal", -1, cfg->portal, -1);
-        rd_kafka_header_add(hdrs, "rumbook-signature", -1, signature, -1);
-    }
-    e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(cfg->topic_commands),
-                          RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(payload, len),
-                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_OPAQUE(d),
-                          RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
-    if (e) {
-        rd_kafka_headers_destroy(hdrs); /* ours again when producev fails */
-        free(payload);
-        if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL)
-            return 1; /* the caller waits for deliveries and tries again */
-        fprintf(stderr, "rumbookctl submit: %s\n", rd_kafka_err2str(e));
-        return -1;
-    }
-    return 0;
-}
-
-static void print_result(const spec *s, const char *command_id, const ctl_delivery *d,
-                         const char *topic)
-{
-    rb_buf out;
-
-    rb_buf_init(&out);
-    rb_buf_puts(&out, "{\"command_id\":");
-    rb_json_string(&out, command_id);
-    rb_buf_puts(&out, ",\"action\":");
-    rb_json_string(&out, s->action);
-    rb_buf_puts(&out, ",\"topic\":");
-    rb_json_string(&out, topic);
-    rb_buf_printf(&out, ",\"partition\":%d,\"offset\":%lld}", (int)d->partition,
-                  (long long)d->offset);
-    puts(out.data ? out.data : "");
-    rb_buf_fini(&out);
-}
-
-static rd_kafka_t *producer_new(const rb_config *cfg)
-{
-    char errstr[256];
-    rd_kafka_conf_t *conf = ctl_kafka_conf(cfg, "submit");
-    rd_kafka_t *rk;
-
-    if (!conf)
-        return NULL;
-    if (rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr, sizeof(errstr)) ||
-        rd_kafka_conf_set(conf, "linger.ms", "2", errstr, sizeof(errstr)) ||
-        rd_kafka_conf_set(conf, "reconnect.backoff.max.ms", "1000", errstr, sizeof(errstr))) {
-        rd_kafka_conf_destroy(conf);
-        fprintf(stderr, "rumbookctl submit: %s\n", errstr);
-        return NULL;
-    }
-    rd_kafka_conf_set_dr_msg_cb(conf, ctl_on_delivery);
-    rb_kafka_log_to_rumbook(conf);
-    if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)))) {
-        rd_kafka_conf_destroy(conf);
-        fprintf(stderr, "rumbookctl submit: %s\n", errstr);
-    }
-    return rk;
+    if ((rc = ctl_produce(rk, &m, d, "submit")) == 1)
+        free(m.payload);
+    return rc;
 }
 
 /* Waits for every delivery report and prints the results in order. */
@@ -329,13 +232,8 @@ static int finish(rd_kafka_t *rk, const rb_config *cfg, spec *specs, ctl_deliver
     size_t i;
     int failed = 0;
 
-    /* 30 s for the reports, unless the broker refused us for good */
-    for (i = 0; i < 300 && rd_kafka_outq_len(rk) > 0 && !rb_kafka_fatal(); i++)
-        rd_kafka_poll(rk, 100);
-    if (rb_kafka_fatal()) {
-        fprintf(stderr, "rumbookctl submit: kafka: %s\n", rb_kafka_fatal());
+    if (ctl_flush(rk, "submit"))
         return 1;
-    }
     for (i = 0; i < n; i++) {
         if (!ds[i].done || ds[i].err) {
             fprintf(stderr, "rumbookctl submit: command %s not delivered: %s\n", ids[i],
@@ -343,7 +241,7 @@ static int finish(rd_kafka_t *rk, const rb_config *cfg, spec *specs, ctl_deliver
             failed = 1;
             continue;
         }
-        print_result(&specs[i], ids[i], &ds[i], cfg->topic_commands);
+        ctl_print_sent(ids[i], specs[i].action, cfg->topic_commands, &ds[i]);
     }
     return failed;
 }
@@ -458,25 +356,6 @@ static long read_json_lines(FILE *in, const char *actor, spec **specs, rb_json_o
     return n;
 }
 
-/* The portal's key from --portal-key, when --portal is given. */
-static int load_signer(const rb_config *cfg, rb_signer *signer, bool *sign)
-{
-    unsigned char seed[RB_KEY_LEN];
-
-    *sign = *cfg->portal != '\0';
-    if (!*sign && !*cfg->portal_key)
-        return 0;
-    if (!*sign || !*cfg->portal_key) {
-        fprintf(stderr, "rumbookctl submit: --portal and --portal-key go together\n");
-        return -1;
-    }
-    if (ctl_read_key(cfg->portal_key, seed, "submit") < 0)
-        return -1;
-    rb_signer_init(signer, seed);
-    memset(seed, 0, sizeof(seed));
-    return 0;
-}
-
 static int submit_all(const rb_config *cfg, spec *specs, size_t n)
 {
     rb_signer signer;
@@ -487,12 +366,12 @@ static int submit_all(const rb_config *cfg, spec *specs, size_t n)
     size_t i;
     int rc;
 
-    if (load_signer(cfg, &signer, &sign) < 0) {
+    if (ctl_load_signer(cfg, &signer, &sign, "submit") < 0) {
         free(ds);
         free(ids);
         return 2;
     }
-    rk = producer_new(cfg);
+    rk = ctl_producer_new(cfg, "submit");
     rc = rk && ds && ids ? 0 : 1;
     for (i = 0; rc == 0 && i < n; i++) {
         int r;

@@ -75,6 +75,8 @@ static void print_message(const rb_config *cfg, const rd_kafka_message_t *m, rb_
         rc = rb_decision_to_json(m->payload, m->len, out);
     else if (strcmp(topic, cfg->topic_invitations) == 0)
         rc = rb_invitation_to_json(m->payload, m->len, out);
+    else if (strcmp(topic, cfg->topic_catalog_decisions) == 0)
+        rc = rb_catalog_decision_to_json(m->payload, m->len, out);
     else
         print_dead_letter(m, out);
     if (rc < 0) {
@@ -134,6 +136,23 @@ static void print_summary(const rb_config *cfg, const rd_kafka_message_t *m)
                inv->n_recipients ? inv->recipients[0] : "-", inv->uid, inv->sequence,
                inv->icalendar ? strlen(inv->icalendar) : 0);
         rumbook__v1__invitation__free_unpacked(inv, NULL);
+    } else if (strcmp(topic, cfg->topic_catalog_decisions) == 0) {
+        Rumbook__V1__CatalogDecision *d =
+            rumbook__v1__catalog_decision__unpack(NULL, m->len, m->payload);
+        size_t i;
+        if (!d)
+            return;
+        printf("catalogue  %-10s %s=%s", d->status == RUMBOOK__V1__CATALOG_STATUS__APPLIED
+                                             ? "APPLIED" : "REFUSED",
+               d->kind ? d->kind : "-", d->entity_id ? d->entity_id : "-");
+        if (d->has_version)
+            printf(" version=%u", d->version);
+        if (d->has_bookings_moved || d->has_bookings_cancelled)
+            printf("  bookings moved %u, cancelled %u", d->bookings_moved, d->bookings_cancelled);
+        for (i = 0; i < d->n_reasons; i++)
+            printf("%s%s", i ? "; " : "  reasons: ", d->reasons[i]->message);
+        printf("\n");
+        rumbook__v1__catalog_decision__free_unpacked(d, NULL);
     } else {
         printf("dead letter cause=\"%s\"\n",
                header(m, "rumbook-dlq-cause", cause, sizeof(cause)) ? cause : "?");
@@ -158,8 +177,9 @@ static void print_status(const rd_kafka_message_t *m, rb_buf *out)
 
 static rd_kafka_t *consumer_new(const rb_config *cfg, bool from_beginning, bool status)
 {
-    const char *topics[3] = {cfg->topic_decisions, cfg->topic_invitations, cfg->topic_dlq};
-    int ntopics = status ? 1 : 3;
+    const char *topics[4] = {cfg->topic_decisions, cfg->topic_invitations, cfg->topic_dlq,
+                             cfg->topic_catalog_decisions};
+    int ntopics = status ? 1 : 4;
     char errstr[256], group[64];
     rd_kafka_conf_t *conf = ctl_kafka_conf(cfg, "watch");
     rd_kafka_topic_partition_list_t *list;

@@ -17,6 +17,7 @@ static void usage(FILE *out)
                  "commands:\n"
                  "  migrate                  apply database migrations\n"
                  "  catalog import FILE      import a catalogue (JSON; docs/catalog.md)\n"
+                 "  catalog submit --json F  send catalogue commands (JSON lines) to the workers\n"
                  "  calendar import          import closed days from an .ics file for a scope\n"
                  "  travel import FILE       import travel times (CSV)\n"
                  "  topics create            create the rumbook topics on the broker\n"

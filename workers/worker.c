@@ -53,6 +53,10 @@ static void usage(FILE *out)
             "  --topic-decisions T    (RUMBOOK_TOPIC_DECISIONS, rumbook.booking.decisions)\n"
             "  --topic-invitations T  (RUMBOOK_TOPIC_INVITATIONS, rumbook.booking.invitations)\n"
             "  --topic-dlq T          (RUMBOOK_TOPIC_DLQ, rumbook.booking.dlq)\n"
+            "  --topic-catalog-commands T   (RUMBOOK_TOPIC_CATALOG_COMMANDS,\n"
+            "                         rumbook.catalog.commands)\n"
+            "  --topic-catalog-decisions T  (RUMBOOK_TOPIC_CATALOG_DECISIONS,\n"
+            "                         rumbook.catalog.decisions)\n"
             "  --relay on|off         publish the outbox from this process (RUMBOOK_RELAY, on)\n"
             "  --no-relay             the same as --relay off\n"
             "  --allow-unsigned       take commands no portal signed, as from a portal of\n"
@@ -234,28 +238,38 @@ static void flush_batch(worker *w)
     release_pending(w);
 }
 
+/* Every assigned partition starts where the last committed batch left it
+ * (PostgreSQL's offsets, per topic). */
 static void assign_from_db(worker *w, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts)
 {
     int32_t *ids = calloc((size_t)parts->cnt + 1, sizeof(*ids));
     int64_t *next = calloc((size_t)parts->cnt + 1, sizeof(*next));
+    const char *topics[2] = {w->cfg.topic_commands, w->cfg.topic_catalog_commands};
     rb_error err;
-    int i;
+    int i, t, n;
 
-    for (i = 0; i < parts->cnt; i++)
-        ids[i] = parts->elems[i].partition;
-    while (rb_store_offsets(w->store, w->cfg.topic_commands, ids, next, (size_t)parts->cnt,
-                            &err) < 0) {
-        rb_log_error("could not read stored offsets, retrying cause=\"%s\"", err.message);
-        if (nap(w, 1000)) { /* stopping: take nothing, start nowhere */
-            free(ids);
-            free(next);
-            return;
+    for (t = 0; t < 2; t++) {
+        for (i = 0, n = 0; i < parts->cnt; i++)
+            if (strcmp(parts->elems[i].topic, topics[t]) == 0)
+                ids[n++] = parts->elems[i].partition;
+        if (n == 0)
+            continue;
+        while (rb_store_offsets(w->store, topics[t], ids, next, (size_t)n, &err) < 0) {
+            rb_log_error("could not read stored offsets, retrying cause=\"%s\"", err.message);
+            if (nap(w, 1000)) { /* stopping: take nothing, start nowhere */
+                free(ids);
+                free(next);
+                return;
+            }
         }
-    }
-    for (i = 0; i < parts->cnt; i++) {
-        parts->elems[i].offset = next[i] >= 0 ? next[i] : RD_KAFKA_OFFSET_BEGINNING;
-        rb_log_info("assigned topic=%s partition=%d offset=%lld", parts->elems[i].topic,
-                    (int)ids[i], (long long)next[i]);
+        for (i = 0, n = 0; i < parts->cnt; i++) {
+            if (strcmp(parts->elems[i].topic, topics[t]) != 0)
+                continue;
+            parts->elems[i].offset = next[n] >= 0 ? next[n] : RD_KAFKA_OFFSET_BEGINNING;
+            rb_log_info("assigned topic=%s partition=%d offset=%lld", parts->elems[i].topic,
+                        (int)parts->elems[i].partition, (long long)next[n]);
+            n++;
+        }
     }
     rd_kafka_assign(rk, parts);
     atomic_store(&w->assigned, parts->cnt);
@@ -333,11 +347,13 @@ static int consumer_new(worker *w, rb_error *err)
     }
     conf = NULL; /* owned by the consumer now */
     rd_kafka_poll_set_consumer(w->consumer);
-    topics = rd_kafka_topic_partition_list_new(1);
+    topics = rd_kafka_topic_partition_list_new(2);
     rd_kafka_topic_partition_list_add(topics, w->cfg.topic_commands, RD_KAFKA_PARTITION_UA);
+    rd_kafka_topic_partition_list_add(topics, w->cfg.topic_catalog_commands, RD_KAFKA_PARTITION_UA);
     if (rd_kafka_subscribe(w->consumer, topics)) {
         rd_kafka_topic_partition_list_destroy(topics);
-        return rb_error_set(err, RB_EKAFKA, "could not subscribe to topic \"%s\"", w->cfg.topic_commands);
+        return rb_error_set(err, RB_EKAFKA, "could not subscribe to topics \"%s\" and \"%s\"",
+                            w->cfg.topic_commands, w->cfg.topic_catalog_commands);
     }
     rd_kafka_topic_partition_list_destroy(topics);
     atomic_store(&w->subscribed, true);
@@ -466,7 +482,9 @@ static void *relay_thread(void *arg)
 static int start(worker *w, rb_calendar **cal, rb_relay **relay, pthread_t *tid, rb_error *err)
 {
     rb_store_options so = {w->cfg.dsn, w->cfg.group, w->cfg.topic_decisions,
-                           w->cfg.topic_invitations, w->cfg.topic_dlq, w->cfg.allow_unsigned};
+                           w->cfg.topic_invitations, w->cfg.topic_dlq,
+                           w->cfg.topic_catalog_commands, w->cfg.topic_catalog_decisions,
+                           w->cfg.allow_unsigned};
     int rc;
 
     /* The listener first: a bad metrics address is a bad setting (exit 2),

@@ -59,7 +59,9 @@ static void restart_needed(const rb_config *old, const rb_config *now)
     else if (strcmp(old->topic_commands, now->topic_commands) != 0 ||
              strcmp(old->topic_decisions, now->topic_decisions) != 0 ||
              strcmp(old->topic_invitations, now->topic_invitations) != 0 ||
-             strcmp(old->topic_dlq, now->topic_dlq) != 0)
+             strcmp(old->topic_dlq, now->topic_dlq) != 0 ||
+             strcmp(old->topic_catalog_commands, now->topic_catalog_commands) != 0 ||
+             strcmp(old->topic_catalog_decisions, now->topic_catalog_decisions) != 0)
         differs = "a topic";
     else if (strcmp(old->metrics_listen, now->metrics_listen) != 0 || old->relay != now->relay)
         differs = "metrics-listen or relay";

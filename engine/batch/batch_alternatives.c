@@ -12,9 +12,13 @@ bool rb__batch_wants_alternatives(const item *it)
 {
     int i;
 
-    if (it->decode_rc < 0 || it->duplicate || it->status != RB_STATUS_REJECTED ||
-        (it->cmd.kind != RB_CMD_BOOK && it->cmd.kind != RB_CMD_RESCHEDULE))
+    if (it->settled) { /* cancelled with its session, or because it no longer fits */
+        if (it->status != RB_STATUS_CANCELLED)
+            return false;
+    } else if (it->decode_rc < 0 || it->duplicate || it->status != RB_STATUS_REJECTED ||
+               (it->cmd.kind != RB_CMD_BOOK && it->cmd.kind != RB_CMD_RESCHEDULE)) {
         return false;
+    }
     for (i = 0; i < it->verdict.nreasons; i++)
         if (!rb_reason_wants_alternatives(it->verdict.reasons[i].id))
             return false;
@@ -124,9 +128,9 @@ void rb__batch_shortlist(batch *b)
         return; /* alternatives are a courtesy: the decision stands without them */
     for (i = 0; i < b->ncandidates; i++)
         b->candidates[i].live = rb__batch_session(b, b->candidates[i].s.id);
-    for (i = 0; i < b->n; i++)
-        if (rb__batch_wants_alternatives(&b->items[i]))
-            shortlist_for(b, &b->items[i], order);
+    for (i = 0; i < rb__batch_nasking(b); i++)
+        if (rb__batch_wants_alternatives(rb__batch_asking(b, i)))
+            shortlist_for(b, rb__batch_asking(b, i), order);
     free(order);
 }
 
@@ -135,8 +139,8 @@ void rb__batch_alternatives(batch *b)
     size_t i;
     int k;
 
-    for (i = 0; i < b->n; i++) {
-        item *it = &b->items[i];
+    for (i = 0; i < rb__batch_nasking(b); i++) {
+        item *it = rb__batch_asking(b, i);
         fact_class *fc;
         if (!rb__batch_wants_alternatives(it) || it->nshortlist == 0)
             continue;

@@ -164,8 +164,7 @@ static void hold_resources(batch *b, fact_session *fs, const fact_class *fc)
     }
 }
 
-/* Takes places, resources, the class's time and buses for bk. */
-static void take(batch *b, fact_booking *bk, const rb_booking_request *req)
+void rb__batch_take(batch *b, fact_booking *bk, const rb_booking_request *req)
 {
     fact_session *fs = bk->session;
     rb_hold h = {.key = bk->klass->c.id, .owner = bk->id};
@@ -200,7 +199,7 @@ static void take(batch *b, fact_booking *bk, const rb_booking_request *req)
     count_quotas(b, bk, +1);
 }
 
-static void release(batch *b, fact_booking *bk)
+void rb__batch_release(batch *b, fact_booking *bk)
 {
     fact_session *fs = bk->session;
 
@@ -330,7 +329,7 @@ static void decide_book(batch *b, item *it)
         rb_verdict_add(&it->verdict, RB_REASON_INTERNAL_ERROR, "could not make a booking id");
         return reject(it);
     }
-    take(b, bk, &req);
+    rb__batch_take(b, bk, &req);
     it->booking = bk;
     it->status = RB_STATUS_CONFIRMED;
     it->invite = true;
@@ -357,7 +356,7 @@ static void decide_cancel(batch *b, item *it)
     it->booking = bk;
     if (!rb_verdict_ok(&it->verdict))
         return reject(it);
-    release(b, bk);
+    rb__batch_release(b, bk);
     bk->cancelled = true;
     bk->sequence++;
     bk->dirty = true;
@@ -403,9 +402,9 @@ static void decide_reschedule(batch *b, item *it)
     }
     if (!rb_verdict_ok(&it->verdict))
         return reject(it);
-    release(b, bk);
+    rb__batch_release(b, bk);
     bk->session = to;
-    take(b, bk, &req);
+    rb__batch_take(b, bk, &req);
     bk->sequence++;
     bk->dirty = true;
     it->status = RB_STATUS_CONFIRMED;
@@ -440,18 +439,18 @@ static void decide_change(batch *b, item *it)
         return; /* nothing to change: confirmed as it is, no invitation */
     old = rb__batch_request(b, bk->session, bk->klass, bk->pupils, bk->mode, bk->id);
     rb_request_plan(&old);
-    release(b, bk);
+    rb__batch_release(b, bk);
     req = rb__batch_request(b, bk->session, bk->klass, pupils, mode, bk->id);
     rb_decide(&req, rb_booking_rules, rb_booking_rules_count, &target);
     it->trip = req.trip;
     if (!rb_verdict_ok(&target)) {
         merge_reasons(&it->verdict, &target);
-        take(b, bk, &old); /* what it held before, as it was */
+        rb__batch_take(b, bk, &old); /* what it held before, as it was */
         return reject(it);
     }
     bk->pupils = pupils;
     bk->note = note;
-    take(b, bk, &req);
+    rb__batch_take(b, bk, &req);
     bk->sequence++;
     bk->dirty = true;
     it->invite = true;
@@ -532,6 +531,12 @@ static void finish_reviews(batch *b)
 
 static void decide_item(batch *b, item *it)
 {
+    if (it->decode_rc == 0 && it->cmd.catalog) { /* applied or refused by the store */
+        if (!it->duplicate && it->status == RB_STATUS_CONFIRMED &&
+            (it->cmd.kind == RB_CMD_CANCEL_SESSION || it->cmd.kind == RB_CMD_MOVE_SESSION))
+            rb__batch_settle(b, it);
+        return;
+    }
     rb_verdict_init(&it->verdict);
     if (it->decode_rc < 0)
         return;
@@ -551,6 +556,10 @@ static void decide_item(batch *b, item *it)
     case RB_CMD_WITHDRAW: decide_withdraw(b, it); break;
     case RB_CMD_APPROVE:
     case RB_CMD_REFUSE: decide_review(b, it); break;
+    case RB_CMD_UPSERT:
+    case RB_CMD_RETIRE:
+    case RB_CMD_CANCEL_SESSION:
+    case RB_CMD_MOVE_SESSION: /* catalogue commands: never from the booking topic */
     case RB_CMD_INVALID:
         it->verdict = it->cmd.problems;
         reject(it);
@@ -597,6 +606,14 @@ static void promote(batch *b)
                            *w->refused_by ? ": " : "", w->refused_by);
             continue;
         }
+        if (fs->s.cancelled && fs->settle_by) {
+            w->leaves = true;
+            fs->settle_by->nwaits++;
+            rb_verdict_add(&it->verdict, RB_REASON_SESSION_CANCELLED,
+                           "the provider cancelled the session%s%s",
+                           *fs->settle_by->cmd.message ? ": " : "", fs->settle_by->cmd.message);
+            continue;
+        }
         if (w->leaves || !w->klass || (!w->review && !has_places(fs, it->cmd.pupils)))
             continue;
         req = rb__batch_request(b, fs, w->klass, it->cmd.pupils, it->cmd.mode, NULL);
@@ -608,7 +625,7 @@ static void promote(batch *b)
         }
         if (!rb_verdict_ok(&it->verdict) || !(bk = new_booking(b, it, fs, w->klass)))
             continue;
-        take(b, bk, &req);
+        rb__batch_take(b, bk, &req);
         w->leaves = true;
         it->trip = req.trip;
         it->booking = bk;
@@ -631,7 +648,13 @@ void rb__batch_decide(batch *b)
 void rb__batch_reset(batch *b)
 {
     item *items = b->items;
-    size_t i, n = b->n;
+    const char *const *extra = b->extra_sessions;
+    size_t i, n = b->n, nextra = b->nextra_sessions;
+
+    if (b->catalog_sessions) { /* the catalogue commands name them again next attempt */
+        extra = NULL;
+        nextra = 0;
+    }
 
     for (i = 0; i < b->n; i++) {
         item *it = &b->items[i];
@@ -644,6 +667,8 @@ void rb__batch_reset(batch *b)
         it->nshortlist = 0;
         it->wait = NULL;
         it->entry = NULL;
+        it->entity_id[0] = '\0';
+        it->version = it->nmoved = it->ncancelled = it->nwaits = it->npromoted = 0;
         memset(&it->trip, 0, sizeof(it->trip));
         rb_verdict_init(&it->verdict);
     }
@@ -660,6 +685,8 @@ void rb__batch_reset(batch *b)
     free(b->quotas);
     free(b->uses);
     free(b->held_keys);
+    free(b->catalog_sessions);
+    free(b->settled);
     rb_holds_fini(&b->class_holds);
     rb_holds_fini(&b->resource_holds);
     rb_holds_fini(&b->bus_holds);
@@ -668,4 +695,6 @@ void rb__batch_reset(batch *b)
     memset(b, 0, sizeof(*b));
     b->items = items;
     b->n = n;
+    b->extra_sessions = extra;
+    b->nextra_sessions = nextra;
 }

@@ -34,6 +34,7 @@ typedef struct fact_session {
     bool has_waiting;    /* classes are waiting for it */
     bool anchored;       /* alternatives around it were read */
     struct fact_session *live; /* a candidate's locked twin, whose counters are current */
+    struct item *settle_by; /* the catalogue command that changed it in the batch */
     bool dirty;
 } fact_session;
 
@@ -114,6 +115,13 @@ typedef struct item {
     int nshortlist;
     rb_trip trip;           /* of the session asked for, when known */
     const struct item *entry; /* withdraw, approve, refuse: the waiting command's slot */
+    /* catalogue commands (store_catalog.c) and the bookings they settle */
+    bool settled;           /* a booking of a session a catalogue command cancelled or
+                             * moved: cmd names the booking, with the command's id */
+    bool session_moved;     /* settled: the booking moved with its session */
+    char entity_id[201];    /* applied: the entity, and its version now */
+    int version;
+    int nmoved, ncancelled, nwaits, npromoted; /* what it did to bookings and waiting lists */
 } item;
 
 typedef struct travel_entry {
@@ -125,8 +133,14 @@ typedef struct travel_entry {
 typedef struct batch {
     item *items;
     size_t n;
+    bool catalog;            /* the items are catalogue commands */
     const char *const *extra_sessions; /* sessions to promote in without a command */
     size_t nextra_sessions;
+    const char **catalog_sessions; /* the sessions the batch's catalogue commands changed
+                                    * (owned; extra_sessions points here) */
+    size_t nsettling;        /* of them, cancelled or moved: their bookings are read */
+    item *settled;           /* one slot per booking of those */
+    size_t nsettled;
     item *promotions;        /* one slot per waiting entry fetched */
     size_t npromotions;
     int64_t now_ms;
@@ -183,6 +197,29 @@ rb_booking_request rb__batch_request(batch *b, const fact_session *fs, const fac
 /* Decides every item in order against the facts, updating them, then
  * promotes waiting classes into places freed by the batch. */
 void rb__batch_decide(batch *b);
+
+/* Points each session a cancel_session or move_session applied to at that
+ * command (settle_by). */
+void rb__batch_mark_settling(batch *b);
+/* The bookings of a session cancel_session or move_session (it) applied
+ * to: each cancelled with session_cancelled, or decided again at the new
+ * time, in b->settled (batch_settle.c). */
+void rb__batch_settle(batch *b, item *it);
+/* Takes places, resources, the class's time and buses for bk as req
+ * planned; and gives them back. */
+void rb__batch_take(batch *b, fact_booking *bk, const rb_booking_request *req);
+void rb__batch_release(batch *b, fact_booking *bk);
+
+/* The items that may want alternatives: the commands, then the settled
+ * bookings. */
+static inline size_t rb__batch_nasking(const batch *b)
+{
+    return b->n + b->nsettled;
+}
+static inline item *rb__batch_asking(batch *b, size_t i)
+{
+    return i < b->n ? &b->items[i] : &b->settled[i - b->n];
+}
 
 /* Index of the first candidate of the offering (candidates are sorted by
  * offering, then id); b->ncandidates when there is none. */

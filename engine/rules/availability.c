@@ -229,7 +229,7 @@ void rb_rule_availability(const rb_booking_request *req, rb_verdict *v)
     rb_error err;
     char when[20];
 
-    if (!s)
+    if (!s || s->moved) /* its provider placed it off the schedule */
         return;
     if (s->duration_min > 0 && s->ends_at_ms - s->starts_at_ms != s->duration_min * 60000LL)
         rb_verdict_add(v, RB_REASON_NOT_AN_OCCURRENCE,

@@ -72,6 +72,13 @@ static void rule_not_started(const rb_booking_request *req, rb_verdict *v)
                        req->session->id);
 }
 
+static void rule_not_cancelled(const rb_booking_request *req, rb_verdict *v)
+{
+    if (req->session && req->session->cancelled)
+        rb_verdict_add(v, RB_REASON_SESSION_CANCELLED, "session \"%s\" was cancelled by its provider",
+                       req->session->id);
+}
+
 static void rule_pupils_in_class(const rb_booking_request *req, rb_verdict *v)
 {
     if (req->pupils < 1)
@@ -114,6 +121,7 @@ const rb_rule rb_booking_rules[] = {
     {"session_exists", rule_session_exists},
     {"class_exists", rule_class_exists},
     {"not_started", rule_not_started},
+    {"not_cancelled", rule_not_cancelled},
     {"pupils_in_class", rule_pupils_in_class},
     {"eligibility", rb_rule_eligibility},
     {"audience", rb_rule_audience},

@@ -38,6 +38,8 @@ int rb_store_new(const rb_store_options *opt, const rb_calendar *cal, rb_store *
     st->topic_decisions = dup_or_null(opt->topic_decisions);
     st->topic_invitations = dup_or_null(opt->topic_invitations);
     st->topic_dlq = dup_or_null(opt->topic_dlq);
+    st->topic_catalog = dup_or_null(opt->topic_catalog);
+    st->topic_catalog_decisions = dup_or_null(opt->topic_catalog_decisions);
     st->allow_unsigned = opt->allow_unsigned;
     st->portals_stale = true;
     for (i = 0; i < STORE_COLUMNS; i++)
@@ -71,6 +73,8 @@ void rb_store_free(rb_store *st)
     free(st->topic_decisions);
     free(st->topic_invitations);
     free(st->topic_dlq);
+    free(st->topic_catalog);
+    free(st->topic_catalog_decisions);
     free(st);
 }
 
@@ -97,8 +101,8 @@ static bool any_rejection_wants_alternatives(const batch *b)
 {
     size_t i;
 
-    for (i = 0; i < b->n; i++)
-        if (rb__batch_wants_alternatives(&b->items[i]))
+    for (i = 0; i < rb__batch_nasking(b); i++)
+        if (rb__batch_wants_alternatives(rb__batch_asking((batch *)b, i)))
             return true;
     return false;
 }
@@ -115,8 +119,13 @@ static int attempt(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *err)
     b->settings = &st->settings;
     if ((rc = rb__pg_begin(st->conn, err)) < 0)
         return rc;
+    /* A catalogue command changes what the batch then reads: its portal
+     * is confirmed before, not after. */
+    if (b->catalog && ((rc = rb__store_confirm_portals(st, b, err)) < 0 ||
+                       (rc = rb__store_apply_catalog(st, b, err)) < 0))
+        return rc;
     if ((rc = rb__store_fetch(st, b, err)) < 0 || (rc = rb__store_fetch_facts(st, b, err)) < 0 ||
-        (rc = rb__store_confirm_portals(st, b, err)) < 0)
+        (!b->catalog && (rc = rb__store_confirm_portals(st, b, err)) < 0))
         return rc;
     rb__batch_decide(b);
     if (any_rejection_wants_alternatives(b)) {
@@ -135,7 +144,10 @@ static void decode_all(batch *b, const rb_message *msgs)
     for (i = 0; i < b->n; i++) {
         item *it = &b->items[i];
         it->m = &msgs[i];
-        it->decode_rc = rb_command_decode(&it->cmd, msgs[i].payload, msgs[i].len, &err);
+        it->decode_rc = b->catalog
+                            ? rb_catalog_command_decode(&it->cmd, msgs[i].payload, msgs[i].len,
+                                                        &err)
+                            : rb_command_decode(&it->cmd, msgs[i].payload, msgs[i].len, &err);
         if (it->decode_rc < 0)
             snprintf(it->cause, sizeof(it->cause), "%s", err.message);
     }
@@ -164,6 +176,8 @@ static void count_item(rb_metrics *m, const item *it, int64_t now_ms)
         rb_metrics_add(m, RB_METRIC_DUPLICATES, 0, 1);
         return;
     }
+    if (it->cmd.catalog)
+        return; /* no booking decision: the bookings it settled have theirs */
     if (it->promotion && !it->wait->leaves)
         return; /* a waiting class looked at again and still waiting: no decision */
     rb_metrics_add(m, RB_METRIC_DECISIONS, (int)it->status, 1);
@@ -185,6 +199,8 @@ static void count_committed(rb_store *st, const batch *b)
         count_item(st->metrics, &b->items[i], now);
     for (i = 0; i < b->npromotions; i++)
         count_item(st->metrics, &b->promotions[i], now);
+    for (i = 0; i < b->nsettled; i++)
+        count_item(st->metrics, &b->settled[i], now);
 }
 
 /* Before attempt tries + 2: 0-5 ms, then up to 10, 20, 40 ... 320 ms, at
@@ -220,6 +236,7 @@ static int run_batch(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *er
             stats->duplicates += s.duplicates;
             stats->dead_letters += s.dead_letters;
             stats->retries += s.retries;
+            stats->catalog += s.catalog;
             return 0;
         }
         rb__pg_rollback(st->conn);
@@ -234,8 +251,8 @@ static int run_batch(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *er
     return rc;
 }
 
-static int process(rb_store *st, const rb_message *msgs, size_t n, rb_batch_stats *stats,
-                   rb_error *err);
+static int process(rb_store *st, const rb_message *msgs, size_t n, bool catalog,
+                   rb_batch_stats *stats, rb_error *err);
 
 /* Whether a failure may be one command's doing: the database is there,
  * and the error is not one that would fail every batch (err->fatal). */
@@ -256,9 +273,9 @@ static int split_or_give_up(rb_store *st, batch *b, const rb_message *msgs,
     int rc;
 
     if (b->n > 1) {
-        if ((rc = process(st, msgs, half, stats, err)) < 0)
+        if ((rc = process(st, msgs, half, b->catalog, stats, err)) < 0)
             return rc;
-        return process(st, msgs + half, b->n - half, stats, err);
+        return process(st, msgs + half, b->n - half, b->catalog, stats, err);
     }
     rb_log_error("command could not be decided, rejecting topic=%s partition=%d offset=%lld "
                  "cause=\"%s\"", msgs[0].topic, (int)msgs[0].partition,
@@ -278,14 +295,15 @@ static int split_or_give_up(rb_store *st, batch *b, const rb_message *msgs,
     return run_batch(st, b, stats, err);
 }
 
-static int process(rb_store *st, const rb_message *msgs, size_t n, rb_batch_stats *stats,
-                   rb_error *err)
+static int process(rb_store *st, const rb_message *msgs, size_t n, bool catalog,
+                   rb_batch_stats *stats, rb_error *err)
 {
     batch b = {0};
     size_t i;
     int rc;
 
     b.n = n;
+    b.catalog = catalog;
     b.items = calloc(n, sizeof(*b.items));
     if (!b.items)
         return rb_error_set(err, RB_ENOMEM, "out of memory");
@@ -297,6 +315,37 @@ static int process(rb_store *st, const rb_message *msgs, size_t n, rb_batch_stat
     for (i = 0; i < n; i++)
         rb_command_fini(&b.items[i].cmd);
     free(b.items);
+    return rc;
+}
+
+/* Catalogue commands first, in a transaction of their own (they change
+ * what booking commands are decided against), then the booking commands;
+ * each topic's messages in the order consumed. If the second transaction
+ * fails the caller retries both, and the first's commands are then found
+ * decided. */
+static int process_topics(rb_store *st, const rb_message *msgs, size_t n,
+                          rb_batch_stats *stats, rb_error *err)
+{
+    rb_message *sorted;
+    size_t i, ncatalog = 0, k;
+    int rc = 0;
+
+    for (i = 0; st->topic_catalog && i < n; i++)
+        ncatalog += strcmp(msgs[i].topic, st->topic_catalog) == 0;
+    if (ncatalog == 0)
+        return process(st, msgs, n, false, stats, err);
+    if (!(sorted = malloc(n * sizeof(*sorted))))
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    for (i = 0, k = 0; i < n; i++)
+        if (strcmp(msgs[i].topic, st->topic_catalog) == 0)
+            sorted[k++] = msgs[i];
+    for (i = 0; i < n; i++)
+        if (strcmp(msgs[i].topic, st->topic_catalog) != 0)
+            sorted[k++] = msgs[i];
+    rc = process(st, sorted, ncatalog, true, stats, err);
+    if (rc == 0 && n > ncatalog)
+        rc = process(st, sorted + ncatalog, n - ncatalog, false, stats, err);
+    free(sorted);
     return rc;
 }
 
@@ -317,7 +366,7 @@ int rb_store_process(rb_store *st, const rb_message *msgs, size_t n, rb_batch_st
         rb__store_forget_facts(st); /* changes while away went unheard */
         rb__store_forget_portals(st);
     }
-    return process(st, msgs, n, stats, err);
+    return process_topics(st, msgs, n, stats, err);
 }
 
 #define PROMOTE_SESSIONS 100

@@ -56,7 +56,7 @@ static void drop_closures(rb_store *st)
  * again after a notification, a reconnect or a session of an offering they
  * lack, not on the settings' timer. A session row then carries only what
  * bookings change, and a batch reads only the classes imported since. */
-static int read_catalogue(rb_store *st, rb_error *err)
+int rb__store_read_catalogue(rb_store *st, rb_error *err)
 {
     PGresult *offerings, *classes;
 
@@ -103,7 +103,7 @@ static int read_closures(rb_store *st, int64_t now_ms, rb_error *err)
     st->closures = list;
     st->nclosures = (size_t)PQntuples(res);
     st->settings_at_ms = now_ms;
-    return st->catalogue_stale ? read_catalogue(st, err) : 0;
+    return st->catalogue_stale ? rb__store_read_catalogue(st, err) : 0;
 }
 
 void rb__store_forget_facts(rb_store *st)

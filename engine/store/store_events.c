@@ -26,6 +26,10 @@ static const char SQL_INSERT_COMMANDS[] =
     " $6::bytea[], $7::uuid[], $8::text[], $9::int[], $10::bigint[], $11::text[], $12::text[],"
     " $13::text[], $14::text[], $15::text[])";
 
+static const char SQL_INSERT_COMMAND_BOOKINGS[] =
+    "INSERT INTO command_bookings (command_id, booking_id, status, reasons)"
+    " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[])";
+
 /* An invalid command's actor may hold bytes the database refuses. */
 static const char *text_or_empty(const char *s)
 {
@@ -267,7 +271,31 @@ static void fill_decision(const item *it, int64_t now, rb_decision *d)
     }
 }
 
-/* The decision: a commands row (columns of st) and an outbox row. */
+/* The command's row in commands (the columns of st). */
+static void add_command_row(rb_store *st, const item *it, const char *status,
+                            const char *booking_id, const rb_buf *codes, const uint8_t *decision,
+                            size_t len, const char *event_id)
+{
+    rb_pgarray_text(&st->col[0], it->cmd.command_id);
+    rb_pgarray_text(&st->col[1], rb_command_kind_name(it->cmd.kind));
+    rb_pgarray_text(&st->col[2], status);
+    rb_pgarray_text(&st->col[3], booking_id);
+    rb_pgarray_text(&st->col[4], codes->data);
+    rb_pgarray_bytea(&st->col[5], decision, len);
+    rb_pgarray_text(&st->col[6], event_id);
+    rb_pgarray_text(&st->col[7], it->m->topic);
+    rb_pgarray_int(&st->col[8], it->m->partition);
+    rb_pgarray_int(&st->col[9], it->m->offset);
+    rb_pgarray_text(&st->col[10], it->portal);
+    rb_pgarray_text(&st->col[11], rb_role_name(it->cmd.actor.role));
+    rb_pgarray_text(&st->col[12], actor_org(&it->cmd.actor));
+    rb_pgarray_text(&st->col[13], text_or_empty(it->cmd.actor_email));
+    rb_pgarray_text(&st->col[14], text_or_empty(it->cmd.actor_name));
+}
+
+/* The decision: an outbox row, and a commands row (columns of st) unless
+ * the item is a booking a catalogue command settled (that command has
+ * the row). */
 static int add_decision(rb_store *st, const item *it, int64_t now, rb__outbox *o,
                         rb_buf *codes)
 {
@@ -277,6 +305,7 @@ static int add_decision(rb_store *st, const item *it, int64_t now, rb__outbox *o
     size_t len;
 
     fill_decision(it, now, &d);
+    d.session_moved = it->session_moved;
     if (rb_decision_encode(&d, &payload, &len) < 0)
         return RB_ENOMEM;
     rb__outbox_add(o, st->topic_decisions, it->cmd.command_id, strlen(it->cmd.command_id), payload,
@@ -289,37 +318,56 @@ static int add_decision(rb_store *st, const item *it, int64_t now, rb__outbox *o
         rb_pgarray_text(&st->col[3], codes->data);
         rb_pgarray_bytea(&st->col[4], payload, len);
         rb_pgarray_text(&st->col[5], event_id);
-        free(payload);
-        return 0;
+    } else if (!it->settled) {
+        /* The audit wants a refused change kept with the booking it was
+         * about, though its decision names none. */
+        add_command_row(st, it, rb_status_name(it->status),
+                        d.booking_id ? d.booking_id
+                        : rb_verdict_has(&it->verdict, RB_REASON_NOT_AUTHORIZED) &&
+                                it->cmd.kind != RB_CMD_INVALID
+                            ? it->cmd.booking_id
+                            : NULL,
+                        codes, payload, len, event_id);
     }
-    rb_pgarray_text(&st->col[0], it->cmd.command_id);
-    rb_pgarray_text(&st->col[1], rb_command_kind_name(it->cmd.kind));
-    rb_pgarray_text(&st->col[2], rb_status_name(it->status));
-    /* The audit wants a refused change kept with the booking it was about,
-     * though its decision names none. */
-    rb_pgarray_text(&st->col[3], d.booking_id ? d.booking_id
-                                 : rb_verdict_has(&it->verdict, RB_REASON_NOT_AUTHORIZED) &&
-                                           it->cmd.kind != RB_CMD_INVALID
-                                     ? it->cmd.booking_id
-                                     : NULL);
-    rb_pgarray_text(&st->col[4], codes->data);
-    rb_pgarray_bytea(&st->col[5], payload, len);
-    rb_pgarray_text(&st->col[6], event_id);
-    rb_pgarray_text(&st->col[7], it->m->topic);
-    rb_pgarray_int(&st->col[8], it->m->partition);
-    rb_pgarray_int(&st->col[9], it->m->offset);
-    rb_pgarray_text(&st->col[10], it->portal);
-    rb_pgarray_text(&st->col[11], rb_role_name(it->cmd.actor.role));
-    rb_pgarray_text(&st->col[12], actor_org(&it->cmd.actor));
-    rb_pgarray_text(&st->col[13], text_or_empty(it->cmd.actor_email));
-    rb_pgarray_text(&st->col[14], text_or_empty(it->cmd.actor_name));
+    free(payload);
+    return 0;
+}
+
+/* A catalogue command's: a CatalogDecision and its commands row. */
+static int add_catalog_decision(rb_store *st, const item *it, int64_t now, rb__outbox *o,
+                                rb_buf *codes)
+{
+    char event_id[RB_UUID_LEN];
+    bool known = it->cmd.kind != RB_CMD_INVALID && it->cmd.entity_kind;
+    rb_catalog_decision d = {
+        .command_id = it->cmd.command_id, .applied = it->status == RB_STATUS_CONFIRMED,
+        .reasons = &it->verdict, .decided_at_ms = now,
+        .kind = known ? it->cmd.entity_kind : NULL,
+        .entity_id = it->entity_id[0] ? it->entity_id : known ? it->cmd.entity_id : NULL,
+        .version = it->version,
+        .moved = it->nmoved, .cancelled = it->ncancelled, .waits = it->nwaits,
+        .promoted = it->npromoted,
+    };
+    uint8_t *payload;
+    size_t len;
+
+    if (rb_catalog_decision_encode(&d, &payload, &len) < 0)
+        return RB_ENOMEM;
+    rb__outbox_add(o, st->topic_catalog_decisions, it->cmd.command_id,
+                   strlen(it->cmd.command_id), payload, len, RB_MSG_CATALOG_DECISION, NULL,
+                   event_id);
+    reason_codes(&it->verdict, codes);
+    add_command_row(st, it, d.applied ? "applied" : "refused", NULL, codes, payload, len,
+                    event_id);
     free(payload);
     return 0;
 }
 
 static void count(const item *it, rb_batch_stats *stats)
 {
-    if (it->decode_rc < 0)
+    if (it->decode_rc == 0 && it->cmd.catalog && !it->duplicate)
+        stats->catalog++;
+    else if (it->decode_rc < 0)
         stats->dead_letters++;
     else if (it->duplicate)
         stats->duplicates++;
@@ -351,9 +399,14 @@ static int add_item(rb_store *st, const item *it, int64_t now, rb__outbox *o, rb
     }
     if (it->duplicate)
         return 0;
+    if (it->cmd.catalog) {
+        (*ncommands)++;
+        rc = add_catalog_decision(st, it, now, o, codes);
+        return rc < 0 ? rb_error_set(err, rc, "could not encode decision") : 0;
+    }
     if ((rc = add_decision(st, it, now, o, codes)) < 0)
         return rb_error_set(err, rc, "could not encode decision");
-    (*ncommands)++;
+    *ncommands += !it->settled;
     /* no address (erased): decided all the same, with nobody to invite */
     return it->invite && *it->booking->teacher_email ? add_invitation(st, it, now, o, err) : 0;
 }
@@ -385,6 +438,23 @@ int rb__store_write_events(rb_store *st, batch *b, rb_batch_stats *stats, rb_err
     }
     if (rc == 0 && ncommands)
         rc = rb__store_queue(st, rb__sql_update_commands, 6, "update promoted commands", err);
+    /* Bookings of sessions catalogue commands cancelled or moved: decisions
+     * and invitations under the command's id, which has its row. */
+    for (i = 0; i < b->nsettled && rc == 0; i++) {
+        rc = add_item(st, &b->settled[i], b->now_ms, &o, &codes, &ncommands, err);
+        count(&b->settled[i], stats);
+    }
+    rb__store_begin(st, SQL_INSERT_COMMAND_BOOKINGS, 4);
+    for (i = 0; i < b->nsettled && rc == 0; i++) {
+        const item *it = &b->settled[i];
+        reason_codes(&it->verdict, &codes);
+        rb_pgarray_text(&st->col[0], it->cmd.command_id);
+        rb_pgarray_text(&st->col[1], it->booking->id);
+        rb_pgarray_text(&st->col[2], rb_status_name(it->status));
+        rb_pgarray_text(&st->col[3], codes.data);
+    }
+    if (rc == 0 && b->nsettled)
+        rc = rb__store_queue(st, SQL_INSERT_COMMAND_BOOKINGS, 4, "insert settled bookings", err);
     if (rc == 0 && o.n)
         rc = rb__store_queue_columns(st, rb__sql_insert_outbox, o.col, OUTBOX_COLUMNS,
                                      "insert outbox", err);

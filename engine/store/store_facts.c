@@ -256,7 +256,7 @@ static int held_pairs(batch *b, const PGresult *trips, rb_error *err)
 {
     int r, n = trips ? PQntuples(trips) : 0;
 
-    if (rb__strset_init(&b->held, (size_t)n + 4 * (b->n + b->npromotions)) < 0)
+    if (rb__strset_init(&b->held, (size_t)n + 4 * (b->n + b->npromotions + b->nfetched)) < 0)
         return rb_error_set(err, RB_ENOMEM, "out of memory");
     for (r = 0; r < n; r++)
         rb__strset_add(&b->held, PQgetvalue(trips, r, 6));
@@ -267,7 +267,7 @@ static int held_pairs(batch *b, const PGresult *trips, rb_error *err)
  * sessions they hold among those. */
 static int class_holds(rb_store *st, batch *b, rb_error *err)
 {
-    class_day *days = calloc(b->n + b->npromotions + 1, sizeof(*days));
+    class_day *days = calloc(b->n + b->npromotions + b->nfetched + 1, sizeof(*days));
     PGresult *trips = NULL;
     size_t i, ndays = 0;
     int rc = 0;
@@ -290,6 +290,11 @@ static int class_holds(rb_store *st, batch *b, rb_error *err)
     for (i = 0; i < b->npromotions; i++)
         class_session(b, b->promotions[i].cmd.class_id, b->promotions[i].cmd.session_id, 0,
                       false, days, &ndays);
+    for (i = 0; i < b->nfetched; i++) { /* bookings of a session moved in the batch */
+        const fact_booking *bk = &b->bookings[i];
+        if (bk->session && bk->session->settle_by && bk->klass && !bk->cancelled)
+            class_session(b, bk->klass->c.id, bk->session->s.id, 0, false, days, &ndays);
+    }
     if (ndays > 0 && (rc = lock_class_days(st, days, ndays, err)) == 0) {
         rb__store_begin(st, SQL_CLASS_HOLDS, 3);
         for (i = 0; i < ndays; i++)
@@ -311,8 +316,8 @@ static int candidate_class_holds(rb_store *st, batch *b, rb_error *err)
     int k;
 
     rb__store_begin(st, SQL_CLASS_HOLDS, 3);
-    for (i = 0; i < b->n; i++) {
-        const item *it = &b->items[i];
+    for (i = 0; i < rb__batch_nasking(b); i++) {
+        const item *it = rb__batch_asking(b, i);
         const fact_class *fc;
         if (!rb__batch_wants_alternatives(it) || it->nshortlist == 0)
             continue;
@@ -454,7 +459,7 @@ static int quota_uses(rb_store *st, batch *b, rb_error *err)
     if (!(res = rb__store_fetch_run(st, SQL_QUOTA_USE, 1, "count quota use", err)))
         return err->code;
     /* Room for a new period per quota and command. */
-    b->uses_cap = (size_t)PQntuples(res) + b->nquotas * (b->n + b->npromotions) + 1;
+    b->uses_cap = (size_t)PQntuples(res) + b->nquotas * (b->n + b->npromotions + b->nfetched) + 1;
     b->uses = calloc(b->uses_cap, sizeof(*b->uses));
     if (!b->uses)
         return rb_error_set(err, RB_ENOMEM, "out of memory");
@@ -577,18 +582,21 @@ int rb__store_fetch_candidates(rb_store *st, batch *b, rb_error *err)
              "SELECT c.* FROM unnest($1::text[], $2::bigint[]) a(o, t) CROSS JOIN LATERAL ("
              " (SELECT %s FROM sessions s WHERE s.offering_id = a.o"
              "  AND s.starts_at >= to_timestamp(a.t::float8 / 1000) AND s.starts_at > now()"
+             "  AND s.cancelled_at IS NULL"
              "  ORDER BY s.starts_at LIMIT %d) UNION ALL"
              " (SELECT %s FROM sessions s WHERE s.offering_id = a.o"
              "  AND s.starts_at < to_timestamp(a.t::float8 / 1000) AND s.starts_at > now()"
+             "  AND s.cancelled_at IS NULL"
              "  ORDER BY s.starts_at DESC LIMIT %d)) c",
              rb__sql_candidate_columns, per_side, rb__sql_candidate_columns,
              per_side) >= sizeof(sql))
         return rb_error_set(err, RB_ENOMEM, "read alternatives: query longer than its buffer");
     rb__store_begin(st, sql, 2);
-    for (i = 0; i < b->n; i++) {
+    for (i = 0; i < rb__batch_nasking(b); i++) {
+        const item *it = rb__batch_asking(b, i);
         fact_session *asked;
-        if (!rb__batch_wants_alternatives(&b->items[i]) ||
-            !(asked = rb__batch_session(b, b->items[i].cmd.session_id)) || asked->anchored)
+        if (!rb__batch_wants_alternatives(it) ||
+            !(asked = rb__batch_session(b, it->cmd.session_id)) || asked->anchored)
             continue;
         asked->anchored = true; /* one look around a session, however many asked for it */
         rb_pgarray_text(&st->col[0], asked->s.offering_id);

@@ -15,6 +15,15 @@ static const char SQL_BOOKINGS[] =
     " teacher_email, travel_mode, " SQL_MS("lower(away)") ", " SQL_MS("upper(away)")
     " FROM bookings WHERE id = ANY($1::uuid[]) ORDER BY bookings.id FOR UPDATE";
 
+/* With the confirmed bookings of the sessions catalogue commands cancelled
+ * or moved in the batch ($2). */
+static const char SQL_BOOKINGS_SETTLING[] =
+    "SELECT id::text, command_id::text, session_id, class_id, pupils, status, sequence, note,"
+    " teacher_email, travel_mode, " SQL_MS("lower(away)") ", " SQL_MS("upper(away)")
+    " FROM bookings WHERE id = ANY($1::uuid[])"
+    " OR (session_id = ANY($2::text[]) AND status = 'confirmed')"
+    " ORDER BY bookings.id FOR UPDATE";
+
 /* The columns rb__session_row() reads; the offering's, provider's and
  * venue's come from the store's cache. The candidates for alternatives
  * stop before the two flags, which say whether to read the session's
@@ -23,7 +32,7 @@ static const char SQL_BOOKINGS[] =
  * count(*): a sixth of the subqueries' cost. */
 #define CANDIDATE_COLUMNS                                                               \
     "s.id, s.offering_id, " SQL_MS("s.starts_at") ", " SQL_MS("s.ends_at") ", s.pupil_capacity," \
-    " s.class_capacity, s.pupils_booked, s.classes_booked"
+    " s.class_capacity, s.pupils_booked, s.classes_booked, s.cancelled_at IS NOT NULL, s.moved"
 #define SESSION_COLUMNS                                                                 \
     CANDIDATE_COLUMNS ","                                                                 \
     " EXISTS (SELECT 1 FROM session_resources r WHERE r.session_id = s.id),"              \
@@ -122,17 +131,30 @@ static enum rb_mode mode_of(const char *name)
 
 static int fetch_bookings(rb_store *st, batch *b, rb_error *err)
 {
+    const char *sql = b->nsettling ? SQL_BOOKINGS_SETTLING : SQL_BOOKINGS;
     PGresult *res;
     size_t i;
     int r;
 
-    rb__store_begin(st, SQL_BOOKINGS, 1);
+    rb__store_begin(st, sql, b->nsettling ? 2 : 1);
     for (i = 0; i < b->n; i++)
         if (rb__item_names_facts(&b->items[i]) && b->items[i].cmd.booking_id)
             rb_pgarray_text(&st->col[0], b->items[i].cmd.booking_id);
-    if (!(res = rb__store_fetch_run(st, SQL_BOOKINGS, 1, "lock bookings", err)))
+    for (i = 0; i < b->nsettling; i++)
+        rb_pgarray_text(&st->col[1], b->catalog_sessions[i]);
+    if (!(res = rb__store_fetch_run(st, sql, b->nsettling ? 2 : 1, "lock bookings", err)))
         return err->code;
     b->nfetched = (size_t)PQntuples(res);
+    if (b->nfetched > b->bookings_cap) { /* the bookings of cancelled or moved sessions */
+        fact_booking *grown = realloc(b->bookings, (b->nfetched + 1) * sizeof(*b->bookings));
+        if (!grown)
+            return rb_error_set(err, RB_ENOMEM, "out of memory");
+        memset(grown, 0, (b->nfetched + 1) * sizeof(*grown));
+        b->bookings = grown;
+        b->bookings_cap = b->nfetched;
+    }
+    if (b->nsettling && !(b->settled = calloc(b->nfetched + 1, sizeof(*b->settled))))
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
     for (r = 0; r < PQntuples(res); r++) {
         fact_booking *bk = &b->bookings[r];
         strncpy(bk->id, PQgetvalue(res, r, 0), RB_UUID_LEN - 1);
@@ -166,8 +188,10 @@ int rb__session_row(rb_store *st, fact_session *fs, PGresult *res, int r, rb_err
     s->class_capacity = atoi(PQgetvalue(res, r, 5));
     s->pupils_booked = atoi(PQgetvalue(res, r, 6));
     s->classes_booked = atoi(PQgetvalue(res, r, 7));
-    fs->has_resources = PQnfields(res) > 8 && *PQgetvalue(res, r, 8) == 't';
-    fs->has_waiting = PQnfields(res) > 9 && *PQgetvalue(res, r, 9) == 't';
+    s->cancelled = *PQgetvalue(res, r, 8) == 't';
+    s->moved = *PQgetvalue(res, r, 9) == 't';
+    fs->has_resources = PQnfields(res) > 10 && *PQgetvalue(res, r, 10) == 't';
+    fs->has_waiting = PQnfields(res) > 11 && *PQgetvalue(res, r, 11) == 't';
     fs->classes_before = s->classes_booked;
     if ((k = rb__store_offering(st, s->offering_id)) < 0)
         return rb__store_offerings_stale(st, s->offering_id, err);
@@ -443,8 +467,10 @@ static int fetch_done(rb_store *st, batch *b, rb_error *err)
     for (i = 0; i < b->nclasses; i++)
         if (strlen(b->classes[i].c.id) > longest_class)
             longest_class = strlen(b->classes[i].c.id);
-    /* A command holds or releases at most two pairs (reschedule). */
-    b->held_cap = (longest_session + longest_class + 2) * 2 * (b->n + b->npromotions) + 1;
+    /* A command holds or releases at most two pairs (reschedule), and so
+     * does a booking a catalogue command moves. */
+    b->held_cap =
+        (longest_session + longest_class + 2) * 2 * (b->n + b->npromotions + b->nfetched) + 1;
     b->held_keys = malloc(b->held_cap);
     return b->held_keys ? 0 : rb_error_set(err, RB_ENOMEM, "out of memory");
 }
@@ -467,6 +493,7 @@ int rb__store_fetch(rb_store *st, batch *b, rb_error *err)
                                         &b->nresources, err)) < 0 ||
         (rc = fetch_waits(st, b, err)) < 0)
         return rc;
+    rb__batch_mark_settling(b);
     b->bookings_cap = b->nfetched + b->n + b->npromotions;
     grown = realloc(b->bookings, (b->bookings_cap + 1) * sizeof(*b->bookings));
     if (!grown)

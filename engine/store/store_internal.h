@@ -30,6 +30,8 @@ struct rb_store {
     char *topic_decisions;
     char *topic_invitations;
     char *topic_dlq;
+    char *topic_catalog;
+    char *topic_catalog_decisions;
     const rb_calendar *cal;
     rb_pgarray col[STORE_COLUMNS]; /* statement parameters, reused across batches */
     rb_pgpipe pipe;                /* the batch's writes */
@@ -84,6 +86,9 @@ int rb__store_fetch_resources(rb_store *st, fact_session *sessions, size_t n, bo
  * import's notification, or when older than a few seconds (hand edits);
  * the offerings and classes after a notification only. */
 int rb__store_settings(rb_store *st, int64_t now_ms, rb_error *err);
+/* Reads the offerings and classes into the cache, as the current
+ * transaction sees them. */
+int rb__store_read_catalogue(rb_store *st, rb_error *err);
 /* Drains the rumbook_facts notifications imports send (the store's
  * session LISTENs): the cached facts are refreshed at the next batch and
  * the waiting entries looked at again. */
@@ -104,6 +109,11 @@ int rb__store_confirm_portals(rb_store *st, batch *b, rb_error *err);
 /* Drops the cached portals. */
 void rb__store_forget_portals(rb_store *st);
 
+/* Inside the transaction, before anything is read: applies the batch's
+ * catalogue commands (each under a savepoint; a refused one leaves
+ * nothing), and names the sessions they changed for the batch to read and
+ * settle. */
+int rb__store_apply_catalog(rb_store *st, batch *b, rb_error *err);
 /* Locks and reads what the commands name: bookings, sessions and their
  * resources, waiting lists, classes, decided commands, held pairs. */
 int rb__store_fetch(rb_store *st, batch *b, rb_error *err);

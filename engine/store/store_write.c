@@ -177,6 +177,14 @@ static void coordinate(rb_pgarray *col, const rb_place *p, double v)
         rb_pgarray_null(col);
 }
 
+/* Whether a session a catalogue command moved still holds its resources:
+ * its holds are taken again at the new time. */
+static bool moved_holding(const fact_session *fs)
+{
+    return fs->settle_by && fs->settle_by->cmd.kind == RB_CMD_MOVE_SESSION &&
+           fs->classes_before > 0;
+}
+
 /* A session holds its resources while it has a class. */
 static int write_resource_holds(rb_store *st, batch *b, rb_error *err)
 {
@@ -185,7 +193,8 @@ static int write_resource_holds(rb_store *st, batch *b, rb_error *err)
 
     rb__store_begin(st, SQL_DELETE_RESOURCE_HOLDS, 1);
     for (i = 0; i < b->nsessions; i++)
-        if (b->sessions[i].classes_before > 0 && b->sessions[i].s.classes_booked == 0 &&
+        if (b->sessions[i].classes_before > 0 &&
+            (b->sessions[i].s.classes_booked == 0 || moved_holding(&b->sessions[i])) &&
             b->sessions[i].s.nresources) {
             rb_pgarray_text(&st->col[0], b->sessions[i].s.id);
             freed++;
@@ -196,7 +205,7 @@ static int write_resource_holds(rb_store *st, batch *b, rb_error *err)
     for (i = 0; i < b->nsessions; i++) {
         fact_session *fs = &b->sessions[i];
         int64_t from, until;
-        if (fs->classes_before > 0 || fs->s.classes_booked == 0)
+        if ((fs->classes_before > 0 && !moved_holding(fs)) || fs->s.classes_booked == 0)
             continue;
         rb_session_hold_window(&fs->s, &from, &until);
         for (j = 0; j < fs->s.nresources; j++, taken++) {
@@ -242,9 +251,9 @@ static int write_waits(rb_store *st, batch *b, rb_error *err)
         if (!it->wait->leaves)
             continue;
         rb_pgarray_text(&st->col[0], it->wait->id);
-        rb_pgarray_text(&st->col[1], it->wait->refused     ? "rejected"
-                                     : it->wait->withdrawn ? "withdrawn"
-                                                           : "promoted");
+        rb_pgarray_text(&st->col[1], it->wait->withdrawn ? "withdrawn"
+                                     : it->booking       ? "promoted"
+                                                         : "rejected");
         rb_pgarray_text(&st->col[2], it->booking ? it->booking->id : NULL);
         n++;
     }

@@ -62,6 +62,8 @@ static void store(rb_config *c, int key, const char *text, long n)
     case RB_CONF_TOPIC_DECISIONS: c->topic_decisions = text; break;
     case RB_CONF_TOPIC_INVITATIONS: c->topic_invitations = text; break;
     case RB_CONF_TOPIC_DLQ: c->topic_dlq = text; break;
+    case RB_CONF_TOPIC_CATALOG_COMMANDS: c->topic_catalog_commands = text; break;
+    case RB_CONF_TOPIC_CATALOG_DECISIONS: c->topic_catalog_decisions = text; break;
     case RB_CONF_TOPIC_STATUS: c->topic_status = text; break;
     case RB_CONF_FEEDS_LISTEN: c->feeds_listen = text; break;
     case RB_CONF_SMTP_PASSWORD_FILE: c->smtp_password_file = text; break;
@@ -137,6 +139,12 @@ static void format_value(const rb_config *c, int key, char *out, size_t size)
     case RB_CONF_TOPIC_DECISIONS: snprintf(out, size, "%s", c->topic_decisions); break;
     case RB_CONF_TOPIC_INVITATIONS: snprintf(out, size, "%s", c->topic_invitations); break;
     case RB_CONF_TOPIC_DLQ: snprintf(out, size, "%s", c->topic_dlq); break;
+    case RB_CONF_TOPIC_CATALOG_COMMANDS:
+        snprintf(out, size, "%s", c->topic_catalog_commands);
+        break;
+    case RB_CONF_TOPIC_CATALOG_DECISIONS:
+        snprintf(out, size, "%s", c->topic_catalog_decisions);
+        break;
     case RB_CONF_TOPIC_STATUS: snprintf(out, size, "%s", c->topic_status); break;
     case RB_CONF_FEEDS_LISTEN: snprintf(out, size, "%s", c->feeds_listen); break;
     case RB_CONF_SMTP_PASSWORD_FILE: snprintf(out, size, "%s", c->smtp_password_file); break;

@@ -3,15 +3,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rumbook/command.h"
 #include "rumbook/uuid.h"
-#include "rumbook/v1/booking.pb-c.h"
+#include "wire/command_internal.h"
 
-#define MAX_ID_LEN 200
 #define MAX_NOTE_LEN 4000
 #define MAX_PUPILS 1000
 
-static const char *or_empty(const char *s)
+const char *rb__or_empty(const char *s)
 {
     return s ? s : "";
 }
@@ -26,6 +24,10 @@ const char *rb_command_kind_name(enum rb_command_kind kind)
     case RB_CMD_WITHDRAW: return "withdraw";
     case RB_CMD_APPROVE: return "approve";
     case RB_CMD_REFUSE: return "refuse";
+    case RB_CMD_UPSERT: return "upsert";
+    case RB_CMD_RETIRE: return "retire";
+    case RB_CMD_CANCEL_SESSION: return "cancel_session";
+    case RB_CMD_MOVE_SESSION: return "move_session";
     case RB_CMD_INVALID: break;
     }
     return "invalid";
@@ -66,7 +68,7 @@ bool rb_text_valid(const char *s)
     return true;
 }
 
-static void check_id(rb_verdict *v, const char *field, const char *id)
+void rb__check_id(rb_verdict *v, const char *field, const char *id)
 {
     if (!id || !*id)
         rb_verdict_add(v, RB_REASON_MISSING_FIELD, "%s is required", field);
@@ -74,8 +76,7 @@ static void check_id(rb_verdict *v, const char *field, const char *id)
         rb_verdict_add(v, RB_REASON_INVALID_FIELD, "%s is not a valid identifier", field);
 }
 
-/* UUIDs compare as text downstream: use the canonical lowercase form. */
-static void lowercase(char *s)
+void rb__lowercase(char *s)
 {
     for (; s && *s; s++)
         *s = (char)tolower((unsigned char)*s);
@@ -127,7 +128,7 @@ static void check_note(rb_command *cmd, const char *field)
 static void take_change(rb_command *cmd, Rumbook__V1__ChangeRequest *c)
 {
     cmd->kind = RB_CMD_CHANGE;
-    lowercase(c->booking_id);
+    rb__lowercase(c->booking_id);
     cmd->booking_id = c->booking_id;
     check_uuid(&cmd->problems, "change.booking_id", cmd->booking_id);
     cmd->has_pupils = c->has_pupils;
@@ -137,7 +138,7 @@ static void take_change(rb_command *cmd, Rumbook__V1__ChangeRequest *c)
     cmd->has_mode = c->has_travel_mode &&
                     take_mode(cmd, c->travel_mode, "change.travel_mode");
     cmd->has_note = c->note != NULL;
-    cmd->note = or_empty(c->note);
+    cmd->note = rb__or_empty(c->note);
     check_note(cmd, "change.note");
     if (!c->has_pupils && !c->has_travel_mode && !c->note)
         rb_verdict_add(&cmd->problems, RB_REASON_MISSING_FIELD,
@@ -149,14 +150,14 @@ static void take_book(rb_command *cmd, const Rumbook__V1__BookRequest *b)
     cmd->kind = RB_CMD_BOOK;
     cmd->session_id = b->session_id;
     cmd->class_id = b->class_id;
-    cmd->note = or_empty(b->note);
+    cmd->note = rb__or_empty(b->note);
     cmd->pupils = b->has_pupils && b->pupils <= MAX_PUPILS ? (int)b->pupils : 0;
     cmd->wait_if_full = b->has_wait_if_full && b->wait_if_full;
     take_mode(cmd, b->has_travel_mode ? b->travel_mode
                                       : RUMBOOK__V1__TRAVEL_MODE__TRAVEL_MODE_UNSPECIFIED,
               "book.travel_mode");
-    check_id(&cmd->problems, "book.session_id", b->session_id);
-    check_id(&cmd->problems, "book.class_id", b->class_id);
+    rb__check_id(&cmd->problems, "book.session_id", b->session_id);
+    rb__check_id(&cmd->problems, "book.class_id", b->class_id);
     if (!b->has_pupils)
         rb_verdict_add(&cmd->problems, RB_REASON_MISSING_FIELD, "book.pupils is required");
     else
@@ -170,9 +171,9 @@ static void take_review(rb_command *cmd, enum rb_command_kind kind,
     char field[32];
 
     cmd->kind = kind;
-    lowercase(r->command_id);
+    rb__lowercase(r->command_id);
     cmd->waiting_id = r->command_id;
-    cmd->message = or_empty(r->message);
+    cmd->message = rb__or_empty(r->message);
     snprintf(field, sizeof(field), "%s.command_id", what);
     check_uuid(&cmd->problems, field, cmd->waiting_id);
     if (!rb_text_valid(cmd->message) || strlen(cmd->message) > 200)
@@ -188,24 +189,24 @@ static void take_action(rb_command *cmd, const Rumbook__V1__BookingCommand *m)
         break;
     case RUMBOOK__V1__BOOKING_COMMAND__ACTION_CANCEL:
         cmd->kind = RB_CMD_CANCEL;
-        lowercase(m->cancel->booking_id);
+        rb__lowercase(m->cancel->booking_id);
         cmd->booking_id = m->cancel->booking_id;
         check_uuid(&cmd->problems, "cancel.booking_id", cmd->booking_id);
         break;
     case RUMBOOK__V1__BOOKING_COMMAND__ACTION_RESCHEDULE:
         cmd->kind = RB_CMD_RESCHEDULE;
-        lowercase(m->reschedule->booking_id);
+        rb__lowercase(m->reschedule->booking_id);
         cmd->booking_id = m->reschedule->booking_id;
         cmd->session_id = m->reschedule->session_id;
         check_uuid(&cmd->problems, "reschedule.booking_id", cmd->booking_id);
-        check_id(&cmd->problems, "reschedule.session_id", cmd->session_id);
+        rb__check_id(&cmd->problems, "reschedule.session_id", cmd->session_id);
         break;
     case RUMBOOK__V1__BOOKING_COMMAND__ACTION_CHANGE:
         take_change(cmd, m->change);
         break;
     case RUMBOOK__V1__BOOKING_COMMAND__ACTION_WITHDRAW:
         cmd->kind = RB_CMD_WITHDRAW;
-        lowercase(m->withdraw->command_id);
+        rb__lowercase(m->withdraw->command_id);
         cmd->waiting_id = m->withdraw->command_id;
         check_uuid(&cmd->problems, "withdraw.command_id", cmd->waiting_id);
         break;
@@ -238,13 +239,13 @@ static void take_role(rb_command *cmd, const Rumbook__V1__Actor *a)
     }
 }
 
-static void take_actor(rb_command *cmd, const Rumbook__V1__Actor *a)
+void rb__take_actor(rb_command *cmd, const Rumbook__V1__Actor *a)
 {
-    cmd->actor_email = a ? or_empty(a->email) : "";
-    cmd->actor_name = a ? or_empty(a->name) : "";
-    cmd->actor.school_id = a ? or_empty(a->school_id) : "";
-    cmd->actor.provider_id = a ? or_empty(a->provider_id) : "";
-    cmd->actor.municipality = a ? or_empty(a->municipality) : "";
+    cmd->actor_email = a ? rb__or_empty(a->email) : "";
+    cmd->actor_name = a ? rb__or_empty(a->name) : "";
+    cmd->actor.school_id = a ? rb__or_empty(a->school_id) : "";
+    cmd->actor.provider_id = a ? rb__or_empty(a->provider_id) : "";
+    cmd->actor.municipality = a ? rb__or_empty(a->municipality) : "";
     take_role(cmd, a);
     if (!rb_text_valid(cmd->actor_email) || !rb_text_valid(cmd->actor_name) ||
         !rb_text_valid(cmd->actor.school_id) || !rb_text_valid(cmd->actor.provider_id) ||
@@ -274,12 +275,12 @@ int rb_command_decode(rb_command *cmd, const void *payload, size_t len, rb_error
         rb_command_fini(cmd);
         return rb_error_set(err, RB_EDECODE, "command_id is missing or not a UUID");
     }
-    lowercase(m->command_id);
+    rb__lowercase(m->command_id);
     cmd->command_id = m->command_id;
     cmd->issued_at_ms = m->has_issued_at_unix_ms ? m->issued_at_unix_ms : 0;
     cmd->note = "";
     rb_verdict_init(&cmd->problems);
-    take_actor(cmd, m->actor);
+    rb__take_actor(cmd, m->actor);
     take_action(cmd, m);
     if (!rb_verdict_ok(&cmd->problems))
         cmd->kind = RB_CMD_INVALID;
@@ -288,7 +289,9 @@ int rb_command_decode(rb_command *cmd, const void *payload, size_t len, rb_error
 
 void rb_command_fini(rb_command *cmd)
 {
-    if (cmd->msg)
+    if (cmd->msg && cmd->catalog)
+        rumbook__v1__catalog_command__free_unpacked(cmd->msg, NULL);
+    else if (cmd->msg)
         rumbook__v1__booking_command__free_unpacked(cmd->msg, NULL);
     memset(cmd, 0, sizeof(*cmd));
 }

@@ -77,6 +77,43 @@ int rb_decision_encode(const rb_decision *d, uint8_t **out, size_t *len)
     set_time(&m.has_returns_at_unix_ms, &m.returns_at_unix_ms, d->returns_at_ms);
     m.n_bus_ids = (size_t)d->nbus_ids;
     m.bus_ids = (char **)d->bus_ids;
+    m.has_session_moved = d->session_moved;
+    m.session_moved = d->session_moved;
+    return pack(&m.base, out, len);
+}
+
+static void set_count(protobuf_c_boolean *has, uint32_t *field, int n)
+{
+    *has = n > 0;
+    *field = n > 0 ? (uint32_t)n : 0;
+}
+
+int rb_catalog_decision_encode(const rb_catalog_decision *d, uint8_t **out, size_t *len)
+{
+    Rumbook__V1__CatalogDecision m = RUMBOOK__V1__CATALOG_DECISION__INIT;
+    Rumbook__V1__Reason reasons[RB_MAX_REASONS], *rp[RB_MAX_REASONS];
+    int i, n = d->reasons ? d->reasons->nreasons : 0;
+
+    m.command_id = (char *)d->command_id;
+    m.has_status = 1;
+    m.status = d->applied ? RUMBOOK__V1__CATALOG_STATUS__APPLIED
+                          : RUMBOOK__V1__CATALOG_STATUS__REFUSED;
+    for (i = 0; i < n; i++) {
+        rumbook__v1__reason__init(&reasons[i]);
+        reasons[i].code = (char *)d->reasons->reasons[i].code;
+        reasons[i].message = (char *)d->reasons->reasons[i].message;
+        rp[i] = &reasons[i];
+    }
+    m.n_reasons = (size_t)n;
+    m.reasons = rp;
+    set_time(&m.has_decided_at_unix_ms, &m.decided_at_unix_ms, d->decided_at_ms);
+    m.kind = (char *)d->kind;
+    m.entity_id = (char *)d->entity_id;
+    set_count(&m.has_version, &m.version, d->version);
+    set_count(&m.has_bookings_moved, &m.bookings_moved, d->moved);
+    set_count(&m.has_bookings_cancelled, &m.bookings_cancelled, d->cancelled);
+    set_count(&m.has_waiting_settled, &m.waiting_settled, d->waits);
+    set_count(&m.has_promoted, &m.promoted, d->promoted);
     return pack(&m.base, out, len);
 }
 
@@ -115,6 +152,21 @@ static void field_int(rb_buf *b, const char *key, protobuf_c_boolean has, int64_
         rb_buf_printf(b, ",\"%s\":%lld", key, (long long)v);
 }
 
+static void reasons_json(rb_buf *out, Rumbook__V1__Reason **reasons, size_t n)
+{
+    size_t i;
+
+    rb_buf_puts(out, ",\"reasons\":[");
+    for (i = 0; i < n; i++) {
+        rb_buf_puts(out, i ? ",{\"code\":" : "{\"code\":");
+        rb_json_string(out, reasons[i]->code ? reasons[i]->code : "");
+        rb_buf_puts(out, ",\"message\":");
+        rb_json_string(out, reasons[i]->message ? reasons[i]->message : "");
+        rb_buf_putc(out, '}');
+    }
+    rb_buf_putc(out, ']');
+}
+
 int rb_decision_to_json(const void *payload, size_t len, rb_buf *out)
 {
     Rumbook__V1__BookingDecision *m =
@@ -137,6 +189,8 @@ int rb_decision_to_json(const void *payload, size_t len, rb_buf *out)
     field_str(out, "travel_mode", m->travel_mode);
     field_int(out, "departs_at_unix_ms", m->has_departs_at_unix_ms, m->departs_at_unix_ms);
     field_int(out, "returns_at_unix_ms", m->has_returns_at_unix_ms, m->returns_at_unix_ms);
+    if (m->has_session_moved && m->session_moved)
+        rb_buf_puts(out, ",\"session_moved\":true");
     rb_buf_puts(out, ",\"bus_ids\":[");
     for (i = 0; i < m->n_bus_ids; i++) {
         rb_buf_puts(out, i ? "," : "");
@@ -151,16 +205,33 @@ int rb_decision_to_json(const void *payload, size_t len, rb_buf *out)
         rb_buf_putc(out, '}');
     }
     rb_buf_puts(out, "]");
-    rb_buf_puts(out, ",\"reasons\":[");
-    for (i = 0; i < m->n_reasons; i++) {
-        rb_buf_puts(out, i ? ",{\"code\":" : "{\"code\":");
-        rb_json_string(out, m->reasons[i]->code);
-        rb_buf_puts(out, ",\"message\":");
-        rb_json_string(out, m->reasons[i]->message);
-        rb_buf_putc(out, '}');
-    }
-    rb_buf_puts(out, "]}");
+    reasons_json(out, m->reasons, m->n_reasons);
+    rb_buf_puts(out, "}");
     rumbook__v1__booking_decision__free_unpacked(m, NULL);
+    return 0;
+}
+
+int rb_catalog_decision_to_json(const void *payload, size_t len, rb_buf *out)
+{
+    Rumbook__V1__CatalogDecision *m = rumbook__v1__catalog_decision__unpack(NULL, len, payload);
+
+    if (!m)
+        return RB_EDECODE;
+    rb_buf_puts(out, "{\"type\":\"catalog_decision\"");
+    field_str(out, "command_id", m->command_id);
+    field_str(out, "status", m->status == RUMBOOK__V1__CATALOG_STATUS__APPLIED ? "applied"
+                                                                               : "refused");
+    field_str(out, "kind", m->kind);
+    field_str(out, "entity_id", m->entity_id);
+    field_int(out, "version", m->has_version, m->version);
+    field_int(out, "decided_at_unix_ms", m->has_decided_at_unix_ms, m->decided_at_unix_ms);
+    field_int(out, "bookings_moved", m->has_bookings_moved, m->bookings_moved);
+    field_int(out, "bookings_cancelled", m->has_bookings_cancelled, m->bookings_cancelled);
+    field_int(out, "waiting_settled", m->has_waiting_settled, m->waiting_settled);
+    field_int(out, "promoted", m->has_promoted, m->promoted);
+    reasons_json(out, m->reasons, m->n_reasons);
+    rb_buf_putc(out, '}');
+    rumbook__v1__catalog_decision__free_unpacked(m, NULL);
     return 0;
 }
 

@@ -27,7 +27,7 @@ void rb_json_string(rb_buf *b, const char *s)
     rb_buf_putc(b, '"');
 }
 
-enum value_type { V_NULL, V_STRING, V_NUMBER, V_BOOL };
+enum value_type { V_NULL, V_STRING, V_NUMBER, V_BOOL, V_NESTED };
 
 typedef struct member {
     char *key;
@@ -129,6 +129,38 @@ static int parse_string(parser *ps, char **out)
     return 0;
 }
 
+/* An object or array inside the object, kept as its text: its balance is
+ * checked here, the rest by whoever reads it (the catalogue's entities by
+ * PostgreSQL). */
+static int parse_nested(parser *ps, member *m)
+{
+    const char *from = ps->p;
+    char *skipped;
+    int depth = 0;
+
+    do {
+        if (*ps->p == '"') {
+            if (parse_string(ps, &skipped) < 0)
+                return RB_EINVAL;
+            free(skipped);
+            continue;
+        }
+        if (*ps->p == '\0')
+            return fail(ps, "unterminated object or array");
+        if (*ps->p == '{' || *ps->p == '[')
+            depth++;
+        else if (*ps->p == '}' || *ps->p == ']')
+            depth--;
+        if (depth > 64)
+            return fail(ps, "nested more than 64 deep");
+        ps->p++;
+    } while (depth > 0);
+    if (!(m->str = strndup(from, (size_t)(ps->p - from))))
+        return rb_error_set(ps->err, RB_ENOMEM, "out of memory");
+    m->type = V_NESTED;
+    return 0;
+}
+
 static int parse_value(parser *ps, member *m)
 {
     char *end;
@@ -149,7 +181,7 @@ static int parse_value(parser *ps, member *m)
         return 0;
     }
     if (*ps->p == '{' || *ps->p == '[')
-        return fail(ps, "nested objects and arrays are not supported here");
+        return parse_nested(ps, m);
     m->num = strtod(ps->p, &end);
     if (end == ps->p)
         return fail(ps, "expected a value");
@@ -261,6 +293,20 @@ const char *rb_json_get_string(const rb_json_object *obj, const char *key, int *
     if (!m || m->type == V_NULL)
         return NULL;
     if (m->type != V_STRING) {
+        *rc = RB_EINVAL;
+        return NULL;
+    }
+    return m->str;
+}
+
+const char *rb_json_get_nested(const rb_json_object *obj, const char *key, int *rc)
+{
+    const member *m = find(obj, key);
+
+    *rc = 0;
+    if (!m || m->type == V_NULL)
+        return NULL;
+    if (m->type != V_NESTED) {
         *rc = RB_EINVAL;
         return NULL;
     }

@@ -23,6 +23,8 @@ export RUMBOOK_TOPIC_INVITATIONS="t.$uniq.invitations"
 export RUMBOOK_TOPIC_DLQ="t.$uniq.dlq"
 export RUMBOOK_TOPIC_STATUS="t.$uniq.status"
 export RUMBOOK_TOPIC_DELIVERY_STATUS="t.$uniq.delivery"
+export RUMBOOK_TOPIC_CATALOG_COMMANDS="t.$uniq.catalog"
+export RUMBOOK_TOPIC_CATALOG_DECISIONS="t.$uniq.catalog-decisions"
 
 worker_pids=()
 
@@ -115,6 +117,14 @@ submit_one() {
   echo "$out" | sed -n 's/.*"command_id":"\([^"]*\)".*/\1/p'
 }
 
+# submit_catalog JSON: sends one catalogue command (a JSON line), prints its
+# command id.
+submit_catalog() {
+  local out
+  out=$(echo "$1" | "$ctl" catalog submit --json -) || fail "catalog submit $1"
+  echo "$out" | sed -n 's/.*"command_id":"\([^"]*\)".*/\1/p'
+}
+
 # decided CID STATUS: waits for the command's decision; a final one that
 # is not STATUS fails at once, with its reasons.
 decided() {
@@ -123,7 +133,7 @@ decided() {
     got=$(sql "SELECT status FROM commands WHERE command_id = '$1'")
     [ "$got" = "$2" ] && return 0
     case "$got" in
-    confirmed | rejected | cancelled)
+    confirmed | rejected | cancelled | applied | refused)
       fail "command $1 is $got, not $2: $(sql "SELECT reasons FROM commands WHERE command_id = '$1'")" ;;
     esac
     [ $SECONDS -ge $deadline ] && fail "waited 60 s for command $1 to be $2, last saw ${got:-nothing}"

@@ -109,8 +109,16 @@ static void test_json(void)
         CHECK(rb_json_get_bool(o, "absent", &yes) == RB_ENOTFOUND);
     }
     rb_json_object_free(o);
-    CHECK(rb_json_object_parse("{\"a\":[1]}", &o, &err) == RB_EINVAL);
-    CHECK(strstr(err.message, "nested") != NULL);
+    /* nested values are kept as their text, braces in strings skipped */
+    CHECK(rb_json_object_parse("{\"a\":[1,{\"b\":\"}]\"}],\"c\":{\"d\":{}}, \"e\":2}", &o, &err) == 0);
+    CHECK_STR(rb_json_get_nested(o, "a", &rc), "[1,{\"b\":\"}]\"}]");
+    CHECK_STR(rb_json_get_nested(o, "c", &rc), "{\"d\":{}}");
+    CHECK(rb_json_get_nested(o, "e", &rc) == NULL && rc == RB_EINVAL);
+    CHECK(rb_json_get_string(o, "a", &rc) == NULL && rc == RB_EINVAL);
+    rb_json_object_free(o);
+    CHECK(rb_json_object_parse("{\"a\":[1,{\"b\":2}}", &o, &err) == RB_EINVAL);
+    CHECK(rb_json_object_parse("{\"a\":[[[", &o, &err) == RB_EINVAL);
+    CHECK(strstr(err.message, "unterminated") != NULL);
     CHECK(rb_json_object_parse("{\"a\":1} x", &o, &err) == RB_EINVAL);
     CHECK(rb_json_object_parse("{\"a\":\"unterminated", &o, &err) == RB_EINVAL);
     rb_buf_init(&b);

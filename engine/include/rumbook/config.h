@@ -44,6 +44,10 @@
       "rumbook.booking.invitations", RB_PROG_WCM)                                                  \
     X(TOPIC_DLQ, "topic-dlq", "RUMBOOK_TOPIC_DLQ", RB_CONF_T_NAME, 1, 249, "rumbook.booking.dlq",  \
       RB_PROG_WC)                                                                                  \
+    X(TOPIC_CATALOG_COMMANDS, "topic-catalog-commands", "RUMBOOK_TOPIC_CATALOG_COMMANDS",           \
+      RB_CONF_T_NAME, 1, 249, "rumbook.catalog.commands", RB_PROG_WC)                              \
+    X(TOPIC_CATALOG_DECISIONS, "topic-catalog-decisions", "RUMBOOK_TOPIC_CATALOG_DECISIONS",        \
+      RB_CONF_T_NAME, 1, 249, "rumbook.catalog.decisions", RB_PROG_WC)                             \
     X(TOPIC_STATUS, "topic-status", "RUMBOOK_TOPIC_STATUS", RB_CONF_T_NAME, 1, 249,                \
       "rumbook.worker.status", RB_PROG_WC)                                                         \
     X(TOPIC_DELIVERY_STATUS, "topic-delivery-status", "RUMBOOK_TOPIC_DELIVERY_STATUS",             \
@@ -104,6 +108,8 @@ typedef struct rb_config {
     const char *topic_decisions;
     const char *topic_invitations;
     const char *topic_dlq;
+    const char *topic_catalog_commands;
+    const char *topic_catalog_decisions;
     const char *topic_status;
     const char *topic_delivery_status;
     const char *mailer_group;

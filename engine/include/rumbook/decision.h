@@ -70,6 +70,8 @@ typedef struct rb_session {
     rb_place venue;
     const rb_resource *resources;
     size_t nresources;
+    bool cancelled;             /* by its provider: takes no bookings */
+    bool moved;                 /* by its provider, off the offering's schedule */
 } rb_session;
 
 typedef struct rb_school {

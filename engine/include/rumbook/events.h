@@ -15,6 +15,8 @@
 #define RB_MSG_COMMAND "rumbook.v1.BookingCommand"
 #define RB_MSG_DECISION "rumbook.v1.BookingDecision"
 #define RB_MSG_INVITATION "rumbook.v1.Invitation"
+#define RB_MSG_CATALOG_COMMAND "rumbook.v1.CatalogCommand"
+#define RB_MSG_CATALOG_DECISION "rumbook.v1.CatalogDecision"
 #define RB_SCHEMA_VERSION "1"
 
 enum rb_status {
@@ -44,9 +46,23 @@ typedef struct rb_decision {
     int64_t departs_at_ms, returns_at_ms;
     const char *const *bus_ids;
     int nbus_ids;
+    bool session_moved;               /* confirmed: moved with its session */
 } rb_decision;
 
 int rb_decision_encode(const rb_decision *d, uint8_t **out, size_t *len) RB_MUSTCHECK;
+
+typedef struct rb_catalog_decision {
+    const char *command_id;
+    bool applied;
+    const rb_verdict *reasons;        /* refused: why */
+    int64_t decided_at_ms;
+    const char *kind, *entity_id;     /* NULL: not known */
+    int version;                      /* applied: the entity's now */
+    int moved, cancelled, waits, promoted;
+} rb_catalog_decision;
+
+int rb_catalog_decision_encode(const rb_catalog_decision *d, uint8_t **out, size_t *len)
+    RB_MUSTCHECK;
 
 typedef struct rb_invitation_event {
     const char *booking_id;
@@ -65,5 +81,6 @@ int rb_invitation_encode(const rb_invitation_event *e, uint8_t **out, size_t *le
 /* Appends the message as one JSON object; RB_EDECODE when it does not decode. */
 int rb_decision_to_json(const void *payload, size_t len, rb_buf *out) RB_MUSTCHECK;
 int rb_invitation_to_json(const void *payload, size_t len, rb_buf *out) RB_MUSTCHECK;
+int rb_catalog_decision_to_json(const void *payload, size_t len, rb_buf *out) RB_MUSTCHECK;
 
 #endif

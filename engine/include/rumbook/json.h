@@ -1,5 +1,6 @@
 /* Just enough JSON for the command line: writing escaped strings, and
- * reading one flat object (string, number, boolean and null values).
+ * reading one object (string, number, boolean and null values; a nested
+ * object or array is kept as its text, balanced but otherwise unchecked).
  * rb_json_object_parse() returns an object the caller frees with
  * rb_json_object_free(); strings it returns live as long as the object. */
 #ifndef RUMBOOK_JSON_H
@@ -21,6 +22,9 @@ void rb_json_object_free(rb_json_object *obj);
 
 /* NULL when the key is absent or null; RB_EINVAL in *rc when it is not a string. */
 const char *rb_json_get_string(const rb_json_object *obj, const char *key, int *rc);
+/* The text of a nested object or array; NULL when absent or null; RB_EINVAL
+ * in *rc when it is neither. */
+const char *rb_json_get_nested(const rb_json_object *obj, const char *key, int *rc);
 /* 0 and *v set; RB_ENOTFOUND when absent; RB_EINVAL when not a whole number. */
 int rb_json_get_int(const rb_json_object *obj, const char *key, int64_t *v);
 /* 0 and *v set; RB_ENOTFOUND when absent; RB_EINVAL when not true or false. */

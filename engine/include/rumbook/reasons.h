@@ -23,6 +23,7 @@
     X(UNKNOWN_CLASS, unknown_class, false)                         \
     X(UNKNOWN_BOOKING, unknown_booking, false)                     \
     X(SESSION_STARTED, session_started, true)                      \
+    X(SESSION_CANCELLED, session_cancelled, true)                  \
     X(INVALID_PUPILS, invalid_pupils, false)                       \
     X(PUPILS_EXCEED_CLASS, pupils_exceed_class, false)             \
     /* the offering */                                             \
@@ -62,6 +63,12 @@
     X(NOT_WAITING, not_waiting, false)                             \
     X(WITHDRAWN, withdrawn, false)                                 \
     X(NOT_IN_REVIEW, not_in_review, false)                         \
+    /* catalogue commands */                                       \
+    X(STALE_VERSION, stale_version, false)                         \
+    X(UNKNOWN_ENTITY, unknown_entity, false)                       \
+    X(CAPACITY_BELOW_BOOKED, capacity_below_booked, false)         \
+    X(IN_USE, in_use, false)                                       \
+    X(SESSION_BOOKED, session_booked, false)                       \
     /* the engine */                                               \
     X(INTERNAL_ERROR, internal_error, false)
 

@@ -24,6 +24,8 @@ typedef struct rb_store_options {
     const char *topic_decisions;
     const char *topic_invitations;
     const char *topic_dlq;
+    const char *topic_catalog;           /* catalogue commands come from here */
+    const char *topic_catalog_decisions; /* and their decisions go here */
     bool allow_unsigned;           /* take commands without a rumbook-portal header,
                                     * as from a portal of scope all */
 } rb_store_options;
@@ -52,13 +54,16 @@ typedef struct rb_batch_stats {
     int duplicates;
     int dead_letters;
     int retries;
+    int catalog;         /* catalogue commands decided (applied or refused) */
 } rb_batch_stats;
 
 int rb_store_new(const rb_store_options *opt, const rb_calendar *cal, rb_store **out,
                  rb_error *err) RB_MUSTCHECK;
 void rb_store_free(rb_store *st);
 
-/* Decides and commits msgs (in order) atomically with their offsets.
+/* Decides and commits msgs (in order) atomically with their offsets;
+ * those from topic_catalog are catalogue commands, decided in a
+ * transaction of their own before the booking commands.
  * Transient conflicts are retried inside; a batch that keeps failing is
  * split, and a single command that cannot be written gets a rejection
  * (or a dead letter). Returns 0, or an error when the database cannot be

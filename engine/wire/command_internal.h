@@ -1,0 +1,19 @@
+/* Shared by the decoders of booking commands (command.c) and catalogue
+ * commands (catalog_command.c). */
+#ifndef RUMBOOK_WIRE_COMMAND_INTERNAL_H
+#define RUMBOOK_WIRE_COMMAND_INTERNAL_H
+
+#include "rumbook/command.h"
+#include "rumbook/v1/booking.pb-c.h"
+
+#define MAX_ID_LEN 200
+
+const char *rb__or_empty(const char *s);
+/* Adds a problem to v unless id is a present, valid identifier. */
+void rb__check_id(rb_verdict *v, const char *field, const char *id);
+/* UUIDs compare as text downstream: the canonical lowercase form. */
+void rb__lowercase(char *s);
+/* The actor's role and ids into cmd, with a problem when they are bad. */
+void rb__take_actor(rb_command *cmd, const Rumbook__V1__Actor *a);
+
+#endif
