@@ -365,7 +365,7 @@ static int prepare_template(const options *o)
         fprintf(stderr, "rumbook-bench: out of memory building the catalogue\n");
         return -1;
     }
-    rc = rb_catalog_import(conn, json, summary, sizeof(summary), &err);
+    rc = rb_catalog_import(conn, json, summary, sizeof(summary), NULL, &err);
     free(json);
     PQfinish(conn);
     if (rc < 0) {

@@ -99,11 +99,11 @@ int ctl_catalog(rb_config *cfg, int argc, char **argv)
                                "file changes nothing.\n"
                                "submit sends catalogue commands to the workers (--help).\n";
     char summary[512];
-    rb_buf json;
+    rb_buf json, warnings;
     PGconn *conn;
     rb_error err;
     int rc;
-    const char *file;
+    const char *file, *line, *end;
 
     if (argc > 1 && strcmp(argv[1], "submit") == 0)
         return ctl_catalog_submit(cfg, argc - 1, argv + 1);
@@ -111,14 +111,21 @@ int ctl_catalog(rb_config *cfg, int argc, char **argv)
         return rc;
     if (open_import(cfg, "rumbookctl catalog import", file, &json, &conn))
         return 1;
-    rc = rb_catalog_import(conn, json.data, summary, sizeof(summary), &err);
+    rb_buf_init(&warnings);
+    rc = rb_catalog_import(conn, json.data, summary, sizeof(summary), &warnings, &err);
     PQfinish(conn);
     rb_buf_fini(&json);
     if (rc < 0) {
         fprintf(stderr, "rumbookctl catalog import: %s: %s\n", file, err.message);
+        rb_buf_fini(&warnings);
         return 1;
     }
     printf("imported %s\n", summary);
+    for (line = warnings.data; line && *line; line = end + 1) {
+        end = strchr(line, '\n');
+        fprintf(stderr, "rumbookctl catalog import: warning: %.*s\n", (int)(end - line), line);
+    }
+    rb_buf_fini(&warnings);
     return 0;
 }
 

@@ -163,6 +163,26 @@ msg() { sql "SELECT convert_from(decision, 'UTF8') FROM commands WHERE command_i
 ok=$(submit_catalog '{"action":"upsert","kind":"session","entity":{"id":"s-0406","offering":"o1","starts_at":"2027-04-06T09:00:00+02:00","ends_at":"2027-04-06T11:00:00+02:00","pupil_capacity":50,"class_capacity":2}}')
 decided "$ok" applied
 [ "$(sql "SELECT version FROM sessions WHERE id = 's-0406'")" = 1 ] || fail "a new session's version"
+# The same command again (a portal's retry after a timeout): decided once.
+again=$(submit_catalog '{"command_id":"'$ok'","action":"upsert","kind":"session","entity":{"id":"s-0406","offering":"o1","starts_at":"2027-04-06T09:00:00+02:00","ends_at":"2027-04-06T11:00:00+02:00","pupil_capacity":60,"class_capacity":2}}')
+[ "$again" = "$ok" ] || fail "resent with another id"
+after=$(submit_catalog '{"action":"upsert","kind":"session","version":1,"entity":{"id":"s-0406","offering":"o1","starts_at":"2027-04-06T09:00:00+02:00","ends_at":"2027-04-06T11:00:00+02:00","pupil_capacity":55,"class_capacity":2}}')
+decided "$after" applied # the resend did not make version 2
+[ "$(sql "SELECT pupil_capacity || ' ' || version FROM sessions WHERE id = 's-0406'")" = "55 2" ] ||
+  fail "after a resend: $(sql "SELECT pupil_capacity, version FROM sessions WHERE id = 's-0406'")"
+
+# The file import checks sessions the same way: one off the schedule is
+# refused with its id; the last Tuesday of UNTIL=20270427 (a date) is an
+# occurrence, as calendar programs read it.
+session_file() {
+  printf '{"sessions":[{"id":"%s","offering":"o1","starts_at":"%s","ends_at":"%s","pupil_capacity":10,"class_capacity":1}]}' "$@"
+}
+session_file s-wed2 2027-04-07T09:00:00+02:00 2027-04-07T11:00:00+02:00 >"$work/bad.json"
+"$ctl" catalog import "$work/bad.json" 2>"$work/err" && fail "imported a session off the schedule"
+grep -q 's-wed2.*does not take place 2027-04-07 09:00' "$work/err" || fail "import error: $(cat "$work/err")"
+session_file s-0427 2027-04-27T09:00:00+02:00 2027-04-27T11:00:00+02:00 >"$work/last.json"
+"$ctl" catalog import "$work/last.json" >/dev/null || fail "the UNTIL day's session was refused"
+[ "$(sql "SELECT count(*) FROM sessions WHERE id IN ('s-wed2', 's-0427')")" = 1 ] || fail "import: sessions"
 
 # --- what the portals and the teachers saw -----------------------------------
 published

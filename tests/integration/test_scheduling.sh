@@ -25,7 +25,6 @@ session() { # id offering local-date start end pupils classes [resources]
   session o1-0406 o1 2027-04-06 09:00 11:00 60 2 '"room-1"'
   session o1-0413 o1 2027-04-13 09:00 11:00 60 2
   session o1-0420 o1 2027-04-20 09:00 11:00 60 2
-  session o1-0331 o1 2027-03-31 09:00 11:00 60 2
   session o2-0330 o2 2027-03-30 10:00 12:00 60 2 '"room-1"'
   session o3-0217 o3 2027-02-17 09:00 11:00 60 2 | sed 's/+02:00/+01:00/g'
   session o3-0325 o3 2027-03-25 09:00 11:00 60 2 | sed 's/+02:00/+01:00/g'
@@ -37,6 +36,11 @@ session() { # id offering local-date start end pupils classes [resources]
   echo '"buses":[{"id":"bus-1","name":"ULF-bus 1","seats":47,"municipality":"Aarhus","depot_lat":56.16,"depot_lon":10.2}]}'
 } >"$work/catalog.json"
 setup_catalog "$work/catalog.json"
+# The import refuses a session off its offering's schedule; one added by
+# hand (or left behind by a schedule changed in the database) is refused
+# at booking.
+sql "INSERT INTO sessions (id, offering_id, starts_at, ends_at, pupil_capacity, class_capacity)
+     VALUES ('o1-0331', 'o1', '2027-03-31 09:00+02', '2027-03-31 11:00+02', 60, 2)"
 start_worker a
 
 # All or nothing: o2 takes the room 10:00-12:00; o1 the same morning needs it

@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 #include <stddef.h>
 
+#include "rumbook/buf.h"
 #include "rumbook/error.h"
 
 /* Applies every numbered NNN_name.sql in dir not yet recorded in
@@ -18,10 +19,12 @@ int rb_migrate(PGconn *conn, const char *dir, int *applied, rb_error *err) RB_MU
 const char *rb_migrations_dir(void);
 
 /* Imports a catalogue document (docs/catalog.md) in one transaction; on
- * error nothing is kept and err names the bad field by its JSON path.
- * summary receives "providers=10 venues=12 ..." (size bytes). */
+ * error nothing is kept and err names the bad field by its JSON path, or
+ * the session no class could book. summary receives "providers=10
+ * venues=12 ..." (size bytes); warnings (when not NULL) gets a line for
+ * each session on a public holiday. */
 int rb_catalog_import(PGconn *conn, const char *json, char *summary, size_t size,
-                      rb_error *err) RB_MUSTCHECK;
+                      rb_buf *warnings, rb_error *err) RB_MUSTCHECK;
 
 /* Stores the closed days of an iCalendar file for a scope ("all",
  * "school:ID", "municipality:NAME", "provider:ID", "venue:ID"), expanding
