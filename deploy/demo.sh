@@ -77,5 +77,11 @@ pids+=($!)
 sleep 2
 echo "submitting deploy/demo-commands.jsonl"
 $ctl submit --json deploy/demo-commands.jsonl >"$run/submitted.jsonl"
-echo "submitted $(wc -l <"$run/submitted.jsonl") commands; decisions follow (Ctrl-C to stop)"
+echo "submitted $(wc -l <"$run/submitted.jsonl") commands; decisions follow"
+# Then plans change: a provider cancels a booked session, another moves one
+# (docs/catalog.md, "Catalogue commands"); the teachers get CANCEL or REQUEST.
+sleep 10
+echo "submitting deploy/demo-catalog-commands.jsonl"
+$ctl catalog submit --json deploy/demo-catalog-commands.jsonl >>"$run/submitted.jsonl"
+echo "(Ctrl-C to stop)"
 wait

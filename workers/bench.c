@@ -410,7 +410,7 @@ typedef struct round {
     long n;
     int batch_size;
     unsigned tag;
-    char topics[6][96];
+    char topics[8][96];
     char dsn[512];
     pid_t workers[64];
     int64_t *produced_at;  /* per command index, us */
@@ -429,7 +429,7 @@ typedef struct round {
     round_result r;
 } round;
 
-/* "create --partitions N" or "delete" the round's six topics. */
+/* "create --partitions N" or "delete" the round's eight topics. */
 static int topics(round *rd, const char *action)
 {
     char cmd[PATH_MAX + 1024];
@@ -437,9 +437,10 @@ static int topics(round *rd, const char *action)
     snprintf(cmd, sizeof(cmd),
              "RUMBOOK_TOPIC_COMMANDS=%s RUMBOOK_TOPIC_DECISIONS=%s RUMBOOK_TOPIC_INVITATIONS=%s "
              "RUMBOOK_TOPIC_DLQ=%s RUMBOOK_TOPIC_STATUS=%s RUMBOOK_TOPIC_DELIVERY_STATUS=%s "
+             "RUMBOOK_TOPIC_CATALOG_COMMANDS=%s RUMBOOK_TOPIC_CATALOG_DECISIONS=%s "
              "%s/rumbookctl topics %s --brokers %s >/dev/null",
              rd->topics[0], rd->topics[1], rd->topics[2], rd->topics[3], rd->topics[4],
-             rd->topics[5], bindir, action,
+             rd->topics[5], rd->topics[6], rd->topics[7], bindir, action,
              rd->o->brokers);
     return system(cmd) == 0 ? 0 : -1;
 }
@@ -462,6 +463,8 @@ static pid_t spawn_worker(round *rd, int i)
     setenv("RUMBOOK_TOPIC_INVITATIONS", rd->topics[2], 1);
     setenv("RUMBOOK_TOPIC_DLQ", rd->topics[3], 1);
     setenv("RUMBOOK_TOPIC_STATUS", rd->topics[4], 1);
+    setenv("RUMBOOK_TOPIC_CATALOG_COMMANDS", rd->topics[6], 1);
+    setenv("RUMBOOK_TOPIC_CATALOG_DECISIONS", rd->topics[7], 1);
     setenv("RUMBOOK_ALLOW_UNSIGNED", rd->sign ? "off" : "on", 1);
     if (rd->metrics) {
         char listen[64];
@@ -887,10 +890,10 @@ static int run_round(const options *o, const char *mode, long n, int batch_size,
     int i, rc = -1;
 
     rd.tag = (unsigned)now_us() ^ (unsigned)getpid();
-    for (i = 0; i < 6; i++)
+    for (i = 0; i < 8; i++)
         snprintf(rd.topics[i], sizeof(rd.topics[i]), "bench.%08x.%s", rd.tag,
                  (const char *[]){"commands", "decisions", "invitations", "dlq", "status",
-                                  "delivery"}[i]);
+                                  "delivery", "catalog", "catalog-decisions"}[i]);
     snprintf(rd.dsn, sizeof(rd.dsn), "%s/rumbook_bench", o->server);
     snprintf(sql, sizeof(sql), "CREATE DATABASE rumbook_bench TEMPLATE rumbook_bench_template");
     rd.produced_at = calloc((size_t)n, sizeof(int64_t));

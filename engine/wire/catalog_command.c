@@ -79,7 +79,7 @@ static void take_move(rb_command *cmd, const Rumbook__V1__MoveSession *m)
     check_message(cmd, m->message, "move_session.message");
     cmd->starts_at_ms = m->has_starts_at_unix_ms ? m->starts_at_unix_ms : 0;
     cmd->ends_at_ms = m->has_ends_at_unix_ms ? m->ends_at_unix_ms : 0;
-    /* 1970 .. 2200: anything else is a unit mistake (seconds, microseconds) */
+    /* after 2200 it is microseconds, not milliseconds (seconds are 1970: the past) */
     if (!m->has_starts_at_unix_ms)
         rb_verdict_add(&cmd->problems, RB_REASON_MISSING_FIELD,
                        "move_session.starts_at_unix_ms is required");

@@ -1,6 +1,7 @@
-/* libFuzzer target: any bytes through the command decoder and validator.
- * A decoded command must either be a dead letter or carry a UUID id and a
- * consistent kind; nothing may crash, leak or read out of bounds. */
+/* libFuzzer target: any bytes through the command decoders and validators
+ * (booking and catalogue commands). A decoded command must either be a
+ * dead letter or carry a UUID id and a consistent kind; nothing may
+ * crash, leak or read out of bounds. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -9,11 +10,34 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* What a valid catalogue command names is well-formed text. */
+static void check_catalog(const uint8_t *data, size_t size)
+{
+    rb_command cmd;
+    rb_error err;
+
+    if (rb_catalog_command_decode(&cmd, data, size, &err) < 0)
+        return;
+    if (!rb_uuid_valid(cmd.command_id) || !cmd.catalog)
+        abort();
+    if ((cmd.kind == RB_CMD_INVALID) == rb_verdict_ok(&cmd.problems))
+        abort();
+    if (cmd.kind != RB_CMD_INVALID &&
+        (!cmd.entity_kind || !rb_text_valid(cmd.entity_kind) || !rb_text_valid(cmd.message) ||
+         (cmd.kind == RB_CMD_UPSERT && !rb_text_valid(cmd.entity_json)) ||
+         (cmd.kind != RB_CMD_UPSERT && !rb_text_valid(cmd.entity_id)) ||
+         (cmd.kind == RB_CMD_MOVE_SESSION && cmd.starts_at_ms <= 0) ||
+         (cmd.kind == RB_CMD_RETIRE && cmd.version <= 0) || cmd.version < 0))
+        abort();
+    rb_command_fini(&cmd);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     rb_command cmd;
     rb_error err;
 
+    check_catalog(data, size);
     if (rb_command_decode(&cmd, data, size, &err) < 0)
         return 0;
     if (!rb_uuid_valid(cmd.command_id))

@@ -1,5 +1,6 @@
 /* Decoding and validating commands off the wire. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "rumbook/command.h"
@@ -166,6 +167,102 @@ static void test_text_validation(void)
     CHECK(!rb_text_valid("\xed\xa0"));
 }
 
+/* Packs a CatalogCommand and decodes it. */
+static int decode_catalog(Rumbook__V1__CatalogCommand *m, rb_command *cmd)
+{
+    rb_error err;
+    size_t len = rumbook__v1__catalog_command__get_packed_size(m);
+    uint8_t *buf = malloc(len + 1);
+    int rc;
+
+    rumbook__v1__catalog_command__pack(m, buf);
+    rc = rb_catalog_command_decode(cmd, buf, len, &err);
+    free(buf);
+    return rc;
+}
+
+static void test_catalog_commands(void)
+{
+    Rumbook__V1__CatalogCommand m = RUMBOOK__V1__CATALOG_COMMAND__INIT;
+    Rumbook__V1__UpsertEntity up = RUMBOOK__V1__UPSERT_ENTITY__INIT;
+    Rumbook__V1__RetireEntity rt = RUMBOOK__V1__RETIRE_ENTITY__INIT;
+    Rumbook__V1__MoveSession mv = RUMBOOK__V1__MOVE_SESSION__INIT;
+    Rumbook__V1__CancelSession cs = RUMBOOK__V1__CANCEL_SESSION__INIT;
+    char long_message[300];
+    rb_command cmd;
+
+    m.command_id = "6756086C-2638-443B-97FB-93F9DC194DC6";
+    m.action_case = RUMBOOK__V1__CATALOG_COMMAND__ACTION_UPSERT;
+    m.upsert = &up;
+    up.kind = "session";
+    up.json = "{\"id\":\"s1\"}";
+    up.has_version = 1;
+    up.version = 3;
+    CHECK(decode_catalog(&m, &cmd) == 0);
+    CHECK(cmd.catalog && cmd.kind == RB_CMD_UPSERT && cmd.version == 3);
+    CHECK_STR(cmd.command_id, ID);
+    CHECK_STR(cmd.entity_kind, "session");
+    CHECK_STR(rb_command_kind_name(cmd.kind), "upsert");
+    rb_command_fini(&cmd);
+    up.json = NULL; /* no entity */
+    CHECK(decode_catalog(&m, &cmd) == 0 && cmd.kind == RB_CMD_INVALID);
+    CHECK(rb_verdict_has(&cmd.problems, RB_REASON_MISSING_FIELD));
+    rb_command_fini(&cmd);
+
+    m.action_case = RUMBOOK__V1__CATALOG_COMMAND__ACTION_RETIRE;
+    m.retire = &rt;
+    rt.kind = "venue";
+    rt.id = "v1";
+    CHECK(decode_catalog(&m, &cmd) == 0 && cmd.kind == RB_CMD_INVALID); /* no version */
+    rb_command_fini(&cmd);
+    rt.has_version = 1;
+    rt.version = 2;
+    CHECK(decode_catalog(&m, &cmd) == 0 && cmd.kind == RB_CMD_RETIRE);
+    CHECK_STR(cmd.entity_id, "v1");
+    rb_command_fini(&cmd);
+
+    m.action_case = RUMBOOK__V1__CATALOG_COMMAND__ACTION_MOVE_SESSION;
+    m.move_session = &mv;
+    mv.session_id = "s1";
+    mv.has_starts_at_unix_ms = 1;
+    mv.starts_at_unix_ms = 1806822000; /* seconds, not ms: 1970, which the database refuses */
+    CHECK(decode_catalog(&m, &cmd) == 0 && cmd.kind == RB_CMD_MOVE_SESSION);
+    rb_command_fini(&cmd);
+    mv.starts_at_unix_ms = 1806822000000LL * 10; /* the year 2500 */
+    CHECK(decode_catalog(&m, &cmd) == 0 && cmd.kind == RB_CMD_INVALID);
+    rb_command_fini(&cmd);
+    mv.starts_at_unix_ms = 1806822000000LL;
+    mv.has_ends_at_unix_ms = 1;
+    mv.ends_at_unix_ms = mv.starts_at_unix_ms; /* no length */
+    CHECK(decode_catalog(&m, &cmd) == 0 && cmd.kind == RB_CMD_INVALID);
+    rb_command_fini(&cmd);
+    mv.ends_at_unix_ms = mv.starts_at_unix_ms + 7200000;
+    CHECK(decode_catalog(&m, &cmd) == 0 && cmd.kind == RB_CMD_MOVE_SESSION);
+    CHECK(cmd.ends_at_ms - cmd.starts_at_ms == 7200000);
+    CHECK_STR(cmd.entity_kind, "session");
+    rb_command_fini(&cmd);
+
+    m.action_case = RUMBOOK__V1__CATALOG_COMMAND__ACTION_CANCEL_SESSION;
+    m.cancel_session = &cs;
+    cs.session_id = "s1";
+    memset(long_message, 'x', sizeof(long_message) - 1);
+    long_message[sizeof(long_message) - 1] = '\0';
+    cs.message = long_message;
+    CHECK(decode_catalog(&m, &cmd) == 0 && cmd.kind == RB_CMD_INVALID);
+    rb_command_fini(&cmd);
+    cs.message = "Guiden er syg";
+    CHECK(decode_catalog(&m, &cmd) == 0 && cmd.kind == RB_CMD_CANCEL_SESSION);
+    CHECK_STR(cmd.message, "Guiden er syg");
+    rb_command_fini(&cmd);
+
+    m.action_case = RUMBOOK__V1__CATALOG_COMMAND__ACTION__NOT_SET;
+    CHECK(decode_catalog(&m, &cmd) == 0 && cmd.kind == RB_CMD_INVALID);
+    CHECK(rb_verdict_has(&cmd.problems, RB_REASON_MISSING_ACTION));
+    rb_command_fini(&cmd);
+    m.command_id = "not-a-uuid";
+    CHECK(decode_catalog(&m, &cmd) == RB_EDECODE);
+}
+
 int main(void)
 {
     test_valid_book();
@@ -177,5 +274,6 @@ int main(void)
     test_cancel_needs_uuid();
     test_ids_are_lowercased();
     test_text_validation();
+    test_catalog_commands();
     return check_done("test_command");
 }
