@@ -1225,6 +1225,9 @@ BEGIN
     END IF;
     UPDATE sessions SET starts_at = rb_session_move.starts_at, ends_at = t1, moved = true
      WHERE id = sid RETURNING version INTO v;
+    -- The waiting classes wait for the new time, until its notice period.
+    UPDATE waitlist SET expires_at = expires_at + (rb_session_move.starts_at - s.starts_at)
+     WHERE session_id = sid AND status = 'waiting';
     RETURN v;
 END $$;
 
