@@ -294,14 +294,22 @@ static int send_all(const rb_config *cfg, line *lines, size_t n)
     return rc;
 }
 
+int ctl_catalog_send(const rb_config *cfg, FILE *in)
+{
+    line *lines;
+    long n = read_lines(in, cfg->actor, &lines);
+    int rc = n < 0 ? 2 : send_all(cfg, lines, (size_t)n);
+
+    lines_free(lines, n < 0 ? -n : n);
+    return rc;
+}
+
 int ctl_catalog_submit(rb_config *cfg, int argc, char **argv)
 {
     static const struct option own[] = {{"json", required_argument, NULL, 'j'}, {0}};
     rb_config_args args = {0};
     const char *path = NULL;
     FILE *in;
-    line *lines;
-    long n;
     int c, rc;
 
     while ((c = ctl_getopt(argc, argv, own, &args)) != -1) {
@@ -326,10 +334,8 @@ int ctl_catalog_submit(rb_config *cfg, int argc, char **argv)
                 strerror(errno));
         return 1;
     }
-    n = read_lines(in, cfg->actor, &lines);
+    rc = ctl_catalog_send(cfg, in);
     if (in != stdin)
         fclose(in);
-    rc = n < 0 ? 2 : send_all(cfg, lines, (size_t)n);
-    lines_free(lines, n < 0 ? -n : n);
     return rc;
 }

@@ -3,6 +3,7 @@
 #define RUMBOOK_CTL_INTERNAL_H
 
 #include <getopt.h>
+#include <stdio.h>
 #include <libpq-fe.h>
 #include <librdkafka/rdkafka.h>
 #include <stdbool.h>
@@ -15,6 +16,10 @@ int ctl_watch(rb_config *cfg, int argc, char **argv);
 int ctl_migrate(rb_config *cfg, int argc, char **argv);
 int ctl_catalog(rb_config *cfg, int argc, char **argv);
 int ctl_catalog_submit(rb_config *cfg, int argc, char **argv);
+int ctl_allocation(rb_config *cfg, int argc, char **argv);
+/* Sends the catalogue commands of in (JSON lines) and prints each; the
+ * exit code. */
+int ctl_catalog_send(const rb_config *cfg, FILE *in);
 int ctl_topics(rb_config *cfg, int argc, char **argv);
 int ctl_calendar(rb_config *cfg, int argc, char **argv);
 int ctl_travel(rb_config *cfg, int argc, char **argv);

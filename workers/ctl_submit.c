@@ -28,22 +28,25 @@ static const char help[] =
     "       rumbookctl submit withdraw --waiting UUID   (the WAITLISTED command's id)\n"
     "       rumbookctl submit approve|refuse --waiting UUID [--reason TEXT]\n"
     "         (a bus order in review: the PENDING_REVIEW command's id; staff only)\n"
+    "       rumbookctl submit wish --round ID --class ID --sessions S1,S2,... --pupils N\n"
+    "         [--wants N] [--travel MODE] [--wait] [--note TEXT]   (an allocation round's;\n"
+    "         withdraw it with withdraw --waiting, naming the wish's command id)\n"
     "       rumbookctl submit --json FILE|-   (one JSON object per line)\n"
     "options for all: --actor ROLE:ID (RUMBOOK_ACTOR: teacher:SCHOOL, school_admin:SCHOOL,\n"
     "  provider_staff:PROVIDER or municipality_admin:MUNICIPALITY), --email ADDR, --name NAME,\n"
     "  --portal NAME --portal-key FILE (RUMBOOK_PORTAL, RUMBOOK_PORTAL_KEY: sign as that\n"
     "  portal), --command-id UUID (default: a new one), --offering ID (the key), --key KEY,\n"
     "  --brokers HOSTS\n"
-    "JSON fields: action (book|cancel|reschedule|change|withdraw|approve|refuse), session,\n"
+    "JSON fields: action (book|cancel|reschedule|change|withdraw|approve|refuse|wish), session,\n"
     "  class, pupils, note, travel, wait (true: waitlist when full), booking, reason, waiting,\n"
-    "  offering, key, command_id, actor, email, name\n"
+    "  round, sessions (\"S1,S2\"), wants, offering, key, command_id, actor, email, name\n"
     "Prints each command back as JSON with its command_id, partition and offset.\n";
 
 /* A command as the user gave it; strings borrowed. */
 typedef struct spec {
     const char *action, *session, *klass, *note, *booking, *reason, *offering, *key;
-    const char *command_id, *email, *name, *actor, *travel, *waiting;
-    long long pupils;
+    const char *command_id, *email, *name, *actor, *travel, *waiting, *round, *sessions;
+    long long pupils, wants;
     bool wait;
 } spec;
 
@@ -77,6 +80,9 @@ static uint8_t *pack_command(const spec *s, const char *command_id, size_t *len)
     Rumbook__V1__WithdrawRequest withdraw = RUMBOOK__V1__WITHDRAW_REQUEST__INIT;
     Rumbook__V1__ChangeRequest change = RUMBOOK__V1__CHANGE_REQUEST__INIT;
     Rumbook__V1__ReviewRequest review = RUMBOOK__V1__REVIEW_REQUEST__INIT;
+    Rumbook__V1__WishRequest wish = RUMBOOK__V1__WISH_REQUEST__INIT;
+    char list[2048], *ids[10], *p;
+    size_t nids = 0;
     struct timeval tv;
     uint8_t *out;
 
@@ -115,6 +121,25 @@ static uint8_t *pack_command(const spec *s, const char *command_id, size_t *len)
         change.note = cstr(s->note);
         cmd.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_CHANGE;
         cmd.change = &change;
+    } else if (strcmp(s->action, "wish") == 0) {
+        snprintf(list, sizeof(list), "%s", s->sessions ? s->sessions : "");
+        for (p = strtok(list, ","); p && nids < 10; p = strtok(NULL, ","))
+            ids[nids++] = p;
+        wish.round_id = cstr(s->round);
+        wish.class_id = cstr(s->klass);
+        wish.n_session_ids = nids;
+        wish.session_ids = ids;
+        wish.has_pupils = s->pupils >= 0;
+        wish.pupils = (uint32_t)(s->pupils >= 0 ? s->pupils : 0);
+        wish.has_wants = s->wants > 0;
+        wish.wants = (uint32_t)(s->wants > 0 ? s->wants : 0);
+        wish.has_wait_if_full = s->wait;
+        wish.wait_if_full = s->wait;
+        wish.has_travel_mode = s->travel != NULL;
+        wish.travel_mode = travel_mode(s->travel);
+        wish.note = cstr(s->note);
+        cmd.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_WISH;
+        cmd.wish = &wish;
     } else if (strcmp(s->action, "withdraw") == 0) {
         withdraw.command_id = cstr(s->waiting);
         cmd.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_WITHDRAW;
@@ -159,7 +184,7 @@ static const char *missing(const spec *s)
         return "a valid --actor ROLE:ID (teacher, school_admin, provider_staff or "
                "municipality_admin, then the school, provider or municipality)";
     if (!s->action)
-        return "the action (book, cancel, reschedule, change, withdraw, approve or refuse)";
+        return "the action (book, cancel, reschedule, change, withdraw, approve, refuse or wish)";
     if (strcmp(s->action, "book") == 0) {
         if (!s->session)
             return "--session";
@@ -174,6 +199,17 @@ static const char *missing(const spec *s)
     if (strcmp(s->action, "withdraw") == 0 || strcmp(s->action, "approve") == 0 ||
         strcmp(s->action, "refuse") == 0)
         return s->waiting ? NULL : "--waiting";
+    if (strcmp(s->action, "wish") == 0) {
+        if (!s->round)
+            return "--round";
+        if (!s->klass)
+            return "--class";
+        if (!s->sessions)
+            return "--sessions";
+        if (s->pupils < 0)
+            return "--pupils";
+        return bad_travel(s) ? "a known --travel (walk, bike, public_transport or bus)" : NULL;
+    }
     if (strcmp(s->action, "change") == 0) {
         if (!s->booking)
             return "--booking";
@@ -184,7 +220,8 @@ static const char *missing(const spec *s)
         return NULL;
     }
     if (strcmp(s->action, "cancel") != 0 && strcmp(s->action, "reschedule") != 0)
-        return "a known action (book, cancel, reschedule, change, withdraw, approve or refuse)";
+        return "a known action (book, cancel, reschedule, change, withdraw, approve, refuse or "
+               "wish)";
     if (!s->booking)
         return "--booking";
     if (strcmp(s->action, "reschedule") == 0 && !s->session)
@@ -198,6 +235,8 @@ static const char *default_key(const spec *s)
         return s->key;
     if (s->offering)
         return s->offering;
+    if (s->round)
+        return s->round;
     return s->session ? s->session : s->booking ? s->booking : s->waiting;
 }
 
@@ -246,11 +285,11 @@ static int finish(rd_kafka_t *rk, const rb_config *cfg, spec *specs, ctl_deliver
     return failed;
 }
 
-enum { OPT_PUPILS = 0x100, OPT_WAIT, OPT_JSON, OPT_FIELD /* + index in field_names */ };
+enum { OPT_PUPILS = 0x100, OPT_WANTS, OPT_WAIT, OPT_JSON, OPT_FIELD /* + index in field_names */ };
 
 static const char *const field_names[] = {"session", "class", "note", "booking", "reason",
                                           "offering", "key", "command-id", "email", "name",
-                                          "travel", "waiting"};
+                                          "travel", "waiting", "round", "sessions"};
 #define NFIELDS (sizeof(field_names) / sizeof(field_names[0]))
 
 /* Takes getopt_long's option c into s; -1 when it is not a submit option
@@ -259,11 +298,17 @@ static int spec_option(spec *s, int c, const char *arg)
 {
     const char **fields[] = {&s->session, &s->klass, &s->note, &s->booking, &s->reason,
                              &s->offering, &s->key, &s->command_id, &s->email, &s->name,
-                             &s->travel, &s->waiting};
+                             &s->travel, &s->waiting, &s->round, &s->sessions};
     char *end;
 
     if (c == OPT_WAIT) {
         s->wait = true;
+    } else if (c == OPT_WANTS) {
+        s->wants = strtoll(arg, &end, 10);
+        if (*arg == '\0' || *end || s->wants < 1 || s->wants > 10) {
+            fprintf(stderr, "rumbookctl submit: --wants must be 1-10, not \"%s\"\n", arg);
+            return -1;
+        }
     } else if (c == OPT_PUPILS) {
         s->pupils = strtoll(arg, &end, 10);
         if (*arg == '\0' || *end || s->pupils < 0 || s->pupils > 100000) {
@@ -284,10 +329,11 @@ static int spec_from_json(const rb_json_object *o, spec *s, long line)
     static const char *const known[] = {"action", "session", "class", "pupils", "note",
                                         "booking", "reason", "offering", "key", "command_id",
                                         "email", "name", "actor", "travel", "wait", "waiting",
-                                        NULL};
+                                        "round", "sessions", "wants", NULL};
     const char **fields[] = {&s->action, &s->session, &s->klass, NULL, &s->note, &s->booking,
                              &s->reason, &s->offering, &s->key, &s->command_id, &s->email,
-                             &s->name, &s->actor, &s->travel, NULL, &s->waiting};
+                             &s->name, &s->actor, &s->travel, NULL, &s->waiting, &s->round,
+                             &s->sessions, NULL};
     const char *bad = rb_json_unknown_key(o, known);
     const char *dflt_actor = s->actor;
     int64_t pupils;
@@ -312,6 +358,12 @@ static int spec_from_json(const rb_json_object *o, spec *s, long line)
         return -1;
     }
     s->pupils = rc == 0 ? pupils : -1;
+    rc = rb_json_get_int(o, "wants", &pupils);
+    if (rc == RB_EINVAL || (rc == 0 && (pupils < 1 || pupils > 10))) {
+        fprintf(stderr, "rumbookctl submit: line %ld: wants must be 1-10\n", line);
+        return -1;
+    }
+    s->wants = rc == 0 ? pupils : 0;
     if (!s->actor)
         s->actor = dflt_actor;
     if (rb_json_get_bool(o, "wait", &s->wait) == RB_EINVAL) {
@@ -417,7 +469,7 @@ static int submit_json(rb_config *cfg, const char *path)
 
 int ctl_submit(rb_config *cfg, int argc, char **argv)
 {
-    struct option own[NFIELDS + 4];
+    struct option own[NFIELDS + 5];
     rb_config_args args = {0};
     spec s = {.pupils = -1};
     const char *json = NULL;
@@ -427,6 +479,7 @@ int ctl_submit(rb_config *cfg, int argc, char **argv)
     for (k = 0; k < NFIELDS; k++)
         own[k] = (struct option){field_names[k], required_argument, NULL, OPT_FIELD + (int)k};
     own[k++] = (struct option){"pupils", required_argument, NULL, OPT_PUPILS};
+    own[k++] = (struct option){"wants", required_argument, NULL, OPT_WANTS};
     own[k++] = (struct option){"wait", no_argument, NULL, OPT_WAIT};
     own[k++] = (struct option){"json", required_argument, NULL, OPT_JSON};
     own[k] = (struct option){0, 0, 0, 0};

@@ -20,8 +20,9 @@ static void usage(FILE *out)
                  "  catalog submit --json F  send catalogue commands (JSON lines) to the workers\n"
                  "  calendar import          import closed days from an .ics file for a scope\n"
                  "  travel import FILE       import travel times (CSV)\n"
+                 "  allocation create|list|show|replay   allocation rounds and their draws\n"
                  "  topics create            create the rumbook topics on the broker\n"
-                 "  submit book|cancel|reschedule|change|withdraw|approve|refuse [flags]\n"
+                 "  submit book|cancel|reschedule|change|withdraw|approve|refuse|wish [flags]\n"
                  "  submit --json FILE|-     submit commands given as JSON lines\n"
                  "  watch                    print decisions and invitations as JSON lines\n"
                  "  dlq list|show|replay     inspect and replay the dead-letter topic\n"
@@ -125,7 +126,7 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(rb_config *, int, char **);
     } commands[] = {{"submit", ctl_submit},   {"watch", ctl_watch},   {"migrate", ctl_migrate},
-                    {"catalog", ctl_catalog}, {"topics", ctl_topics}, {"calendar", ctl_calendar},
+                    {"catalog", ctl_catalog}, {"allocation", ctl_allocation}, {"topics", ctl_topics}, {"calendar", ctl_calendar},
                     {"travel", ctl_travel},   {"dlq", ctl_dlq},       {"status", ctl_status},
                     {"feed", ctl_feed},       {"portal", ctl_portal},
                     {"audit", ctl_audit},     {"privacy", ctl_privacy}};

@@ -389,8 +389,9 @@ static void report(worker *w, int64_t *last)
 }
 
 /* Every few seconds, waiting-list entries whose notice period began get
- * their final decision, so no place is offered after that; and classes
- * waiting for a session whose capacity was raised are confirmed. */
+ * their final decision, so no place is offered after that; classes
+ * waiting for a session whose capacity was raised are confirmed; and
+ * allocation rounds whose wish window closed are drawn. */
 static void expire_waits(worker *w, int64_t *last)
 {
     int64_t now = worker_mono_ms();
@@ -408,6 +409,8 @@ static void expire_waits(worker *w, int64_t *last)
         rb_log_warning("waiting list promotion failed: %s", err.message);
     else if (n)
         rb_log_info("waiting list promoted=%d (places came free without a command)", n);
+    if (rb_store_allocate_due(w->store, &n, &err) < 0)
+        rb_log_warning("allocation draw failed, tried again in 5 s: %s", err.message);
 }
 
 /* Every 10 minutes (the first 10 s after start), personal data past its

@@ -15,7 +15,7 @@ bool rb__batch_wants_alternatives(const item *it)
     if (it->settled) { /* cancelled with its session, or because it no longer fits */
         if (it->status != RB_STATUS_CANCELLED)
             return false;
-    } else if (it->decode_rc < 0 || it->duplicate || it->status != RB_STATUS_REJECTED ||
+    } else if (it->drawn || it->decode_rc < 0 || it->duplicate || it->status != RB_STATUS_REJECTED ||
                (it->cmd.kind != RB_CMD_BOOK && it->cmd.kind != RB_CMD_RESCHEDULE)) {
         return false;
     }

@@ -312,8 +312,10 @@ static void decide_book(batch *b, item *it)
     rb_booking_request req = rb__batch_request(b, fs, fc, it->cmd.pupils, it->cmd.mode, NULL);
     fact_booking *bk;
 
-    if (!authorized(it, RB_ACT_BOOK, fc, fs, it->cmd.class_id))
+    if (it->drawn && it->lead->placed) /* by an earlier choice */
         return;
+    if (!it->drawn && !authorized(it, RB_ACT_BOOK, fc, fs, it->cmd.class_id))
+        return; /* a wish was authorized when it came */
     req.session_id = it->cmd.session_id;
     req.class_id = it->cmd.class_id;
     rb_decide(&req, rb_booking_rules, rb_booking_rules_count, &it->verdict);
@@ -321,7 +323,7 @@ static void decide_book(batch *b, item *it)
     if (!rb_verdict_ok(&it->verdict)) {
         if (it->cmd.wait_if_full && rb_verdict_only_capacity(&it->verdict))
             return waitlist(b, it, fs, fc, false);
-        if (rb_verdict_needs_review(&it->verdict))
+        if (!it->drawn && rb_verdict_needs_review(&it->verdict))
             return waitlist(b, it, fs, fc, true);
         return reject(it);
     }
@@ -334,6 +336,8 @@ static void decide_book(batch *b, item *it)
     it->status = RB_STATUS_CONFIRMED;
     it->invite = true;
     it->method = RB_ITIP_REQUEST;
+    if (it->drawn)
+        it->lead->placed = bk;
 }
 
 /* What cancel, reschedule and change check of the booking they name. */
@@ -469,12 +473,145 @@ static item *waiting_of(batch *b, const char *command_id)
     return NULL;
 }
 
+static const fact_round *round_of(const batch *b, const char *id)
+{
+    size_t i;
+
+    for (i = 0; id && i < b->nrounds; i++)
+        if (strcmp(b->rounds[i].id, id) == 0)
+            return &b->rounds[i];
+    return NULL;
+}
+
+/* The class's live wish in the round (or, round NULL, the wish command). */
+static fact_wish *live_wish(batch *b, const char *round_id, const char *class_or_command)
+{
+    size_t i;
+
+    for (i = 0; i < b->nwishes; i++) {
+        fact_wish *w = &b->wishes[i];
+        if (w->ends)
+            continue;
+        if (round_id ? strcmp(w->round_id, round_id) == 0 &&
+                           strcmp(w->class_id, class_or_command) == 0
+                     : strcmp(w->command_id, class_or_command) == 0)
+            return w;
+    }
+    return NULL;
+}
+
+/* A wish ends (replaced or withdrawn): its command's last decision says
+ * why. One new in the batch is decided so at once. */
+static void end_wish(fact_wish *w, rb_reason_code why, const char *by)
+{
+    item *last = w->owner;
+
+    w->ends = true;
+    w->withdrawn = why == RB_REASON_WITHDRAWN;
+    if (!last)
+        return;
+    rb_verdict_init(&last->verdict);
+    if (why == RB_REASON_WITHDRAWN)
+        rb_verdict_add(&last->verdict, why, "the class withdrew its wish");
+    else
+        rb_verdict_add(&last->verdict, why, "wish %s replaced it", by);
+    last->status = RB_STATUS_REJECTED;
+}
+
+/* Whether the round takes wishes now; the reason in v when not. */
+static bool round_open(const batch *b, const fact_round *r, const char *id, rb_verdict *v)
+{
+    char when[20];
+
+    if (!r) {
+        rb_verdict_add(v, RB_REASON_UNKNOWN_ROUND, "there is no allocation round \"%s\"", id);
+    } else if (r->allocated || b->now_ms >= r->closes_ms) {
+        rb_local_format(r->closes_ms, when);
+        rb_verdict_add(v, RB_REASON_ROUND_CLOSED, "round \"%s\" took wishes until %s", r->id,
+                       when);
+    } else if (b->now_ms < r->opens_ms) {
+        rb_local_format(r->opens_ms, when);
+        rb_verdict_add(v, RB_REASON_ROUND_NOT_OPEN, "round \"%s\" takes wishes from %s", r->id,
+                       when);
+    } else {
+        return true;
+    }
+    return false;
+}
+
+/* A class's ranked wishes for a round's sessions: kept (RECEIVED) for the
+ * draw, replacing the class's earlier wish in the round. */
+static void decide_wish(batch *b, item *it)
+{
+    const fact_round *r = round_of(b, it->cmd.round_id);
+    fact_class *fc = rb__batch_class(b, it->cmd.class_id);
+    fact_wish *old, *w;
+    int i;
+
+    if (!authorized(it, RB_ACT_BOOK, fc, NULL, it->cmd.class_id))
+        return;
+    if (!fc)
+        rb_verdict_add(&it->verdict, RB_REASON_UNKNOWN_CLASS, "there is no class \"%s\"",
+                       it->cmd.class_id);
+    else if (it->cmd.pupils > fc->c.size)
+        rb_verdict_add(&it->verdict, RB_REASON_PUPILS_EXCEED_CLASS,
+                       "%d pupils asked for, class \"%s\" has %d", it->cmd.pupils, fc->c.id,
+                       fc->c.size);
+    if (round_open(b, r, it->cmd.round_id, &it->verdict) &&
+        it->cmd.nwish_sessions > r->max_wishes)
+        rb_verdict_add(&it->verdict, RB_REASON_TOO_MANY_WISHES,
+                       "%d sessions wished for, round \"%s\" takes at most %d",
+                       it->cmd.nwish_sessions, r->id, r->max_wishes);
+    for (i = 0; r && i < it->cmd.nwish_sessions; i++) {
+        const fact_session *fs = rb__batch_session(b, it->cmd.wish_sessions[i]);
+        if (!fs || !fs->s.round_id || strcmp(fs->s.round_id, r->id) != 0 ||
+            fs->s.starts_at_ms <= r->closes_ms)
+            rb_verdict_add(&it->verdict, RB_REASON_NOT_IN_ROUND,
+                           "session \"%s\" is not one of round \"%s\"'s",
+                           it->cmd.wish_sessions[i], r->id);
+    }
+    if (!rb_verdict_ok(&it->verdict))
+        return reject(it);
+    if ((old = live_wish(b, r->id, fc->c.id)))
+        end_wish(old, RB_REASON_WISH_REPLACED, it->cmd.command_id);
+    w = &b->wishes[b->nwishes++];
+    memset(w, 0, sizeof(*w));
+    w->command_id = it->cmd.command_id;
+    w->round_id = r->id;
+    w->class_id = fc->c.id;
+    w->owner = it;
+    w->is_new = true;
+    it->status = RB_STATUS_RECEIVED;
+}
+
+/* The class withdraws its wish while the round takes wishes. */
+static bool withdraw_wish(batch *b, item *it)
+{
+    fact_wish *w = live_wish(b, NULL, it->cmd.waiting_id);
+    fact_class *fc;
+
+    if (!w)
+        return false;
+    fc = rb__batch_class(b, w->class_id);
+    if (!authorized(it, RB_ACT_AMEND, fc, NULL, it->cmd.waiting_id))
+        return true;
+    if (!round_open(b, round_of(b, w->round_id), w->round_id, &it->verdict)) {
+        reject(it);
+        return true;
+    }
+    end_wish(w, RB_REASON_WITHDRAWN, NULL);
+    it->status = RB_STATUS_CANCELLED;
+    return true;
+}
+
 /* The class gives up its place: the entry leaves (its command gets a final
  * REJECTED withdrawn when the batch promotes), and those behind move up. */
 static void decide_withdraw(batch *b, item *it)
 {
     item *w = waiting_of(b, it->cmd.waiting_id);
 
+    if (!w && withdraw_wish(b, it))
+        return;
     if (!w) {
         rb_verdict_add(&it->verdict, RB_REASON_NOT_WAITING,
                        "command %s is not waiting for a place or a review", it->cmd.waiting_id);
@@ -540,7 +677,7 @@ static void decide_item(batch *b, item *it)
     rb_verdict_init(&it->verdict);
     if (it->decode_rc < 0)
         return;
-    if (!rb__strset_add(&b->done, it->cmd.command_id)) {
+    if (!it->drawn && !rb__strset_add(&b->done, it->cmd.command_id)) {
         it->duplicate = true;
         return;
     }
@@ -556,6 +693,7 @@ static void decide_item(batch *b, item *it)
     case RB_CMD_WITHDRAW: decide_withdraw(b, it); break;
     case RB_CMD_APPROVE:
     case RB_CMD_REFUSE: decide_review(b, it); break;
+    case RB_CMD_WISH: decide_wish(b, it); break;
     case RB_CMD_UPSERT:
     case RB_CMD_RETIRE:
     case RB_CMD_CANCEL_SESSION:
@@ -668,6 +806,7 @@ void rb__batch_reset(batch *b)
         it->wait = NULL;
         it->entry = NULL;
         it->entity_id[0] = '\0';
+        it->placed = NULL;
         it->version = it->nmoved = it->ncancelled = it->nwaits = it->npromoted = 0;
         memset(&it->trip, 0, sizeof(it->trip));
         rb_verdict_init(&it->verdict);
@@ -687,6 +826,8 @@ void rb__batch_reset(batch *b)
     free(b->held_keys);
     free(b->catalog_sessions);
     free(b->settled);
+    free(b->wishes);
+    free(b->wish_ends);
     rb_holds_fini(&b->class_holds);
     rb_holds_fini(&b->resource_holds);
     rb_holds_fini(&b->bus_holds);

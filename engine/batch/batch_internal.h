@@ -84,6 +84,24 @@ typedef struct fact_wait {
     int64_t expires_ms;
 } fact_wait;
 
+/* An allocation round, from the store's cache. */
+typedef struct fact_round {
+    const char *id;
+    int64_t opens_ms, closes_ms;
+    int max_wishes;
+    bool allocated;
+} fact_round;
+
+/* A class's live wish in a round: fetched (a wish or withdraw in the batch
+ * names its class or command), or new in the batch. */
+typedef struct fact_wish {
+    const char *command_id, *round_id, *class_id;
+    struct item *owner;     /* new: the wish command; fetched: its decision's slot */
+    bool is_new;
+    bool ends;              /* replaced or withdrawn in the batch */
+    bool withdrawn;
+} fact_wish;
+
 #define PORTAL_NAME_MAX 100
 
 typedef struct item {
@@ -119,6 +137,13 @@ typedef struct item {
     bool settled;           /* a booking of a session a catalogue command cancelled or
                              * moved: cmd names the booking, with the command's id */
     bool session_moved;     /* settled: the booking moved with its session */
+    /* an allocation draw's (store_allocate.c): one item per choice of a
+     * wish, m NULL; the first of a wish's items leads */
+    bool drawn;
+    bool silent;            /* writes no decision (another item of its wish does) */
+    struct item *lead;
+    fact_booking *placed;   /* the lead's: the booking one of its choices made */
+    int choice;             /* 1 = the wish's first choice */
     char entity_id[201];    /* applied: the entity, and its version now */
     int version;
     int nmoved, ncancelled, nwaits, npromoted; /* what it did to bookings and waiting lists */
@@ -136,6 +161,11 @@ typedef struct batch {
     bool catalog;            /* the items are catalogue commands */
     const char *const *extra_sessions; /* sessions to promote in without a command */
     size_t nextra_sessions;
+    const fact_round *rounds; /* the store's, by id (bytewise) */
+    size_t nrounds;
+    fact_wish *wishes;       /* fetched, then new ones */
+    size_t nwishes, nwishes_fetched;
+    item *wish_ends;         /* a slot per fetched wish: its last decision if it ends */
     const char **catalog_sessions; /* the sessions the batch's catalogue commands changed
                                     * (owned; extra_sessions points here) */
     size_t nsettling;        /* of them, cancelled or moved: their bookings are read */

@@ -50,7 +50,7 @@ static int label_count(enum rb_metric_label l)
 {
     switch (l) {
     case RB_LABEL_NONE: return 1;
-    case RB_LABEL_STATUS: return RB_STATUS_PENDING_REVIEW + 1;
+    case RB_LABEL_STATUS: return RB_STATUS_RECEIVED + 1;
     case RB_LABEL_REASON: return RB_REASON_COUNT;
     case RB_LABEL_SQLSTATE: return RB_SQLSTATE_COUNT;
     case RB_LABEL_PARTITION: return RB_METRICS_MAX_PARTITIONS;

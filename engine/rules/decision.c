@@ -79,6 +79,14 @@ static void rule_not_cancelled(const rb_booking_request *req, rb_verdict *v)
                        req->session->id);
 }
 
+static void rule_not_in_open_round(const rb_booking_request *req, rb_verdict *v)
+{
+    if (req->session && req->session->round_id)
+        rb_verdict_add(v, RB_REASON_ALLOCATION_PENDING,
+                       "session \"%s\" is allocated by round \"%s\"'s draw: send a wish",
+                       req->session->id, req->session->round_id);
+}
+
 static void rule_pupils_in_class(const rb_booking_request *req, rb_verdict *v)
 {
     if (req->pupils < 1)
@@ -122,6 +130,7 @@ const rb_rule rb_booking_rules[] = {
     {"class_exists", rule_class_exists},
     {"not_started", rule_not_started},
     {"not_cancelled", rule_not_cancelled},
+    {"not_in_open_round", rule_not_in_open_round},
     {"pupils_in_class", rule_pupils_in_class},
     {"eligibility", rb_rule_eligibility},
     {"audience", rb_rule_audience},

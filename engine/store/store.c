@@ -176,9 +176,9 @@ static void count_item(rb_metrics *m, const item *it, int64_t now_ms)
         rb_metrics_add(m, RB_METRIC_DUPLICATES, 0, 1);
         return;
     }
-    if (it->cmd.catalog)
-        return; /* no booking decision: the bookings it settled have theirs */
-    if (it->promotion && !it->wait->leaves)
+    if (it->cmd.catalog || it->silent)
+        return; /* no booking decision of its own */
+    if (it->promotion && !it->drawn && !it->wait->leaves)
         return; /* a waiting class looked at again and still waiting: no decision */
     rb_metrics_add(m, RB_METRIC_DECISIONS, (int)it->status, 1);
     for (i = 0; i < it->verdict.nreasons; i++)

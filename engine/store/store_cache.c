@@ -38,8 +38,11 @@ static const char SQL_OFFERINGS[] =
     "  OR o.audience_schools IS NOT NULL THEN E'\\x1f' || concat_ws(E'\\x1f',"
     "  (SELECT string_agg('m:' || x, E'\\x1f') FROM unnest(o.audience_municipalities) x),"
     "  (SELECT string_agg('s:' || x, E'\\x1f') FROM unnest(o.audience_schools) x)) || E'\\x1f'"
-    " END"
+    " END, r.id, " SQL_MS("r.closes_at")
     " FROM offerings o JOIN providers p ON p.id = o.provider_id"
+    " LEFT JOIN LATERAL (SELECT r.id, r.closes_at FROM allocation_offerings ao"
+    "  JOIN allocation_rounds r ON r.id = ao.round_id AND r.status = 'open'"
+    "  WHERE ao.offering_id = o.id ORDER BY r.closes_at LIMIT 1) r ON true"
     " LEFT JOIN venues v ON v.id = o.venue_id ORDER BY o.id COLLATE \"C\"";
 
 static void drop_closures(rb_store *st)
@@ -56,10 +59,46 @@ static void drop_closures(rb_store *st)
  * again after a notification, a reconnect or a session of an offering they
  * lack, not on the settings' timer. A session row then carries only what
  * bookings change, and a batch reads only the classes imported since. */
+/* Allocation rounds, by id (byte order). */
+static const char SQL_ROUNDS[] =
+    "SELECT id, " SQL_MS("opens_at") ", " SQL_MS("closes_at") ", max_wishes,"
+    " status = 'allocated' FROM allocation_rounds ORDER BY id COLLATE \"C\"";
+
+static int read_rounds(rb_store *st, rb_error *err)
+{
+    PGresult *res = rb__pg_exec(st->conn, SQL_ROUNDS, 0, NULL, PGRES_TUPLES_OK, "read rounds",
+                                err);
+    fact_round *list;
+    int r;
+
+    if (!res)
+        return err->code;
+    if (!(list = calloc((size_t)PQntuples(res) + 1, sizeof(*list)))) {
+        PQclear(res);
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    }
+    for (r = 0; r < PQntuples(res); r++) {
+        list[r].id = PQgetvalue(res, r, 0);
+        list[r].opens_ms = strtoll(PQgetvalue(res, r, 1), NULL, 10);
+        list[r].closes_ms = strtoll(PQgetvalue(res, r, 2), NULL, 10);
+        list[r].max_wishes = atoi(PQgetvalue(res, r, 3));
+        list[r].allocated = *PQgetvalue(res, r, 4) == 't';
+    }
+    PQclear(st->rounds_res);
+    free(st->rounds);
+    st->rounds_res = res;
+    st->rounds = list;
+    st->nrounds = (size_t)PQntuples(res);
+    return 0;
+}
+
 int rb__store_read_catalogue(rb_store *st, rb_error *err)
 {
     PGresult *offerings, *classes;
+    int rc;
 
+    if ((rc = read_rounds(st, err)) < 0)
+        return rc;
     if (!(offerings = rb__pg_exec(st->conn, SQL_OFFERINGS, 0, NULL, PGRES_TUPLES_OK,
                                   "read offerings", err)))
         return err->code;
@@ -111,8 +150,13 @@ void rb__store_forget_facts(rb_store *st)
     drop_closures(st);
     PQclear(st->offerings_res);
     PQclear(st->classes_res);
+    PQclear(st->rounds_res);
+    free(st->rounds);
     st->offerings_res = NULL;
     st->classes_res = NULL;
+    st->rounds_res = NULL;
+    st->rounds = NULL;
+    st->nrounds = 0;
     st->catalogue_stale = true;
     st->settings_at_ms = 0;
     st->promote_pending = true; /* what changed while we were not listening */

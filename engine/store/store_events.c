@@ -257,6 +257,7 @@ static void fill_decision(const item *it, int64_t now, rb_decision *d)
         d->ends_at_ms = bk->session->s.ends_at_ms;
     }
     d->waitlist_position = it->position;
+    d->choice = it->status == RB_STATUS_CONFIRMED ? it->choice : 0;
     d->alternatives = it->alternatives;
     d->nalternatives = it->nalternatives;
     if (bk && it->status == RB_STATUS_CONFIRMED && bk->trip.known) {
@@ -365,6 +366,8 @@ static int add_catalog_decision(rb_store *st, const item *it, int64_t now, rb__o
 
 static void count(const item *it, rb_batch_stats *stats)
 {
+    if (it->silent)
+        return;
     if (it->decode_rc == 0 && it->cmd.catalog && !it->duplicate)
         stats->catalog++;
     else if (it->decode_rc < 0)
@@ -375,7 +378,8 @@ static void count(const item *it, rb_batch_stats *stats)
         stats->promoted++;
     else if (it->status == RB_STATUS_CONFIRMED)
         stats->confirmed++;
-    else if (it->status == RB_STATUS_WAITLISTED || it->status == RB_STATUS_PENDING_REVIEW)
+    else if (it->status == RB_STATUS_WAITLISTED || it->status == RB_STATUS_PENDING_REVIEW ||
+             it->status == RB_STATUS_RECEIVED)
         stats->waitlisted++;
     else if (it->status == RB_STATUS_CANCELLED)
         stats->cancelled++;
@@ -397,7 +401,7 @@ static int add_item(rb_store *st, const item *it, int64_t now, rb__outbox *o, rb
                    RB_MSG_COMMAND, it, event_id);
         return 0;
     }
-    if (it->duplicate)
+    if (it->duplicate || it->silent)
         return 0;
     if (it->cmd.catalog) {
         (*ncommands)++;
@@ -422,6 +426,8 @@ int rb__store_write_events(rb_store *st, batch *b, rb_batch_stats *stats, rb_err
     rb__outbox_begin(&o);
     rb__store_begin(st, SQL_INSERT_COMMANDS, 15);
     for (i = 0; i < b->n && rc == 0; i++) {
+        if (b->items[i].promotion)
+            continue; /* a draw's decision for a wish: its row is there */
         rc = add_item(st, &b->items[i], b->now_ms, &o, &codes, &ncommands, err);
         count(&b->items[i], stats);
     }
@@ -435,6 +441,19 @@ int rb__store_write_events(rb_store *st, batch *b, rb_batch_stats *stats, rb_err
             continue;
         rc = add_item(st, &b->promotions[i], b->now_ms, &o, &codes, &ncommands, err);
         count(&b->promotions[i], stats);
+    }
+    for (i = 0; i < b->n && rc == 0; i++) {
+        if (!b->items[i].promotion)
+            continue;
+        rc = add_item(st, &b->items[i], b->now_ms, &o, &codes, &ncommands, err);
+        count(&b->items[i], stats);
+    }
+    /* Wishes that ended: their commands' last decisions. */
+    for (i = 0; i < b->nwishes_fetched && rc == 0; i++) {
+        if (!b->wishes[i].ends)
+            continue;
+        rc = add_item(st, &b->wish_ends[i], b->now_ms, &o, &codes, &ncommands, err);
+        count(&b->wish_ends[i], stats);
     }
     if (rc == 0 && ncommands)
         rc = rb__store_queue(st, rb__sql_update_commands, 6, "update promoted commands", err);

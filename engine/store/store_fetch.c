@@ -220,6 +220,11 @@ int rb__session_row(rb_store *st, fact_session *fs, PGresult *res, int r, rb_err
     s->venue_id = or_null(o, k, 24);
     fs->language = PQgetvalue(o, k, 25);
     s->audience = or_null(o, k, 26);
+    /* in an open round, and after its window: the draw's to book */
+    s->round_id = !PQgetisnull(o, k, 27) &&
+                          s->starts_at_ms > strtoll(PQgetvalue(o, k, 28), NULL, 10)
+                      ? PQgetvalue(o, k, 27)
+                      : NULL;
     return 0;
 }
 
@@ -244,9 +249,16 @@ static int fetch_sessions(rb_store *st, batch *b, rb_error *err)
     rb__store_begin(st, SQL_SESSIONS, 1);
     for (r = 0; waiting && r < PQntuples(waiting); r++)
         rb_pgarray_text(&st->col[0], PQgetvalue(waiting, r, 0));
-    for (i = 0; i < b->n; i++)
-        if (rb__item_names_facts(&b->items[i]) && b->items[i].cmd.session_id)
-            rb_pgarray_text(&st->col[0], b->items[i].cmd.session_id);
+    for (i = 0; i < b->n; i++) {
+        const rb_command *c = &b->items[i].cmd;
+        int k;
+        if (!rb__item_names_facts(&b->items[i]))
+            continue;
+        if (c->session_id)
+            rb_pgarray_text(&st->col[0], c->session_id);
+        for (k = 0; c->kind == RB_CMD_WISH && k < c->nwish_sessions; k++)
+            rb_pgarray_text(&st->col[0], c->wish_sessions[k]);
+    }
     for (r = 0; r < PQntuples(bres); r++)
         rb_pgarray_text(&st->col[0], PQgetvalue(bres, r, 2));
     for (i = 0; i < b->nextra_sessions; i++)
@@ -369,6 +381,54 @@ static int fetch_waits(rb_store *st, batch *b, rb_error *err)
     return 0;
 }
 
+/* The live wishes of the classes the batch's wishes are for, and those its
+ * withdraws name: locked, so that two batches do not both replace one. */
+static const char SQL_WISHES[] =
+    "SELECT command_id::text, round_id, class_id FROM wishes WHERE status = 'received'"
+    " AND (class_id = ANY($1::text[]) OR command_id = ANY($2::uuid[]))"
+    " ORDER BY command_id FOR UPDATE";
+
+static int fetch_wishes(rb_store *st, batch *b, rb_error *err)
+{
+    PGresult *res = NULL;
+    size_t i, asking = 0;
+    int r;
+
+    rb__store_begin(st, SQL_WISHES, 2);
+    for (i = 0; i < b->n; i++) {
+        const item *it = &b->items[i];
+        if (!rb__item_names_facts(it))
+            continue;
+        if (it->cmd.kind == RB_CMD_WISH && ++asking)
+            rb_pgarray_text(&st->col[0], it->cmd.class_id);
+        else if (it->cmd.kind == RB_CMD_WITHDRAW && ++asking)
+            rb_pgarray_text(&st->col[1], it->cmd.waiting_id);
+    }
+    if (asking && !(res = rb__store_fetch_run(st, SQL_WISHES, 2, "lock wishes", err)))
+        return err->code;
+    b->nwishes = b->nwishes_fetched = res ? (size_t)PQntuples(res) : 0;
+    b->wishes = calloc(b->nwishes + b->n + 1, sizeof(*b->wishes));
+    b->wish_ends = calloc(b->nwishes + 1, sizeof(*b->wish_ends));
+    if (!b->wishes || !b->wish_ends)
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    for (r = 0; res && r < PQntuples(res); r++) {
+        fact_wish *w = &b->wishes[r];
+        item *last = &b->wish_ends[r];
+        w->command_id = PQgetvalue(res, r, 0);
+        w->round_id = PQgetvalue(res, r, 1);
+        w->class_id = PQgetvalue(res, r, 2);
+        w->owner = last;
+        last->promotion = true; /* its commands row is there: updated */
+        last->cmd.kind = RB_CMD_WISH;
+        last->cmd.command_id = w->command_id;
+        last->cmd.class_id = w->class_id;
+        last->cmd.note = "";
+        last->cmd.actor_email = "";
+        last->cmd.actor_name = "";
+    }
+    return 0;
+}
+
 static void class_row(fact_class *fc, const PGresult *res, int r)
 {
     fc->c.id = PQgetvalue(res, r, 0);
@@ -405,7 +465,8 @@ static int fetch_classes(rb_store *st, batch *b, rb_error *err)
 {
     PGresult *bres = st->results[0], *res = NULL; /* the bookings */
     size_t i, n = 0, nmissing = 0;
-    const char **ids = calloc(b->n + (size_t)PQntuples(bres) + b->nwaits + 1, sizeof(*ids));
+    const char **ids =
+        calloc(b->n + (size_t)PQntuples(bres) + b->nwaits + b->nwishes + 1, sizeof(*ids));
     int r, k;
 
     if (!ids)
@@ -417,6 +478,8 @@ static int fetch_classes(rb_store *st, batch *b, rb_error *err)
         ids[n++] = PQgetvalue(bres, r, 3);
     for (i = 0; i < b->nwaits; i++)
         ids[n++] = b->waits[i].class_id;
+    for (i = 0; i < b->nwishes; i++)
+        ids[n++] = b->wishes[i].class_id;
     qsort(ids, n, sizeof(*ids), cmp_str);
     b->classes = calloc(n + 1, sizeof(*b->classes));
     rb__store_begin(st, SQL_CLASSES, 1);
@@ -453,7 +516,7 @@ static int fetch_done(rb_store *st, batch *b, rb_error *err)
 
     rb__store_begin(st, SQL_DONE, 1);
     for (i = 0; i < b->n; i++)
-        if (b->items[i].decode_rc == 0)
+        if (b->items[i].decode_rc == 0 && !b->items[i].drawn)
             rb_pgarray_text(&st->col[0], b->items[i].cmd.command_id);
     if (!(done = rb__store_fetch_run(st, SQL_DONE, 1, "read decided commands", err)))
         return err->code;
@@ -491,9 +554,11 @@ int rb__store_fetch(rb_store *st, batch *b, rb_error *err)
     if ((rc = fetch_bookings(st, b, err)) < 0 || (rc = fetch_sessions(st, b, err)) < 0 ||
         (rc = rb__store_fetch_resources(st, b->sessions, b->nsessions, true, &b->resources,
                                         &b->nresources, err)) < 0 ||
-        (rc = fetch_waits(st, b, err)) < 0)
+        (rc = fetch_waits(st, b, err)) < 0 || (rc = fetch_wishes(st, b, err)) < 0)
         return rc;
     rb__batch_mark_settling(b);
+    b->rounds = st->rounds;
+    b->nrounds = st->nrounds;
     b->bookings_cap = b->nfetched + b->n + b->npromotions;
     grown = realloc(b->bookings, (b->bookings_cap + 1) * sizeof(*b->bookings));
     if (!grown)

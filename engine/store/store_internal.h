@@ -41,6 +41,9 @@ struct rb_store {
     PGresult *closures_res;    /* closures ending today or later, cached with the settings */
     PGresult *offerings_res;   /* offerings with provider and venue, by id */
     PGresult *classes_res;     /* classes with school and school day, by id */
+    PGresult *rounds_res;      /* allocation rounds, read with the offerings */
+    fact_round *rounds;
+    size_t nrounds;
     bool catalogue_stale;      /* read those two again before the next batch */
     rb_closure *closures;
     size_t nclosures;
@@ -172,5 +175,8 @@ int rb__store_write_events(rb_store *st, batch *b, rb_batch_stats *stats, rb_err
  * and commits, all in one pipeline: the server runs the first statements
  * while the rest (invitations, decisions) are built. */
 int rb__store_write_commit(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *err);
+/* The same without COMMIT: the transaction goes on (an allocation draw's
+ * chunks). */
+int rb__store_write(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *err);
 
 #endif

@@ -63,6 +63,20 @@ static const char SQL_RESOLVE_WAITS[] =
     "UPDATE waitlist w SET status = u.status, booking_id = u.b, resolved_at = now()"
     " FROM unnest($1::bigint[], $2::text[], $3::uuid[]) AS u(id, status, b) WHERE w.id = u.id";
 
+/* A wish's sessions travel as one text joined by unit separators: the
+ * arrays of array parameters would have to be of one length. */
+static const char SQL_INSERT_WISHES[] =
+    "INSERT INTO wishes (command_id, round_id, class_id, school_id, sessions, pupils,"
+    " travel_mode, wants, wait, note, actor_email, actor_name)"
+    " SELECT u.c, u.r, u.k, u.s, string_to_array(u.x, chr(31)), u.p, u.m, u.w, u.f, u.n,"
+    " u.ae, u.an FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
+    " $6::int[], $7::text[], $8::int[], $9::boolean[], $10::text[], $11::text[], $12::text[])"
+    " AS u(c, r, k, s, x, p, m, w, f, n, ae, an)";
+
+static const char SQL_END_WISHES[] =
+    "UPDATE wishes w SET status = u.s FROM unnest($1::uuid[], $2::text[]) AS u(c, s)"
+    " WHERE w.command_id = u.c";
+
 static const char SQL_UPDATE_SESSIONS[] =
     "UPDATE sessions s SET pupils_booked = u.p, classes_booked = u.c"
     " FROM unnest($1::text[], $2::int[], $3::int[]) AS u(id, p, c) WHERE s.id = u.id";
@@ -260,6 +274,54 @@ static int write_waits(rb_store *st, batch *b, rb_error *err)
     return n ? rb__store_queue(st, SQL_RESOLVE_WAITS, 3, "resolve waiting entries", err) : 0;
 }
 
+/* Wishes that ended (replaced, withdrawn) first: the new one for a class
+ * takes the round's one live place. */
+static int write_wishes(rb_store *st, batch *b, rb_error *err)
+{
+    rb_buf joined;
+    size_t i, n = 0;
+    int k, rc;
+
+    rb__store_begin(st, SQL_END_WISHES, 2);
+    for (i = 0; i < b->nwishes_fetched; i++)
+        if (b->wishes[i].ends) {
+            rb_pgarray_text(&st->col[0], b->wishes[i].command_id);
+            rb_pgarray_text(&st->col[1], b->wishes[i].withdrawn ? "withdrawn" : "replaced");
+            n++;
+        }
+    if (n && (rc = rb__store_queue(st, SQL_END_WISHES, 2, "end wishes", err)) < 0)
+        return rc;
+    n = 0;
+    rb_buf_init(&joined);
+    rb__store_begin(st, SQL_INSERT_WISHES, 12);
+    for (i = b->nwishes_fetched; i < b->nwishes; i++) {
+        const fact_wish *w = &b->wishes[i];
+        const rb_command *c = &w->owner->cmd;
+        const fact_class *fc = rb__batch_class(b, w->class_id);
+        if (w->ends || !fc)
+            continue; /* replaced in the same batch: its decision says so */
+        rb_buf_reset(&joined);
+        rb_buf_puts(&joined, "");
+        for (k = 0; k < c->nwish_sessions; k++)
+            rb_buf_printf(&joined, "%s%s", k ? "\x1f" : "", c->wish_sessions[k]);
+        rb_pgarray_text(&st->col[0], w->command_id);
+        rb_pgarray_text(&st->col[1], w->round_id);
+        rb_pgarray_text(&st->col[2], w->class_id);
+        rb_pgarray_text(&st->col[3], fc->c.school_id);
+        rb_pgarray_text(&st->col[4], joined.data);
+        rb_pgarray_int(&st->col[5], c->pupils);
+        rb_pgarray_text(&st->col[6], rb_mode_name(c->mode));
+        rb_pgarray_int(&st->col[7], c->wants);
+        rb_pgarray_text(&st->col[8], c->wait_if_full ? "t" : "f");
+        rb_pgarray_text(&st->col[9], c->note);
+        rb_pgarray_text(&st->col[10], c->actor_email);
+        rb_pgarray_text(&st->col[11], c->actor_name ? c->actor_name : "");
+        n++;
+    }
+    rb_buf_fini(&joined);
+    return n ? rb__store_queue(st, SQL_INSERT_WISHES, 12, "insert wishes", err) : 0;
+}
+
 static int write_sessions(rb_store *st, batch *b, rb_error *err)
 {
     size_t i, n = 0;
@@ -282,6 +344,8 @@ static int write_offsets(rb_store *st, batch *b, rb_error *err)
     size_t i, j;
 
     rb__store_begin(st, SQL_OFFSETS, 3);
+    if (b->n && !b->items[0].m)
+        return 0; /* a draw's: no message behind it */
     for (i = 0; i < b->n; i++) {
         const rb_message *m = b->items[i].m;
         int64_t next = m->offset + 1;
@@ -336,6 +400,7 @@ static int send_writes(rb_store *st, void *arg, rb_error *err)
         (rc = write_changed_bookings(st, b, err)) < 0 || (rc = write_new_bookings(st, b, err)) < 0 ||
         (rc = write_bus_holds(st, b, true, err)) < 0 || (rc = write_resource_holds(st, b, err)) < 0 ||
         (rc = write_sessions(st, b, err)) < 0 || (rc = write_waits(st, b, err)) < 0 ||
+        (rc = write_wishes(st, b, err)) < 0 ||
         (rc = rb__store_write_events(st, b, w->stats, err)) < 0 || (rc = write_offsets(st, b, err)) < 0)
         return rc;
     return rb__store_notify_relay(st, err);
@@ -346,4 +411,11 @@ int rb__store_write_commit(rb_store *st, batch *b, rb_batch_stats *stats, rb_err
     write_args w = {b, stats};
 
     return rb__store_pipelined(st, send_writes, &w, true, err);
+}
+
+int rb__store_write(rb_store *st, batch *b, rb_batch_stats *stats, rb_error *err)
+{
+    write_args w = {b, stats};
+
+    return rb__store_pipelined(st, send_writes, &w, false, err);
 }

@@ -24,6 +24,7 @@ const char *rb_command_kind_name(enum rb_command_kind kind)
     case RB_CMD_WITHDRAW: return "withdraw";
     case RB_CMD_APPROVE: return "approve";
     case RB_CMD_REFUSE: return "refuse";
+    case RB_CMD_WISH: return "wish";
     case RB_CMD_UPSERT: return "upsert";
     case RB_CMD_RETIRE: return "retire";
     case RB_CMD_CANCEL_SESSION: return "cancel_session";
@@ -181,6 +182,52 @@ static void take_review(rb_command *cmd, enum rb_command_kind kind,
                        "%s.message must be UTF-8 text of at most 200 bytes", what);
 }
 
+#define MAX_WISHES 10 /* the rounds' max_wishes is 1-10 */
+
+static void take_wish(rb_command *cmd, const Rumbook__V1__WishRequest *w)
+{
+    size_t i, j;
+
+    cmd->kind = RB_CMD_WISH;
+    cmd->round_id = w->round_id;
+    cmd->class_id = w->class_id;
+    cmd->wish_sessions = (const char *const *)w->session_ids;
+    cmd->nwish_sessions = (int)(w->n_session_ids <= MAX_WISHES ? w->n_session_ids : 0);
+    cmd->note = rb__or_empty(w->note);
+    cmd->pupils = w->has_pupils && w->pupils <= MAX_PUPILS ? (int)w->pupils : 0;
+    cmd->wait_if_full = w->has_wait_if_full && w->wait_if_full;
+    cmd->wants = w->has_wants ? (int)(w->wants <= MAX_WISHES ? w->wants : 0) : 1;
+    take_mode(cmd, w->has_travel_mode ? w->travel_mode
+                                      : RUMBOOK__V1__TRAVEL_MODE__TRAVEL_MODE_UNSPECIFIED,
+              "wish.travel_mode");
+    rb__check_id(&cmd->problems, "wish.round_id", w->round_id);
+    rb__check_id(&cmd->problems, "wish.class_id", w->class_id);
+    if (w->n_session_ids == 0)
+        rb_verdict_add(&cmd->problems, RB_REASON_MISSING_FIELD, "wish.session_ids is required");
+    else if (w->n_session_ids > MAX_WISHES)
+        rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD,
+                       "wish.session_ids names %zu sessions, at most %d", w->n_session_ids,
+                       MAX_WISHES);
+    for (i = 0; i < (size_t)cmd->nwish_sessions; i++) {
+        rb__check_id(&cmd->problems, "wish.session_ids", w->session_ids[i]);
+        for (j = 0; j < i; j++)
+            if (w->session_ids[j] && w->session_ids[i] &&
+                strcmp(w->session_ids[i], w->session_ids[j]) == 0) {
+                rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD,
+                               "wish.session_ids names a session twice");
+                break;
+            }
+    }
+    if (!w->has_pupils)
+        rb_verdict_add(&cmd->problems, RB_REASON_MISSING_FIELD, "wish.pupils is required");
+    else
+        check_pupils(cmd, w->pupils, "wish.pupils");
+    if (cmd->wants < 1 || (cmd->nwish_sessions && cmd->wants > cmd->nwish_sessions))
+        rb_verdict_add(&cmd->problems, RB_REASON_INVALID_FIELD,
+                       "wish.wants must be 1 up to the number of sessions wished for");
+    check_note(cmd, "wish.note");
+}
+
 static void take_action(rb_command *cmd, const Rumbook__V1__BookingCommand *m)
 {
     switch (m->action_case) {
@@ -216,10 +263,13 @@ static void take_action(rb_command *cmd, const Rumbook__V1__BookingCommand *m)
     case RUMBOOK__V1__BOOKING_COMMAND__ACTION_REFUSE:
         take_review(cmd, RB_CMD_REFUSE, m->refuse, "refuse");
         break;
+    case RUMBOOK__V1__BOOKING_COMMAND__ACTION_WISH:
+        take_wish(cmd, m->wish);
+        break;
     default:
         rb_verdict_add(&cmd->problems, RB_REASON_MISSING_ACTION,
                        "the command has none of book, cancel, reschedule, change, withdraw, "
-                       "approve, refuse");
+                       "approve, refuse, wish");
     }
 }
 

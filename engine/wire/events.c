@@ -13,6 +13,7 @@ const char *rb_status_name(enum rb_status status)
     case RB_STATUS_REJECTED: return "rejected";
     case RB_STATUS_CANCELLED: return "cancelled";
     case RB_STATUS_PENDING_REVIEW: return "pending_review";
+    case RB_STATUS_RECEIVED: return "received";
     }
     return "unspecified";
 }
@@ -79,6 +80,8 @@ int rb_decision_encode(const rb_decision *d, uint8_t **out, size_t *len)
     m.bus_ids = (char **)d->bus_ids;
     m.has_session_moved = d->session_moved;
     m.session_moved = d->session_moved;
+    m.has_choice = d->choice > 0;
+    m.choice = (uint32_t)(d->choice > 0 ? d->choice : 0);
     return pack(&m.base, out, len);
 }
 
@@ -191,6 +194,7 @@ int rb_decision_to_json(const void *payload, size_t len, rb_buf *out)
     field_int(out, "returns_at_unix_ms", m->has_returns_at_unix_ms, m->returns_at_unix_ms);
     if (m->has_session_moved && m->session_moved)
         rb_buf_puts(out, ",\"session_moved\":true");
+    field_int(out, "choice", m->has_choice, m->choice);
     rb_buf_puts(out, ",\"bus_ids\":[");
     for (i = 0; i < m->n_bus_ids; i++) {
         rb_buf_puts(out, i ? "," : "");

@@ -23,6 +23,7 @@ enum rb_command_kind {
     RB_CMD_WITHDRAW,
     RB_CMD_APPROVE,
     RB_CMD_REFUSE,
+    RB_CMD_WISH,
     RB_CMD_UPSERT,         /* catalogue commands */
     RB_CMD_RETIRE,
     RB_CMD_CANCEL_SESSION,
@@ -34,7 +35,7 @@ typedef struct rb_command {
     enum rb_command_kind kind;
     const char *command_id;
     const char *session_id;  /* book, reschedule */
-    const char *class_id;    /* book */
+    const char *class_id;    /* book, wish */
     const char *booking_id;  /* cancel, reschedule, change */
     const char *waiting_id;  /* withdraw, approve, refuse: the waiting command's id */
     const char *message;     /* refuse, cancel_session, move_session: why, "" when none */
@@ -43,9 +44,15 @@ typedef struct rb_command {
     const char *actor_name;
     rb_actor actor;          /* role and ids; strings "" when absent */
     int pupils;
-    enum rb_mode mode;       /* book: how the class travels */
-    bool wait_if_full;       /* book: waitlist when only places are missing */
+    enum rb_mode mode;       /* book, wish: how the class travels */
+    bool wait_if_full;       /* book: waitlist when only places are missing; wish: wait
+                              * for the first choice when placed nowhere */
     bool has_pupils, has_mode, has_note; /* change: what it changes */
+    /* wish: the round, its sessions most wanted first, how many it may get */
+    const char *round_id;
+    const char *const *wish_sessions;
+    int nwish_sessions;
+    int wants;
     int64_t issued_at_ms;
     /* catalogue commands */
     bool catalog;            /* msg is a Rumbook__V1__CatalogCommand */

@@ -70,6 +70,8 @@ typedef struct rb_session {
     rb_place venue;
     const rb_resource *resources;
     size_t nresources;
+    const char *round_id;       /* an open allocation round's session: booked only by
+                                 * its draw (NULL: none) */
     bool cancelled;             /* by its provider: takes no bookings */
     bool moved;                 /* by its provider, off the offering's schedule */
 } rb_session;

@@ -25,6 +25,7 @@ enum rb_status {
     RB_STATUS_REJECTED = 3,
     RB_STATUS_CANCELLED = 4,
     RB_STATUS_PENDING_REVIEW = 5,
+    RB_STATUS_RECEIVED = 6,   /* a wish, kept for its round's draw */
 };
 
 const char *rb_status_name(enum rb_status status);
@@ -47,6 +48,7 @@ typedef struct rb_decision {
     const char *const *bus_ids;
     int nbus_ids;
     bool session_moved;               /* confirmed: moved with its session */
+    int choice;                       /* a wish's placement: 1 = first choice; 0: none */
 } rb_decision;
 
 int rb_decision_encode(const rb_decision *d, uint8_t **out, size_t *len) RB_MUSTCHECK;

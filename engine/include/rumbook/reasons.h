@@ -63,6 +63,15 @@
     X(NOT_WAITING, not_waiting, false)                             \
     X(WITHDRAWN, withdrawn, false)                                 \
     X(NOT_IN_REVIEW, not_in_review, false)                         \
+    /* allocation rounds */                                        \
+    X(ALLOCATION_PENDING, allocation_pending, true)                \
+    X(UNKNOWN_ROUND, unknown_round, false)                         \
+    X(ROUND_NOT_OPEN, round_not_open, false)                       \
+    X(ROUND_CLOSED, round_closed, false)                           \
+    X(NOT_IN_ROUND, not_in_round, false)                           \
+    X(TOO_MANY_WISHES, too_many_wishes, false)                     \
+    X(WISH_REPLACED, wish_replaced, false)                         \
+    X(ROUND_ALLOCATED, round_allocated, false)                     \
     /* catalogue commands */                                       \
     X(STALE_VERSION, stale_version, false)                         \
     X(UNKNOWN_ENTITY, unknown_entity, false)                       \

@@ -90,6 +90,30 @@ int rb_store_privacy_sweep(rb_store *st, long *erased, rb_error *err) RB_MUSTCHE
  * *promoted says how many were confirmed. */
 int rb_store_promote_waiting(rb_store *st, int *promoted, rb_error *err) RB_MUSTCHECK;
 
+/* Allocation rounds (docs/allocation.md). */
+typedef enum rb_draw_kind {
+    RB_DRAW_SEED,    /* the round's draw: the seed's order, fair between schools */
+    RB_DRAW_ARRIVAL, /* first come, first served: the wishes' arrival order */
+} rb_draw_kind;
+
+typedef struct rb_allocation_stats {
+    int wishes;
+    int placed[11];   /* classes whose first placement was choice k (1..10); [0]: none */
+    int placements;   /* bookings made (a class may get more than one) */
+    int waitlisted;
+} rb_allocation_stats;
+
+/* Draws round (whose wish window must have closed) in one transaction:
+ * wishes placed in order, each rule applying, decisions and results
+ * written, then COMMIT, or with commit false ROLLBACK (to see what an
+ * order would give: the benchmark). *drawn says whether it committed. */
+int rb_store_allocate(rb_store *st, const char *round, rb_draw_kind kind, bool commit,
+                      bool *drawn, rb_allocation_stats *stats, rb_error *err) RB_MUSTCHECK;
+
+/* Draws every round whose window has closed, one transaction each; safe
+ * from several workers at once (each round is drawn exactly once). */
+int rb_store_allocate_due(rb_store *st, int *drawn, rb_error *err) RB_MUSTCHECK;
+
 /* Counts what the store commits into m (decisions by status, reasons,
  * dead letters, duplicates, decision latency, retries by SQLSTATE); m is
  * borrowed and must outlive the store. NULL stops counting. */

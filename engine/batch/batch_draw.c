@@ -1,0 +1,85 @@
+/* The draw's order: keys from the seed, fairness between schools. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "rumbook/allocation.h"
+
+static void hex(const unsigned char *h, char out[RB_DRAW_KEY_LEN])
+{
+    static const char digits[] = "0123456789abcdef";
+    int i;
+
+    for (i = 0; i < 32; i++) {
+        out[2 * i] = digits[h[i] >> 4];
+        out[2 * i + 1] = digits[h[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+void rb_seed_hash(const unsigned char seed[RB_SEED_LEN], char out[RB_DRAW_KEY_LEN])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+
+    crypto_hash_sha256(h, seed, RB_SEED_LEN);
+    hex(h, out);
+}
+
+void rb_draw_keys(const unsigned char seed[RB_SEED_LEN], rb_draw_entry *e, size_t n)
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_state st;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        crypto_hash_sha256_init(&st);
+        crypto_hash_sha256_update(&st, seed, RB_SEED_LEN);
+        crypto_hash_sha256_update(&st, (const unsigned char *)e[i].class_id,
+                                  strlen(e[i].class_id));
+        crypto_hash_sha256_final(&st, h);
+        hex(h, e[i].key);
+    }
+}
+
+static int by_school_key(const void *a, const void *b)
+{
+    const rb_draw_entry *x = a, *y = b;
+    int c = strcmp(x->school_id, y->school_id);
+
+    return c ? c : strcmp(x->key, y->key);
+}
+
+static int by_rank_key(const void *a, const void *b)
+{
+    const rb_draw_entry *x = a, *y = b;
+
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+
+void rb_draw_order(rb_draw_entry *e, size_t n)
+{
+    size_t i;
+
+    qsort(e, n, sizeof(*e), by_school_key);
+    for (i = 0; i < n; i++)
+        e[i].rank = i > 0 && strcmp(e[i].school_id, e[i - 1].school_id) == 0 ? e[i - 1].rank + 1
+                                                                             : 0;
+    qsort(e, n, sizeof(*e), by_rank_key);
+}
+
+static int by_arrival(const void *a, const void *b)
+{
+    const rb_draw_entry *x = a, *y = b;
+
+    if (x->arrived_ms != y->arrived_ms)
+        return x->arrived_ms < y->arrived_ms ? -1 : 1;
+    return strcmp(x->class_id, y->class_id);
+}
+
+void rb_arrival_order(rb_draw_entry *e, size_t n)
+{
+    qsort(e, n, sizeof(*e), by_arrival);
+}
