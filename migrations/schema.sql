@@ -198,11 +198,13 @@ CREATE FUNCTION public.rb__catalog_table(kind text) RETURNS text
 DECLARE tbl text := CASE kind WHEN 'provider' THEN 'providers' WHEN 'venue' THEN 'venues'
     WHEN 'resource' THEN 'resources' WHEN 'offering' THEN 'offerings'
     WHEN 'session' THEN 'sessions' WHEN 'school' THEN 'schools' WHEN 'class' THEN 'classes'
-    WHEN 'bus' THEN 'buses' WHEN 'quota' THEN 'quotas' END;
+    WHEN 'bus' THEN 'buses' WHEN 'quota' THEN 'quotas' WHEN 'round' THEN 'allocation_rounds'
+    END;
 BEGIN
     IF tbl IS NULL THEN
         PERFORM rb__bad('kind', format('"%s" is no entity kind (provider, venue, resource, '
-                                       'offering, session, school, class, bus, quota)', kind));
+                                       'offering, session, school, class, bus, quota, round)',
+                                       kind));
     END IF;
     RETURN tbl;
 END $$;
@@ -529,6 +531,47 @@ BEGIN
                 k, rb__text(e, p, 'name'))
         ON CONFLICT (id) DO UPDATE SET provider_id = EXCLUDED.provider_id, kind = EXCLUDED.kind,
                                        name = EXCLUDED.name;
+        i := i + 1;
+    END LOOP;
+    RETURN i;
+END $$;
+
+--
+-- Name: rb__import_rounds(jsonb); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rb__import_rounds(doc jsonb) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+DECLARE e jsonb; i int := 0; p text; rid text; t0 timestamptz; t1 timestamptz;
+        offs text[]; o text; seed bytea;
+BEGIN
+    FOR e IN SELECT * FROM rb__array(doc, 'rounds') LOOP
+        p := format('rounds[%s]', i);
+        rid := rb__text(e, p, 'id');
+        t0 := rb__timestamptz(e, p, 'opens_at');
+        t1 := rb__timestamptz(e, p, 'closes_at');
+        IF t1 <= t0 THEN PERFORM rb__bad(p || '.closes_at', 'must be after opens_at'); END IF;
+        offs := rb__id_list(e, p, 'offerings');
+        IF offs IS NULL THEN PERFORM rb__bad(p || '.offerings', 'is required'); END IF;
+        IF EXISTS (SELECT 1 FROM allocation_rounds WHERE id = rid AND status = 'allocated') THEN
+            PERFORM rb__refuse('RB009', format('%s: round "%s" was allocated', p, rid));
+        END IF;
+        FOREACH o IN ARRAY offs LOOP
+            PERFORM rb__ref('offerings', o, p || '.offerings', 'offering');
+            IF EXISTS (SELECT 1 FROM allocation_offerings ao JOIN allocation_rounds r ON r.id = ao.round_id
+                        WHERE ao.offering_id = o AND r.status = 'open' AND r.id <> rid) THEN
+                PERFORM rb__bad(p || '.offerings', format('offering "%s" is in another open round', o));
+            END IF;
+        END LOOP;
+        seed := uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid());
+        INSERT INTO allocation_rounds (id, name, opens_at, closes_at, max_wishes, seed, seed_sha256)
+        VALUES (rid, rb__text(e, p, 'name'), t0, t1, rb__int(e, p, 'max_wishes', 1, 10, 5),
+                seed, encode(sha256(seed), 'hex'))
+        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, opens_at = EXCLUDED.opens_at,
+            closes_at = EXCLUDED.closes_at, max_wishes = EXCLUDED.max_wishes;
+        DELETE FROM allocation_offerings WHERE round_id = rid;
+        INSERT INTO allocation_offerings SELECT rid, x FROM unnest(offs) x;
         i := i + 1;
     END LOOP;
     RETURN i;
@@ -989,7 +1032,7 @@ BEGIN
     END IF;
     FOR k IN SELECT jsonb_object_keys(doc) LOOP
         IF k NOT IN ('providers', 'venues', 'resources', 'offerings', 'sessions', 'schools',
-                     'classes', 'buses', 'quotas', 'settings', 'travel_modes') THEN
+                     'classes', 'buses', 'quotas', 'settings', 'travel_modes', 'rounds') THEN
             PERFORM rb__bad(k, 'unknown section');
         END IF;
     END LOOP;
@@ -1007,6 +1050,7 @@ BEGIN
     kind := 'quotas'; upserted := rb__import_quotas(doc); RETURN NEXT;
     kind := 'settings'; upserted := rb__import_settings(doc); RETURN NEXT;
     kind := 'travel_modes'; upserted := rb__import_travel_modes(doc); RETURN NEXT;
+    kind := 'rounds'; upserted := rb__import_rounds(doc); RETURN NEXT;
 END $_$;
 
 --
@@ -1071,7 +1115,8 @@ BEGIN
     END IF;
     owners := owners || rb__catalog_provider(kind, eid, doc ->> 'provider', doc ->> 'offering');
     PERFORM rb__catalog_may(role, org, kind, owners);
-    PERFORM rb_catalog_import(jsonb_build_object(tbl, jsonb_build_array(doc)));
+    PERFORM rb_catalog_import(jsonb_build_object(CASE WHEN kind = 'round' THEN 'rounds' ELSE tbl END,
+                                                 jsonb_build_array(doc)));
     IF cur IS NULL THEN
         RETURN 1;
     END IF;
@@ -1232,6 +1277,57 @@ BEGIN
 END $$;
 
 --
+-- Name: allocation_offerings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.allocation_offerings (
+    round_id text NOT NULL,
+    offering_id text NOT NULL
+);
+
+--
+-- Name: allocation_results; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.allocation_results (
+    round_id text NOT NULL,
+    "position" integer NOT NULL,
+    pass integer NOT NULL,
+    command_id uuid NOT NULL,
+    class_id text NOT NULL,
+    school_id text NOT NULL,
+    draw_key text NOT NULL,
+    outcome text NOT NULL,
+    choice integer,
+    session_id text,
+    booking_id uuid,
+    reasons text DEFAULT ''::text NOT NULL,
+    CONSTRAINT allocation_results_outcome_check CHECK ((outcome = ANY (ARRAY['confirmed'::text, 'waitlisted'::text, 'rejected'::text])))
+);
+
+--
+-- Name: allocation_rounds; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.allocation_rounds (
+    id text NOT NULL,
+    name text NOT NULL,
+    opens_at timestamp with time zone NOT NULL,
+    closes_at timestamp with time zone NOT NULL,
+    max_wishes integer DEFAULT 5 NOT NULL,
+    seed bytea NOT NULL,
+    seed_sha256 text NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    allocated_at timestamp with time zone,
+    version integer DEFAULT 1 NOT NULL,
+    CONSTRAINT allocation_rounds_check CHECK ((closes_at > opens_at)),
+    CONSTRAINT allocation_rounds_id_check CHECK ((id <> ''::text)),
+    CONSTRAINT allocation_rounds_max_wishes_check CHECK (((max_wishes >= 1) AND (max_wishes <= 10))),
+    CONSTRAINT allocation_rounds_seed_check CHECK ((length(seed) = 32)),
+    CONSTRAINT allocation_rounds_status_check CHECK ((status = ANY (ARRAY['open'::text, 'allocated'::text])))
+);
+
+--
 -- Name: bookings; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1368,8 +1464,8 @@ CREATE TABLE public.commands (
     actor_org text DEFAULT ''::text NOT NULL,
     actor_email text DEFAULT ''::text NOT NULL,
     actor_name text DEFAULT ''::text NOT NULL,
-    CONSTRAINT commands_kind_check CHECK ((kind = ANY (ARRAY['book'::text, 'cancel'::text, 'reschedule'::text, 'change'::text, 'withdraw'::text, 'approve'::text, 'refuse'::text, 'upsert'::text, 'retire'::text, 'cancel_session'::text, 'move_session'::text, 'invalid'::text]))),
-    CONSTRAINT commands_status_check CHECK ((status = ANY (ARRAY['confirmed'::text, 'waitlisted'::text, 'rejected'::text, 'cancelled'::text, 'pending_review'::text, 'applied'::text, 'refused'::text])))
+    CONSTRAINT commands_kind_check CHECK ((kind = ANY (ARRAY['book'::text, 'cancel'::text, 'reschedule'::text, 'change'::text, 'withdraw'::text, 'approve'::text, 'refuse'::text, 'wish'::text, 'upsert'::text, 'retire'::text, 'cancel_session'::text, 'move_session'::text, 'invalid'::text]))),
+    CONSTRAINT commands_status_check CHECK ((status = ANY (ARRAY['confirmed'::text, 'waitlisted'::text, 'rejected'::text, 'cancelled'::text, 'pending_review'::text, 'received'::text, 'applied'::text, 'refused'::text])))
 );
 
 --
@@ -1838,6 +1934,31 @@ CREATE SEQUENCE public.waitlist_id_seq
 ALTER SEQUENCE public.waitlist_id_seq OWNED BY public.waitlist.id;
 
 --
+-- Name: wishes; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.wishes (
+    command_id uuid NOT NULL,
+    round_id text NOT NULL,
+    class_id text NOT NULL,
+    school_id text NOT NULL,
+    sessions text[] NOT NULL,
+    pupils integer NOT NULL,
+    travel_mode text NOT NULL,
+    wants integer DEFAULT 1 NOT NULL,
+    wait boolean DEFAULT false NOT NULL,
+    note text DEFAULT ''::text NOT NULL,
+    actor_email text DEFAULT ''::text NOT NULL,
+    actor_name text DEFAULT ''::text NOT NULL,
+    status text DEFAULT 'received'::text NOT NULL,
+    received_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT wishes_pupils_check CHECK ((pupils > 0)),
+    CONSTRAINT wishes_sessions_check CHECK (((cardinality(sessions) >= 1) AND (cardinality(sessions) <= 10))),
+    CONSTRAINT wishes_status_check CHECK ((status = ANY (ARRAY['received'::text, 'replaced'::text, 'withdrawn'::text, 'allocated'::text]))),
+    CONSTRAINT wishes_wants_check CHECK (((wants >= 1) AND (wants <= 10)))
+);
+
+--
 -- Name: dlq_replays id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -1866,6 +1987,27 @@ ALTER TABLE ONLY public.outbox_events ALTER COLUMN id SET DEFAULT nextval('publi
 --
 
 ALTER TABLE ONLY public.waitlist ALTER COLUMN id SET DEFAULT nextval('public.waitlist_id_seq'::regclass);
+
+--
+-- Name: allocation_offerings allocation_offerings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.allocation_offerings
+    ADD CONSTRAINT allocation_offerings_pkey PRIMARY KEY (round_id, offering_id);
+
+--
+-- Name: allocation_results allocation_results_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.allocation_results
+    ADD CONSTRAINT allocation_results_pkey PRIMARY KEY (round_id, pass, "position");
+
+--
+-- Name: allocation_rounds allocation_rounds_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.allocation_rounds
+    ADD CONSTRAINT allocation_rounds_pkey PRIMARY KEY (id);
 
 --
 -- Name: bookings bookings_class_in_one_place; Type: CONSTRAINT; Schema: public; Owner: -
@@ -2127,6 +2269,19 @@ ALTER TABLE ONLY public.waitlist
     ADD CONSTRAINT waitlist_pkey PRIMARY KEY (id);
 
 --
+-- Name: wishes wishes_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.wishes
+    ADD CONSTRAINT wishes_pkey PRIMARY KEY (command_id);
+
+--
+-- Name: allocation_offerings_offering; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX allocation_offerings_offering ON public.allocation_offerings USING btree (offering_id);
+
+--
 -- Name: bookings_class_trips; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2209,6 +2364,18 @@ CREATE INDEX waitlist_expiry ON public.waitlist USING btree (expires_at) WHERE (
 --
 
 CREATE UNIQUE INDEX waitlist_once_per_class ON public.waitlist USING btree (session_id, class_id) WHERE (status = 'waiting'::text);
+
+--
+-- Name: wishes_one_per_class; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX wishes_one_per_class ON public.wishes USING btree (round_id, class_id) WHERE (status = 'received'::text);
+
+--
+-- Name: allocation_rounds allocation_rounds_version; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER allocation_rounds_version BEFORE UPDATE ON public.allocation_rounds FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION public.rb__next_version();
 
 --
 -- Name: bookings bookings_references_on_insert; Type: TRIGGER; Schema: public; Owner: -
@@ -2299,6 +2466,27 @@ CREATE TRIGGER sessions_version BEFORE UPDATE OF offering_id, starts_at, ends_at
 --
 
 CREATE TRIGGER venues_version BEFORE UPDATE ON public.venues FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION public.rb__next_version();
+
+--
+-- Name: allocation_offerings allocation_offerings_offering_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.allocation_offerings
+    ADD CONSTRAINT allocation_offerings_offering_id_fkey FOREIGN KEY (offering_id) REFERENCES public.offerings(id);
+
+--
+-- Name: allocation_offerings allocation_offerings_round_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.allocation_offerings
+    ADD CONSTRAINT allocation_offerings_round_id_fkey FOREIGN KEY (round_id) REFERENCES public.allocation_rounds(id) ON DELETE CASCADE;
+
+--
+-- Name: allocation_results allocation_results_round_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.allocation_results
+    ADD CONSTRAINT allocation_results_round_id_fkey FOREIGN KEY (round_id) REFERENCES public.allocation_rounds(id);
 
 --
 -- Name: bus_holds bus_holds_booking_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -2439,6 +2627,13 @@ ALTER TABLE ONLY public.waitlist
 
 ALTER TABLE ONLY public.waitlist
     ADD CONSTRAINT waitlist_session_id_fkey FOREIGN KEY (session_id) REFERENCES public.sessions(id);
+
+--
+-- Name: wishes wishes_round_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.wishes
+    ADD CONSTRAINT wishes_round_id_fkey FOREIGN KEY (round_id) REFERENCES public.allocation_rounds(id);
 
 --
 -- PostgreSQL database dump complete

@@ -1,4 +1,5 @@
 /* The draw's order: keys from the seed, fairness between schools. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,19 +27,26 @@ void rb_seed_hash(const unsigned char seed[RB_SEED_LEN], char out[RB_DRAW_KEY_LE
     hex(h, out);
 }
 
-void rb_draw_keys(const unsigned char seed[RB_SEED_LEN], rb_draw_entry *e, size_t n)
+/* hex SHA-256 of seed || text */
+static void keyed(const unsigned char *seed, const char *text, char out[RB_DRAW_KEY_LEN])
 {
     unsigned char h[crypto_hash_sha256_BYTES];
     crypto_hash_sha256_state st;
+
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, seed, RB_SEED_LEN);
+    crypto_hash_sha256_update(&st, (const unsigned char *)text, strlen(text));
+    crypto_hash_sha256_final(&st, h);
+    hex(h, out);
+}
+
+void rb_draw_keys(const unsigned char seed[RB_SEED_LEN], rb_draw_entry *e, size_t n)
+{
     size_t i;
 
     for (i = 0; i < n; i++) {
-        crypto_hash_sha256_init(&st);
-        crypto_hash_sha256_update(&st, seed, RB_SEED_LEN);
-        crypto_hash_sha256_update(&st, (const unsigned char *)e[i].class_id,
-                                  strlen(e[i].class_id));
-        crypto_hash_sha256_final(&st, h);
-        hex(h, e[i].key);
+        keyed(seed, e[i].class_id, e[i].key);
+        e[i].seed = seed;
     }
 }
 
@@ -50,24 +58,30 @@ static int by_school_key(const void *a, const void *b)
     return c ? c : strcmp(x->key, y->key);
 }
 
-static int by_rank_key(const void *a, const void *b)
+static int by_turn(const void *a, const void *b)
 {
     const rb_draw_entry *x = a, *y = b;
+    int c;
 
     if (x->rank != y->rank)
         return x->rank < y->rank ? -1 : 1;
-    return strcmp(x->key, y->key);
+    c = strcmp(x->turn_key, y->turn_key);
+    return c ? c : strcmp(x->key, y->key);
 }
 
 void rb_draw_order(rb_draw_entry *e, size_t n)
 {
+    char text[512];
     size_t i;
 
     qsort(e, n, sizeof(*e), by_school_key);
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         e[i].rank = i > 0 && strcmp(e[i].school_id, e[i - 1].school_id) == 0 ? e[i - 1].rank + 1
                                                                              : 0;
-    qsort(e, n, sizeof(*e), by_rank_key);
+        snprintf(text, sizeof(text), "%s/%d", e[i].school_id, e[i].rank);
+        keyed(e[i].seed, text, e[i].turn_key);
+    }
+    qsort(e, n, sizeof(*e), by_turn);
 }
 
 static int by_arrival(const void *a, const void *b)

@@ -46,6 +46,7 @@ static int refusal_reason(const char *state)
         {"RB003", RB_REASON_NOT_AUTHORIZED},  {"RB004", RB_REASON_CAPACITY_BELOW_BOOKED},
         {"RB005", RB_REASON_IN_USE},          {"RB006", RB_REASON_SESSION_BOOKED},
         {"RB007", RB_REASON_SESSION_CANCELLED}, {"RB008", RB_REASON_SESSION_STARTED},
+        {"RB009", RB_REASON_ROUND_ALLOCATED},
     };
     size_t i;
 

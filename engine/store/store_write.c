@@ -68,9 +68,9 @@ static const char SQL_RESOLVE_WAITS[] =
 static const char SQL_INSERT_WISHES[] =
     "INSERT INTO wishes (command_id, round_id, class_id, school_id, sessions, pupils,"
     " travel_mode, wants, wait, note, actor_email, actor_name)"
-    " SELECT u.c, u.r, u.k, u.s, string_to_array(u.x, chr(31)), u.p, u.m, u.w, u.f, u.n,"
+    " SELECT u.c, u.r, u.k, u.s, string_to_array(u.x, chr(31)), u.p, u.m, u.w, u.f::boolean, u.n,"
     " u.ae, u.an FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
-    " $6::int[], $7::text[], $8::int[], $9::boolean[], $10::text[], $11::text[], $12::text[])"
+    " $6::int[], $7::text[], $8::int[], $9::text[], $10::text[], $11::text[], $12::text[])"
     " AS u(c, r, k, s, x, p, m, w, f, n, ae, an)";
 
 static const char SQL_END_WISHES[] =

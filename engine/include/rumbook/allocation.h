@@ -1,12 +1,17 @@
 /* An allocation round's draw order (docs/allocation.md). Pure; strings
- * borrowed.
+ * borrowed. Keys are hex SHA-256 digests of the round's 32-byte seed
+ * followed by text:
  *
- * Each class's key is the SHA-256 of the round's 32-byte seed followed by
- * the class id's bytes, in hex. Classes are drawn in key order, except
- * that every school's first class (its lowest key) comes before any
- * school's second, and so on: rank within the school first, then key. The
- * seed's own SHA-256 is published when the round opens and the seed with
- * the result, so anyone can recompute the order. */
+ *  - a class's key, of seed || class id, orders the classes of one school
+ *    (its rank: 0 for the lowest key);
+ *  - the order goes in turns: every school's rank-0 class, then every
+ *    school's rank-1 class, ...; within turn r the schools are ordered by
+ *    the key of seed || school id || "/" || r (r in decimal).
+ *
+ * So a school with one class and a school with ten are equally likely to
+ * go first, whatever their sizes; and the seed's own SHA-256, published
+ * when the round opens, lets anyone check the seed revealed with the
+ * result and recompute the order. */
 #ifndef RUMBOOK_ALLOCATION_H
 #define RUMBOOK_ALLOCATION_H
 
@@ -20,8 +25,10 @@ typedef struct rb_draw_entry {
     const char *class_id;
     const char *school_id;
     int64_t arrived_ms;       /* for first come, first served */
-    char key[RB_DRAW_KEY_LEN]; /* filled by rb_draw_keys */
+    char key[RB_DRAW_KEY_LEN]; /* the class's, filled by rb_draw_keys */
+    char turn_key[RB_DRAW_KEY_LEN]; /* its school's in its turn, by rb_draw_order */
     int rank;                 /* the class's place among its school's, 0 first */
+    const unsigned char *seed; /* set by rb_draw_keys */
     void *data;               /* the caller's */
 } rb_draw_entry;
 
