@@ -236,10 +236,21 @@ static void school_spread(PGconn *conn, double out[3])
     PQclear(res);
 }
 
-static int run(const options *o, rb_draw_kind kind, const rb_calendar *cal, int wishes,
-               double *seconds, int placed[3])
+/* What the draw gave, as one digest: the same wishes and seed must give
+ * the same one. */
+static void digest(PGconn *conn, char out[33])
 {
-    const char *db = kind == RB_DRAW_SEED ? "rumbook_alloc_draw" : "rumbook_alloc_fcfs";
+    PGresult *res = PQexec(conn,
+        "SELECT md5(string_agg(concat_ws(' ', pass, position, class_id, outcome, session_id),"
+        " ',' ORDER BY pass, position)) FROM allocation_results");
+
+    snprintf(out, 33, "%s", PQresultStatus(res) == PGRES_TUPLES_OK ? PQgetvalue(res, 0, 0) : "");
+    PQclear(res);
+}
+
+static int run(const options *o, rb_draw_kind kind, const char *db, const rb_calendar *cal,
+               int wishes, double *seconds, int placed[3], char result[33])
+{
     char sql[256], url[512];
     rb_store_options so = {0};
     rb_allocation_stats s;
@@ -277,6 +288,7 @@ static int run(const options *o, rb_draw_kind kind, const rb_calendar *cal, int 
     }
     conn = PQconnectdb(url);
     school_spread(conn, spread);
+    digest(conn, result);
     PQfinish(conn);
     printf("rumbook-bench-allocation order=%s classes=%d wishes=%d seconds=%.2f placed=%d"
            " waitlisted=%d", kind == RB_DRAW_SEED ? "draw" : "arrival", s.wishes, wishes, *seconds,
@@ -306,8 +318,9 @@ int main(int argc, char **argv)
     options o = {"postgresql://postgres@127.0.0.1:15432", 200, 10000, 100, 2000, 20000};
     rb_calendar *cal;
     rb_error err;
-    double draw_s, fcfs_s;
-    int i, wishes, draw[3], fcfs[3];
+    double draw_s, fcfs_s, again_s;
+    char draw_digest[33], fcfs_digest[33], again_digest[33];
+    int i, wishes, draw[3], fcfs[3], again[3];
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--pg") == 0 && i + 1 < argc)
@@ -333,14 +346,24 @@ int main(int argc, char **argv)
         fprintf(stderr, "rumbook-bench-allocation: %s\n", err.message);
         return 1;
     }
-    if (prepare_template(&o, &wishes) < 0 || run(&o, RB_DRAW_ARRIVAL, cal, wishes, &fcfs_s, fcfs) < 0 ||
-        run(&o, RB_DRAW_SEED, cal, wishes, &draw_s, draw) < 0) {
+    if (prepare_template(&o, &wishes) < 0 ||
+        run(&o, RB_DRAW_ARRIVAL, "rumbook_alloc_fcfs", cal, wishes, &fcfs_s, fcfs, fcfs_digest) < 0 ||
+        run(&o, RB_DRAW_SEED, "rumbook_alloc_draw", cal, wishes, &draw_s, draw, draw_digest) < 0 ||
+        run(&o, RB_DRAW_SEED, "rumbook_alloc_again", cal, wishes, &again_s, again, again_digest) < 0) {
         rb_calendar_free(cal);
         return 1;
     }
     printf("rumbook-bench-allocation draw/arrival: placed=%d/%d first_choice=%d/%d"
            " none=%d/%d seconds=%.2f/%.2f\n",
            draw[0], fcfs[0], draw[1], fcfs[1], draw[2], fcfs[2], draw_s, fcfs_s);
+    /* the same seed and wishes, drawn again on another copy */
+    printf("rumbook-bench-allocation drawn twice: %s (%s)\n",
+           strcmp(draw_digest, again_digest) == 0 && *draw_digest ? "the same" : "DIFFERENT",
+           draw_digest);
+    if (strcmp(draw_digest, again_digest) != 0 || !*draw_digest) {
+        rb_calendar_free(cal);
+        return 1;
+    }
     rb_calendar_free(cal);
     exec_on(o.server, "postgres", "DROP DATABASE IF EXISTS rumbook_alloc_template WITH (FORCE)");
     return 0;

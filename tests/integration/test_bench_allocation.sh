@@ -14,9 +14,10 @@ for order in arrival draw; do
     fail "no $order figures"
 done
 # 60 sessions of 3 class places: never more placed than that
-placed=$(sed -n 's/.*order=draw .* placed=\([0-9]*\) .*/\1/p' "$work/out")
+placed=$(sed -n 's/.*order=draw .* placed=\([0-9]*\) .*/\1/p' "$work/out" | head -1)
 [ "$placed" -le 180 ] || fail "placed $placed in 180 places"
 grep -q '^rumbook-bench-allocation draw/arrival: placed=[0-9]*/[0-9]* ' "$work/out" || fail "no comparison"
+grep -q "^rumbook-bench-allocation drawn twice: the same (" "$work/out" || fail "the same seed and wishes gave another result"
 [ "$(psql "$RUMBOOK_TEST_PG/postgres" -qAtX -c "SELECT count(*) FROM pg_database WHERE datname LIKE 'rumbook_alloc_%'")" = 0 ] ||
   fail "databases left behind"
 echo "PASS $test_name"
