@@ -196,3 +196,33 @@ BEGIN
     RETURN cur + 1;
 END $$;
 
+
+-- Wishes carry the actor's address and name and the teacher's note: the
+-- privacy sweep erases them the retention after the round's window
+-- closed, and an erasure at once.
+ALTER FUNCTION rb_privacy_sweep(int, int) RENAME TO rb__privacy_sweep_v1;
+CREATE FUNCTION rb_privacy_sweep(days int, lim int) RETURNS TABLE (what text, n bigint)
+LANGUAGE plpgsql AS $$
+DECLARE cutoff timestamptz := now() - make_interval(days => days);
+BEGIN
+    RETURN QUERY SELECT * FROM rb__privacy_sweep_v1(days, lim);
+    what := 'wishes';
+    WITH e AS (UPDATE wishes SET actor_email = '', actor_name = '', note = '' WHERE command_id IN (
+        SELECT w.command_id FROM wishes w JOIN allocation_rounds r ON r.id = w.round_id
+        WHERE r.closes_at < cutoff AND (w.actor_email <> '' OR w.actor_name <> '' OR w.note <> '')
+        LIMIT lim) RETURNING 1)
+    SELECT count(*) INTO n FROM e;
+    RETURN NEXT;
+END $$;
+
+ALTER FUNCTION rb_privacy_erase(text) RENAME TO rb__privacy_erase_v1;
+CREATE FUNCTION rb_privacy_erase(address text) RETURNS TABLE (what text, n bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY SELECT * FROM rb__privacy_erase_v1(address);
+    what := 'wishes';
+    WITH e AS (UPDATE wishes SET actor_email = '', actor_name = '', note = ''
+               WHERE lower(actor_email) = lower(btrim(address)) RETURNING 1)
+    SELECT count(*) INTO n FROM e;
+    RETURN NEXT;
+END $$;

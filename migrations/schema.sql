@@ -877,6 +877,99 @@ BEGIN
 END $$;
 
 --
+-- Name: rb__privacy_erase_v1(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rb__privacy_erase_v1(address text) RETURNS TABLE(what text, n bigint)
+    LANGUAGE plpgsql
+    AS $_$
+DECLARE a text := lower(btrim(address)); needle bytea := convert_to(lower(btrim(address)), 'UTF8');
+BEGIN
+    IF a !~ '^[^@[:space:]]+@[^@[:space:]]+$' THEN
+        RAISE EXCEPTION 'not an e-mail address: "%"', address USING ERRCODE = '22023';
+    END IF;
+    what := 'bookings';
+    WITH e AS (UPDATE bookings SET teacher_email = '', note = ''
+               WHERE lower(teacher_email) = a RETURNING 1)
+    SELECT count(*) INTO n FROM e;
+    RETURN NEXT;
+    what := 'classes';
+    WITH e AS (UPDATE classes SET teacher_email = '' WHERE lower(teacher_email) = a RETURNING 1)
+    SELECT count(*) INTO n FROM e;
+    RETURN NEXT;
+    what := 'waitlist';
+    WITH e AS (UPDATE waitlist SET actor_email = '', actor_name = '', note = ''
+               WHERE lower(actor_email) = a RETURNING 1)
+    SELECT count(*) INTO n FROM e;
+    RETURN NEXT;
+    what := 'commands';
+    WITH e AS (UPDATE commands SET actor_email = '', actor_name = ''
+               WHERE lower(actor_email) = a RETURNING 1)
+    SELECT count(*) INTO n FROM e;
+    RETURN NEXT;
+    what := 'deliveries';
+    WITH e AS (DELETE FROM deliveries WHERE lower(recipient) = a RETURNING 1)
+    SELECT count(*) INTO n FROM e;
+    RETURN NEXT;
+    -- invitations, dead letters: the address is in the bytes (mailto:, recipients)
+    what := 'outbox_events';
+    WITH e AS (DELETE FROM outbox_events
+               WHERE position(needle IN payload) > 0
+                  OR position(convert_to(btrim(address), 'UTF8') IN payload) > 0 RETURNING 1)
+    SELECT count(*) INTO n FROM e;
+    RETURN NEXT;
+END $_$;
+
+--
+-- Name: rb__privacy_sweep_v1(integer, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rb__privacy_sweep_v1(days integer, lim integer) RETURNS TABLE(what text, n bigint)
+    LANGUAGE plpgsql
+    AS $$
+DECLARE cutoff timestamptz := now() - make_interval(days => days);
+BEGIN
+    -- one sweeper at a time: two would wait on each other's rows
+    IF NOT pg_try_advisory_xact_lock(7227, 2) THEN RETURN; END IF;
+    what := 'bookings';
+    WITH e AS (UPDATE bookings SET teacher_email = '', note = '' WHERE id IN (
+        SELECT b.id FROM bookings b JOIN sessions s ON s.id = b.session_id
+        WHERE s.ends_at < cutoff AND (b.teacher_email <> '' OR b.note <> '') LIMIT lim)
+        RETURNING 1)
+    SELECT count(*) INTO n FROM e;
+    RETURN NEXT;
+    what := 'waitlist';
+    WITH e AS (UPDATE waitlist SET actor_email = '', actor_name = '', note = '' WHERE id IN (
+        SELECT w.id FROM waitlist w JOIN sessions s ON s.id = w.session_id
+        WHERE s.ends_at < cutoff AND (w.actor_email <> '' OR w.actor_name <> '' OR w.note <> '')
+        LIMIT lim) RETURNING 1)
+    SELECT count(*) INTO n FROM e;
+    RETURN NEXT;
+    -- a command that booked nothing is needed no longer than one that did
+    what := 'commands';
+    WITH e AS (UPDATE commands SET actor_email = '', actor_name = '' WHERE command_id IN (
+        SELECT c.command_id FROM commands c
+        LEFT JOIN bookings b ON b.id = c.booking_id LEFT JOIN sessions s ON s.id = b.session_id
+        WHERE (c.actor_email <> '' OR c.actor_name <> '')
+          AND coalesce(s.ends_at, c.decided_at) < cutoff LIMIT lim) RETURNING 1)
+    SELECT count(*) INTO n FROM e;
+    RETURN NEXT;
+    what := 'deliveries';
+    WITH e AS (DELETE FROM deliveries WHERE event_id IN (
+        SELECT d.event_id FROM deliveries d JOIN bookings b ON b.id = d.booking_id
+        JOIN sessions s ON s.id = b.session_id
+        WHERE s.ends_at < cutoff AND d.state <> 'pending' LIMIT lim) RETURNING 1)
+    SELECT count(*) INTO n FROM e;
+    RETURN NEXT;
+    what := 'outbox_events';
+    WITH e AS (DELETE FROM outbox_events WHERE id IN (
+        SELECT o.id FROM outbox_events o JOIN outbox_batches ob ON ob.id = o.batch_id
+        WHERE ob.sent_at IS NOT NULL AND o.created_at < cutoff LIMIT lim) RETURNING 1)
+    SELECT count(*) INTO n FROM e;
+    RETURN NEXT;
+END $$;
+
+--
 -- Name: rb__ref(regclass, text, text, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1145,43 +1238,15 @@ $$;
 
 CREATE FUNCTION public.rb_privacy_erase(address text) RETURNS TABLE(what text, n bigint)
     LANGUAGE plpgsql
-    AS $_$
-DECLARE a text := lower(btrim(address)); needle bytea := convert_to(lower(btrim(address)), 'UTF8');
+    AS $$
 BEGIN
-    IF a !~ '^[^@[:space:]]+@[^@[:space:]]+$' THEN
-        RAISE EXCEPTION 'not an e-mail address: "%"', address USING ERRCODE = '22023';
-    END IF;
-    what := 'bookings';
-    WITH e AS (UPDATE bookings SET teacher_email = '', note = ''
-               WHERE lower(teacher_email) = a RETURNING 1)
+    RETURN QUERY SELECT * FROM rb__privacy_erase_v1(address);
+    what := 'wishes';
+    WITH e AS (UPDATE wishes SET actor_email = '', actor_name = '', note = ''
+               WHERE lower(actor_email) = lower(btrim(address)) RETURNING 1)
     SELECT count(*) INTO n FROM e;
     RETURN NEXT;
-    what := 'classes';
-    WITH e AS (UPDATE classes SET teacher_email = '' WHERE lower(teacher_email) = a RETURNING 1)
-    SELECT count(*) INTO n FROM e;
-    RETURN NEXT;
-    what := 'waitlist';
-    WITH e AS (UPDATE waitlist SET actor_email = '', actor_name = '', note = ''
-               WHERE lower(actor_email) = a RETURNING 1)
-    SELECT count(*) INTO n FROM e;
-    RETURN NEXT;
-    what := 'commands';
-    WITH e AS (UPDATE commands SET actor_email = '', actor_name = ''
-               WHERE lower(actor_email) = a RETURNING 1)
-    SELECT count(*) INTO n FROM e;
-    RETURN NEXT;
-    what := 'deliveries';
-    WITH e AS (DELETE FROM deliveries WHERE lower(recipient) = a RETURNING 1)
-    SELECT count(*) INTO n FROM e;
-    RETURN NEXT;
-    -- invitations, dead letters: the address is in the bytes (mailto:, recipients)
-    what := 'outbox_events';
-    WITH e AS (DELETE FROM outbox_events
-               WHERE position(needle IN payload) > 0
-                  OR position(convert_to(btrim(address), 'UTF8') IN payload) > 0 RETURNING 1)
-    SELECT count(*) INTO n FROM e;
-    RETURN NEXT;
-END $_$;
+END $$;
 
 --
 -- Name: rb_privacy_sweep(integer, integer); Type: FUNCTION; Schema: public; Owner: -
@@ -1192,42 +1257,12 @@ CREATE FUNCTION public.rb_privacy_sweep(days integer, lim integer) RETURNS TABLE
     AS $$
 DECLARE cutoff timestamptz := now() - make_interval(days => days);
 BEGIN
-    -- one sweeper at a time: two would wait on each other's rows
-    IF NOT pg_try_advisory_xact_lock(7227, 2) THEN RETURN; END IF;
-    what := 'bookings';
-    WITH e AS (UPDATE bookings SET teacher_email = '', note = '' WHERE id IN (
-        SELECT b.id FROM bookings b JOIN sessions s ON s.id = b.session_id
-        WHERE s.ends_at < cutoff AND (b.teacher_email <> '' OR b.note <> '') LIMIT lim)
-        RETURNING 1)
-    SELECT count(*) INTO n FROM e;
-    RETURN NEXT;
-    what := 'waitlist';
-    WITH e AS (UPDATE waitlist SET actor_email = '', actor_name = '', note = '' WHERE id IN (
-        SELECT w.id FROM waitlist w JOIN sessions s ON s.id = w.session_id
-        WHERE s.ends_at < cutoff AND (w.actor_email <> '' OR w.actor_name <> '' OR w.note <> '')
+    RETURN QUERY SELECT * FROM rb__privacy_sweep_v1(days, lim);
+    what := 'wishes';
+    WITH e AS (UPDATE wishes SET actor_email = '', actor_name = '', note = '' WHERE command_id IN (
+        SELECT w.command_id FROM wishes w JOIN allocation_rounds r ON r.id = w.round_id
+        WHERE r.closes_at < cutoff AND (w.actor_email <> '' OR w.actor_name <> '' OR w.note <> '')
         LIMIT lim) RETURNING 1)
-    SELECT count(*) INTO n FROM e;
-    RETURN NEXT;
-    -- a command that booked nothing is needed no longer than one that did
-    what := 'commands';
-    WITH e AS (UPDATE commands SET actor_email = '', actor_name = '' WHERE command_id IN (
-        SELECT c.command_id FROM commands c
-        LEFT JOIN bookings b ON b.id = c.booking_id LEFT JOIN sessions s ON s.id = b.session_id
-        WHERE (c.actor_email <> '' OR c.actor_name <> '')
-          AND coalesce(s.ends_at, c.decided_at) < cutoff LIMIT lim) RETURNING 1)
-    SELECT count(*) INTO n FROM e;
-    RETURN NEXT;
-    what := 'deliveries';
-    WITH e AS (DELETE FROM deliveries WHERE event_id IN (
-        SELECT d.event_id FROM deliveries d JOIN bookings b ON b.id = d.booking_id
-        JOIN sessions s ON s.id = b.session_id
-        WHERE s.ends_at < cutoff AND d.state <> 'pending' LIMIT lim) RETURNING 1)
-    SELECT count(*) INTO n FROM e;
-    RETURN NEXT;
-    what := 'outbox_events';
-    WITH e AS (DELETE FROM outbox_events WHERE id IN (
-        SELECT o.id FROM outbox_events o JOIN outbox_batches ob ON ob.id = o.batch_id
-        WHERE ob.sent_at IS NOT NULL AND o.created_at < cutoff LIMIT lim) RETURNING 1)
     SELECT count(*) INTO n FROM e;
     RETURN NEXT;
 END $$;

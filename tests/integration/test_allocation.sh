@@ -62,7 +62,8 @@ decided "$k2" confirmed
 # withdraws; b1 asks to wait.
 declare -A wish
 for i in $(seq 1 8); do
-  wish[a$i]=$(submit_one wish --round spring --class a$i --sessions r1,r2,r3 --pupils 20 --actor teacher:s1)
+  wish[a$i]=$(submit_one wish --round spring --class a$i --sessions r1,r2,r3 --pupils 20 --actor teacher:s1 \
+    --email "lærer.a$i@s1.example" --note "Klasse a$i")
 done
 w9old=$(submit_one wish --round spring --class a9 --sessions r3 --pupils 20 --actor teacher:s1)
 decided "$w9old" received
@@ -141,6 +142,12 @@ for school in {r[3] for r in order}:
         turns.append((i, h(f"{school}/{i}"), r[2]))
 assert [t[2] for t in sorted(turns)] == [r[2] for r in order], (sorted(turns), order)
 PY
+
+# A teacher's right to erasure reaches their wishes.
+[ "$(sql "SELECT count(*) FROM wishes WHERE actor_email = 'lærer.a1@s1.example' AND note = 'Klasse a1'")" = 1 ] ||
+  fail "the wish lost its actor"
+"$ctl" privacy erase --email 'LÆRER.a1@s1.example' >/dev/null || fail "privacy erase"
+[ "$(sql "SELECT actor_email || note FROM wishes WHERE class_id = 'a1'")" = "" ] || fail "the wish kept the address"
 
 # --- killed during the draw ------------------------------------------------
 # A second round; its draw is held at its last write by a lock, the worker
