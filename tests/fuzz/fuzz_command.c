@@ -57,6 +57,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ((cmd.has_pupils && (cmd.pupils < 1 || cmd.pupils > 1000)) || !rb_text_valid(cmd.note) ||
          !(cmd.has_pupils || cmd.has_mode || cmd.has_note)))
         abort();
+    if (cmd.kind == RB_CMD_WISH &&
+        (cmd.nwish_sessions < 1 || cmd.nwish_sessions > 10 || cmd.wants < 1 ||
+         cmd.wants > cmd.nwish_sessions || cmd.pupils < 1 || !rb_text_valid(cmd.note)))
+        abort();
     if (cmd.kind != RB_CMD_INVALID &&
         (!rb_text_valid(cmd.actor.school_id) || !rb_text_valid(cmd.actor.provider_id) ||
          !rb_text_valid(cmd.actor.municipality)))

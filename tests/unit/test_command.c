@@ -263,6 +263,49 @@ static void test_catalog_commands(void)
     CHECK(decode_catalog(&m, &cmd) == RB_EDECODE);
 }
 
+static void test_wish(void)
+{
+    Rumbook__V1__BookingCommand m;
+    Rumbook__V1__WishRequest w = RUMBOOK__V1__WISH_REQUEST__INIT;
+    char *sessions[11] = {"s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11"};
+    char *twice[2] = {"s1", "s1"};
+    rb_command cmd;
+
+    rumbook__v1__booking_command__init(&m);
+    m.command_id = ID;
+    m.action_case = RUMBOOK__V1__BOOKING_COMMAND__ACTION_WISH;
+    m.wish = &w;
+    w.round_id = "spring";
+    w.class_id = "c1";
+    w.n_session_ids = 2;
+    w.session_ids = sessions;
+    w.has_pupils = 1;
+    w.pupils = 20;
+    CHECK(decode_msg(&m, &cmd) == 0 && cmd.kind == RB_CMD_WISH);
+    CHECK(cmd.nwish_sessions == 2 && cmd.wants == 1 && !cmd.wait_if_full);
+    CHECK_STR(cmd.wish_sessions[1], "s2");
+    CHECK_STR(rb_command_kind_name(cmd.kind), "wish");
+    rb_command_fini(&cmd);
+    w.has_wants = 1;
+    w.wants = 3; /* more than it lists */
+    CHECK(decode_msg(&m, &cmd) == 0 && cmd.kind == RB_CMD_INVALID);
+    rb_command_fini(&cmd);
+    w.wants = 2;
+    w.n_session_ids = 11; /* more than any round takes */
+    CHECK(decode_msg(&m, &cmd) == 0 && cmd.kind == RB_CMD_INVALID);
+    rb_command_fini(&cmd);
+    w.n_session_ids = 2;
+    w.session_ids = twice;
+    CHECK(decode_msg(&m, &cmd) == 0 && cmd.kind == RB_CMD_INVALID);
+    CHECK(rb_verdict_has(&cmd.problems, RB_REASON_INVALID_FIELD));
+    rb_command_fini(&cmd);
+    w.session_ids = sessions;
+    w.n_session_ids = 0;
+    CHECK(decode_msg(&m, &cmd) == 0 && cmd.kind == RB_CMD_INVALID);
+    CHECK(rb_verdict_has(&cmd.problems, RB_REASON_MISSING_FIELD));
+    rb_command_fini(&cmd);
+}
+
 int main(void)
 {
     test_valid_book();
@@ -275,5 +318,6 @@ int main(void)
     test_ids_are_lowercased();
     test_text_validation();
     test_catalog_commands();
+    test_wish();
     return check_done("test_command");
 }
