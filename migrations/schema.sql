@@ -199,11 +199,12 @@ DECLARE tbl text := CASE kind WHEN 'provider' THEN 'providers' WHEN 'venue' THEN
     WHEN 'resource' THEN 'resources' WHEN 'offering' THEN 'offerings'
     WHEN 'session' THEN 'sessions' WHEN 'school' THEN 'schools' WHEN 'class' THEN 'classes'
     WHEN 'bus' THEN 'buses' WHEN 'quota' THEN 'quotas' WHEN 'round' THEN 'allocation_rounds'
+    WHEN 'closure' THEN 'closures'
     END;
 BEGIN
     IF tbl IS NULL THEN
         PERFORM rb__bad('kind', format('"%s" is no entity kind (provider, venue, resource, '
-                                       'offering, session, school, class, bus, quota, round)',
+                                       'offering, session, school, class, bus, quota, round, closure)',
                                        kind));
     END IF;
     RETURN tbl;
@@ -227,6 +228,26 @@ BEGIN
         PERFORM rb__bad(path || '.' || key, format('must be between %s and %s', -lim, lim));
     END IF;
     RETURN d;
+END $$;
+
+--
+-- Name: rb__entity_id(text, jsonb); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rb__entity_id(kind text, doc jsonb) RETURNS text
+    LANGUAGE plpgsql
+    AS $$
+DECLARE sc text[];
+BEGIN
+    IF jsonb_typeof(doc) IS DISTINCT FROM 'object' THEN
+        PERFORM rb__bad('entity', 'must be a JSON object');
+    END IF;
+    IF kind <> 'closure' THEN
+        RETURN rb__text(doc, 'entity', 'id');
+    END IF;
+    sc := rb__scope(doc, 'entity');
+    RETURN CASE WHEN sc[1] = 'all' THEN 'all' ELSE sc[1] || ':' || sc[2] END
+           || '/' || rb__text(doc, 'entity', 'id');
 END $$;
 
 --
@@ -318,6 +339,37 @@ BEGIN
                 rb__int(e, p, 'size', 1, 200), mail)
         ON CONFLICT (id) DO UPDATE SET school_id = EXCLUDED.school_id, name = EXCLUDED.name,
             grade = EXCLUDED.grade, size = EXCLUDED.size, teacher_email = EXCLUDED.teacher_email;
+        i := i + 1;
+    END LOOP;
+    RETURN i;
+END $$;
+
+--
+-- Name: rb__import_closures(jsonb); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rb__import_closures(doc jsonb) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+DECLARE e jsonb; i int := 0; p text; sc text[]; uid text; d0 date; d1 date; v int;
+BEGIN
+    FOR e IN SELECT * FROM rb__array(doc, 'closures') LOOP
+        p := format('closures[%s]', i);
+        sc := rb__scope(e, p);
+        uid := rb__text(e, p, 'id');
+        BEGIN
+            d0 := (rb__text(e, p, 'first_day'))::date;
+            d1 := (rb__text(e, p, 'last_day'))::date;
+        EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow THEN
+            PERFORM rb__bad(p || '.first_day', 'first_day and last_day must be dates like 2027-02-15');
+        END;
+        IF d1 < d0 THEN PERFORM rb__bad(p || '.last_day', 'must not be before first_day'); END IF;
+        SELECT max(version) INTO v FROM closures
+         WHERE scope_kind = sc[1] AND scope_id = sc[2] AND source_uid = uid;
+        DELETE FROM closures WHERE scope_kind = sc[1] AND scope_id = sc[2] AND source_uid = uid;
+        INSERT INTO closures (scope_kind, scope_id, source_uid, summary, first_day, last_day, version)
+        VALUES (sc[1], sc[2], uid, coalesce(rb__text(e, p, 'summary', false), ''), d0, d1,
+                coalesce(v + 1, 1));
         i := i + 1;
     END LOOP;
     RETURN i;
@@ -995,6 +1047,22 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message;
 END $$;
 
+--
+-- Name: rb__scope(jsonb, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rb__scope(obj jsonb, p text) RETURNS text[]
+    LANGUAGE plpgsql
+    AS $_$
+DECLARE s text := rb__text(obj, p, 'scope');
+BEGIN
+    IF s = 'all' THEN RETURN ARRAY['all', '']; END IF;
+    IF s !~ '^(municipality|school|provider|venue):.+$' THEN
+        PERFORM rb__bad(p || '.scope', 'must be all, municipality:NAME, school:ID, provider:ID or venue:ID');
+    END IF;
+    RETURN ARRAY[split_part(s, ':', 1), substr(s, strpos(s, ':') + 1)];
+END $_$;
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -1125,7 +1193,7 @@ BEGIN
     END IF;
     FOR k IN SELECT jsonb_object_keys(doc) LOOP
         IF k NOT IN ('providers', 'venues', 'resources', 'offerings', 'sessions', 'schools',
-                     'classes', 'buses', 'quotas', 'settings', 'travel_modes', 'rounds') THEN
+                     'classes', 'buses', 'quotas', 'settings', 'travel_modes', 'rounds', 'closures') THEN
             PERFORM rb__bad(k, 'unknown section');
         END IF;
     END LOOP;
@@ -1144,6 +1212,7 @@ BEGIN
     kind := 'settings'; upserted := rb__import_settings(doc); RETURN NEXT;
     kind := 'travel_modes'; upserted := rb__import_travel_modes(doc); RETURN NEXT;
     kind := 'rounds'; upserted := rb__import_rounds(doc); RETURN NEXT;
+    kind := 'closures'; upserted := rb__import_closures(doc); RETURN NEXT;
 END $_$;
 
 --
@@ -1196,7 +1265,7 @@ BEGIN
     IF jsonb_typeof(doc) IS DISTINCT FROM 'object' THEN
         PERFORM rb__bad('entity', 'must be a JSON object');
     END IF;
-    eid := rb__text(doc, 'entity', 'id');
+    eid := rb__entity_id(kind, doc);
     cur := rb__catalog_lock(tbl, kind, eid, expected);
     IF cur IS NOT NULL AND kind IN ('venue', 'resource', 'offering') THEN
         EXECUTE format('SELECT provider_id FROM %I WHERE id = $1', tbl) INTO old_owner USING eid;
@@ -1208,7 +1277,7 @@ BEGIN
     END IF;
     owners := owners || rb__catalog_provider(kind, eid, doc ->> 'provider', doc ->> 'offering');
     PERFORM rb__catalog_may(role, org, kind, owners);
-    PERFORM rb_catalog_import(jsonb_build_object(CASE WHEN kind = 'round' THEN 'rounds' ELSE tbl END,
+    PERFORM rb_catalog_import(jsonb_build_object(CASE kind WHEN 'round' THEN 'rounds' WHEN 'closure' THEN 'closures' ELSE tbl END,
                                                  jsonb_build_array(doc)));
     IF cur IS NULL THEN
         RETURN 1;
@@ -1461,6 +1530,12 @@ CREATE TABLE public.closures (
     last_day date NOT NULL,
     summary text DEFAULT ''::text NOT NULL,
     source_uid text NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    id text GENERATED ALWAYS AS (((
+CASE
+    WHEN (scope_kind = 'all'::text) THEN 'all'::text
+    ELSE ((scope_kind || ':'::text) || scope_id)
+END || '/'::text) || source_uid)) STORED,
     CONSTRAINT closures_check CHECK ((last_day >= first_day)),
     CONSTRAINT closures_check1 CHECK (((scope_kind = 'all'::text) = (scope_id = ''::text))),
     CONSTRAINT closures_scope_kind_check CHECK ((scope_kind = ANY (ARRAY['all'::text, 'municipality'::text, 'school'::text, 'provider'::text, 'venue'::text])))
@@ -2339,6 +2414,12 @@ CREATE INDEX bus_holds_booking ON public.bus_holds USING btree (booking_id);
 --
 
 CREATE INDEX closures_days ON public.closures USING gist (daterange(first_day, last_day, '[]'::text));
+
+--
+-- Name: closures_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX closures_id ON public.closures USING btree (id);
 
 --
 -- Name: commands_booking; Type: INDEX; Schema: public; Owner: -

@@ -19,7 +19,7 @@ static const char SQL_DONE[] =
     "SELECT command_id::text FROM commands WHERE command_id = ANY($1::uuid[])";
 
 static const char SQL_UPSERT[] =
-    "SELECT $2::jsonb ->> 'id', rb_catalog_upsert($1, $2::jsonb, $3::int, $4, $5)";
+    "SELECT rb__entity_id($1, $2::jsonb), rb_catalog_upsert($1, $2::jsonb, $3::int, $4, $5)";
 static const char SQL_RETIRE[] = "SELECT $2, rb_catalog_retire($1, $2, $3::int, $4, $5)";
 static const char SQL_CANCEL[] = "SELECT $1, rb_session_cancel($1, $2::int, $3, $4, $5)";
 static const char SQL_MOVE[] =

@@ -142,6 +142,17 @@ decided "$down" refused
 [ "$(sql "SELECT class_capacity || ' ' || classes_booked FROM sessions WHERE id = 's-0330'")" = "2 2" ] ||
   fail "capacity after the refusal"
 
+# --- a closed day, by command, and lifted again -----------------------------
+cl=$(submit_catalog '{"action":"upsert","kind":"closure","entity":{"id":"trivsel-2027","scope":"municipality:Aarhus","first_day":"2027-03-16","last_day":"2027-03-16","summary":"Trivselsdag"}}')
+decided "$cl" applied
+j1=$(submit_one book --session s-0316 --class c6 --pupils 10)
+decided "$j1" rejected
+[ "$(reasons_of "$j1")" = closed ] || fail "booked a closed day: $(reasons_of "$j1")"
+rc1=$(submit_catalog '{"action":"retire","kind":"closure","id":"municipality:Aarhus/trivsel-2027","version":1}')
+decided "$rc1" applied
+j2=$(submit_one book --session s-0316 --class c6 --pupils 10)
+decided "$j2" confirmed
+
 # --- bad input --------------------------------------------------------------
 b1=$(submit_catalog '{"action":"upsert","kind":"session","entity":{"id":"s-new","offering":"o1","starts_at":"2027-04-06T09:00:00+02:00","ends_at":"2027-04-06T11:00:00+02:00","pupil_capacity":"many","class_capacity":2}}')
 b2=$(submit_catalog '{"action":"upsert","kind":"spaceship","entity":{"id":"x"}}')
