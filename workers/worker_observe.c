@@ -99,6 +99,8 @@ int worker_partition_lags(worker *w, int32_t *partitions, int64_t *lags, int max
     for (i = 0; i < parts->cnt && n < max; i++) {
         rd_kafka_topic_partition_t *p = &parts->elems[i];
         int64_t low, high;
+        if (strcmp(p->topic, w->cfg.topic_commands) != 0)
+            continue; /* the catalogue's partitions have numbers of their own */
         partitions[n] = p->partition;
         lags[n] = -1;
         if (rd_kafka_get_watermark_offsets(w->consumer, p->topic, p->partition, &low, &high) ==
