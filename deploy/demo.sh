@@ -83,5 +83,14 @@ echo "submitted $(wc -l <"$run/submitted.jsonl") commands; decisions follow"
 sleep 10
 echo "submitting deploy/demo-catalog-commands.jsonl"
 $ctl catalog submit --json deploy/demo-catalog-commands.jsonl >>"$run/submitted.jsonl"
-echo "(Ctrl-C to stop)"
+# And an allocation round (docs/allocation.md): Den Gamle By's sessions by
+# ranked wishes; the window closes in 30 s, then a worker draws.
+closes=$(date -u -d '+30 seconds' +%Y-%m-%dT%H:%M:%S+00:00)
+$ctl allocation create --id demo-round --name "Den Gamle By, forår 2027" \
+  --opens "$(date -u -d '-1 minute' +%Y-%m-%dT%H:%M:%S+00:00)" --closes "$closes" \
+  --offerings den-gamle-by-05 --max-wishes 3 --actor municipality_admin:Aarhus >>"$run/submitted.jsonl"
+sleep 3
+$ctl submit --json deploy/demo-wishes.jsonl >>"$run/submitted.jsonl"
+echo "12 wishes for round demo-round; it is drawn after $closes:" \
+  "build/workers/rumbookctl allocation show demo-round (Ctrl-C to stop)"
 wait
