@@ -546,6 +546,7 @@ static void decide_wish(batch *b, item *it)
     const fact_round *r = round_of(b, it->cmd.round_id);
     fact_class *fc = rb__batch_class(b, it->cmd.class_id);
     fact_wish *old, *w;
+    bool open;
     int i;
 
     if (!authorized(it, RB_ACT_BOOK, fc, NULL, it->cmd.class_id))
@@ -557,12 +558,12 @@ static void decide_wish(batch *b, item *it)
         rb_verdict_add(&it->verdict, RB_REASON_PUPILS_EXCEED_CLASS,
                        "%d pupils asked for, class \"%s\" has %d", it->cmd.pupils, fc->c.id,
                        fc->c.size);
-    if (round_open(b, r, it->cmd.round_id, &it->verdict) &&
-        it->cmd.nwish_sessions > r->max_wishes)
+    open = round_open(b, r, it->cmd.round_id, &it->verdict);
+    if (open && it->cmd.nwish_sessions > r->max_wishes)
         rb_verdict_add(&it->verdict, RB_REASON_TOO_MANY_WISHES,
                        "%d sessions wished for, round \"%s\" takes at most %d",
                        it->cmd.nwish_sessions, r->id, r->max_wishes);
-    for (i = 0; r && i < it->cmd.nwish_sessions; i++) {
+    for (i = 0; open && i < it->cmd.nwish_sessions; i++) {
         const fact_session *fs = rb__batch_session(b, it->cmd.wish_sessions[i]);
         if (!fs || !fs->s.round_id || strcmp(fs->s.round_id, r->id) != 0 ||
             fs->s.starts_at_ms <= r->closes_ms)

@@ -113,6 +113,11 @@ esac
   fail "results: $(sql "SELECT count(*) FROM allocation_results")"
 [ "$(sql "SELECT count(*) FROM allocation_results WHERE outcome = 'rejected' AND reasons NOT LIKE '%no_class_places%'")" = 0 ] ||
   fail "a rejection for another reason: $(sql "SELECT class_id, reasons FROM allocation_results WHERE outcome = 'rejected'")"
+# The window has closed: a wish now is refused.
+late=$(submit_one wish --round spring --class a10 --sessions r1 --pupils 20 --actor teacher:s1)
+decided "$late" rejected
+[ "$(sql "SELECT reasons FROM commands WHERE command_id = '$late'")" = round_closed ] ||
+  fail "a late wish: $(sql "SELECT reasons FROM commands WHERE command_id = '$late'")"
 # Now the leftovers are first come, first served: x1 too, r-sessions full.
 k3=$(submit_one book --session r2 --class a7 --pupils 20)
 decided "$k3" rejected
