@@ -92,6 +92,20 @@ BEGIN
     RETURN tbl;
 END $$;
 
+-- The section of a catalogue document an entity of kind goes in.
+CREATE FUNCTION rb__catalog_section(kind text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$ SELECT rb__catalog_table(kind) $$;
+
+-- The id of the entity in a command's JSON.
+CREATE FUNCTION rb__entity_id(kind text, doc jsonb) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF jsonb_typeof(doc) IS DISTINCT FROM 'object' THEN
+        PERFORM rb__bad('entity', 'must be a JSON object');
+    END IF;
+    RETURN rb__text(doc, 'entity', 'id');
+END $$;
+
 -- The provider an entity belongs to: its own id, its provider, or (a
 -- session) its offering's. NULL for the kinds that belong to none.
 CREATE FUNCTION rb__catalog_provider(kind text, id text, provider text, offering text)
@@ -149,10 +163,7 @@ RETURNS int LANGUAGE plpgsql AS $$
 DECLARE tbl text := rb__catalog_table(kind); eid text; cur int; now_v int;
         owners text[] := '{}'; old_owner text;
 BEGIN
-    IF jsonb_typeof(doc) IS DISTINCT FROM 'object' THEN
-        PERFORM rb__bad('entity', 'must be a JSON object');
-    END IF;
-    eid := rb__text(doc, 'entity', 'id');
+    eid := rb__entity_id(kind, doc);
     cur := rb__catalog_lock(tbl, kind, eid, expected);
     IF cur IS NOT NULL AND kind IN ('venue', 'resource', 'offering') THEN
         EXECUTE format('SELECT provider_id FROM %I WHERE id = $1', tbl) INTO old_owner USING eid;
@@ -164,7 +175,7 @@ BEGIN
     END IF;
     owners := owners || rb__catalog_provider(kind, eid, doc ->> 'provider', doc ->> 'offering');
     PERFORM rb__catalog_may(role, org, kind, owners);
-    PERFORM rb_catalog_import(jsonb_build_object(tbl, jsonb_build_array(doc)));
+    PERFORM rb_catalog_import(jsonb_build_object(rb__catalog_section(kind), jsonb_build_array(doc)));
     IF cur IS NULL THEN
         RETURN 1;
     END IF;

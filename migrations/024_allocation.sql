@@ -164,37 +164,10 @@ BEGIN
 END $$;
 
 -- A round's section in a catalogue is "rounds", not its table's name.
-CREATE OR REPLACE FUNCTION rb_catalog_upsert(kind text, doc jsonb, expected int, role text, org text)
-RETURNS int LANGUAGE plpgsql AS $$
-DECLARE tbl text := rb__catalog_table(kind); eid text; cur int; now_v int;
-        owners text[] := '{}'; old_owner text;
-BEGIN
-    IF jsonb_typeof(doc) IS DISTINCT FROM 'object' THEN
-        PERFORM rb__bad('entity', 'must be a JSON object');
-    END IF;
-    eid := rb__text(doc, 'entity', 'id');
-    cur := rb__catalog_lock(tbl, kind, eid, expected);
-    IF cur IS NOT NULL AND kind IN ('venue', 'resource', 'offering') THEN
-        EXECUTE format('SELECT provider_id FROM %I WHERE id = $1', tbl) INTO old_owner USING eid;
-        owners := owners || old_owner;
-    ELSIF cur IS NOT NULL AND kind = 'session' THEN
-        SELECT o.provider_id INTO old_owner FROM sessions s JOIN offerings o ON o.id = s.offering_id
-         WHERE s.id = eid;
-        owners := owners || old_owner;
-    END IF;
-    owners := owners || rb__catalog_provider(kind, eid, doc ->> 'provider', doc ->> 'offering');
-    PERFORM rb__catalog_may(role, org, kind, owners);
-    PERFORM rb_catalog_import(jsonb_build_object(CASE WHEN kind = 'round' THEN 'rounds' ELSE tbl END,
-                                                 jsonb_build_array(doc)));
-    IF cur IS NULL THEN
-        RETURN 1;
-    END IF;
-    EXECUTE format('SELECT version FROM %I WHERE id = $1', tbl) INTO now_v USING eid;
-    IF now_v = cur THEN -- the row is as it was (a session's resources may have changed)
-        EXECUTE format('UPDATE %I SET version = $2 WHERE id = $1', tbl) USING eid, cur + 1;
-    END IF;
-    RETURN cur + 1;
-END $$;
+CREATE OR REPLACE FUNCTION rb__catalog_section(kind text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE kind WHEN 'round' THEN 'rounds' ELSE rb__catalog_table(kind) END
+$$;
 
 
 -- Wishes carry the actor's address and name and the teacher's note: the

@@ -189,6 +189,17 @@ CREATE FUNCTION public.rb__catalog_provider(kind text, id text, provider text, o
 $$;
 
 --
+-- Name: rb__catalog_section(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rb__catalog_section(kind text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT CASE kind WHEN 'round' THEN 'rounds' WHEN 'closure' THEN 'closures'
+                     ELSE rb__catalog_table(kind) END
+$$;
+
+--
 -- Name: rb__catalog_table(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1262,9 +1273,6 @@ CREATE FUNCTION public.rb_catalog_upsert(kind text, doc jsonb, expected integer,
 DECLARE tbl text := rb__catalog_table(kind); eid text; cur int; now_v int;
         owners text[] := '{}'; old_owner text;
 BEGIN
-    IF jsonb_typeof(doc) IS DISTINCT FROM 'object' THEN
-        PERFORM rb__bad('entity', 'must be a JSON object');
-    END IF;
     eid := rb__entity_id(kind, doc);
     cur := rb__catalog_lock(tbl, kind, eid, expected);
     IF cur IS NOT NULL AND kind IN ('venue', 'resource', 'offering') THEN
@@ -1277,8 +1285,7 @@ BEGIN
     END IF;
     owners := owners || rb__catalog_provider(kind, eid, doc ->> 'provider', doc ->> 'offering');
     PERFORM rb__catalog_may(role, org, kind, owners);
-    PERFORM rb_catalog_import(jsonb_build_object(CASE kind WHEN 'round' THEN 'rounds' WHEN 'closure' THEN 'closures' ELSE tbl END,
-                                                 jsonb_build_array(doc)));
+    PERFORM rb_catalog_import(jsonb_build_object(rb__catalog_section(kind), jsonb_build_array(doc)));
     IF cur IS NULL THEN
         RETURN 1;
     END IF;

@@ -203,40 +203,35 @@ static int pack(line *l, const char *dflt_actor, long lineno)
     return 0;
 }
 
-/* Reads and packs every line; the number of lines, or -1 (said why). */
+/* Reads and packs every line; the number of lines, or -1 - that (said
+ * why) at the first bad one. */
 static long read_lines(FILE *in, const char *actor, line **out)
 {
-    char *text = NULL;
-    size_t cap = 0;
-    long n = 0, room = 0, lineno = 0;
-    ssize_t got;
-    rb_error err;
+    ctl_lines l = {0};
+    rb_json_object *o;
+    long n = 0, room = 0;
+    int rc;
 
     *out = NULL;
-    while ((got = getline(&text, &cap, in)) > 0) {
-        lineno++;
-        if (strspn(text, " \t\r\n") == (size_t)got)
-            continue;
+    while ((rc = ctl_json_line(in, &l, &o, "catalog submit")) > 0) {
         if (n == room) {
             line *grown = realloc(*out, (size_t)(room = room ? room * 2 : 64) * sizeof(**out));
-            if (!grown)
+            if (!grown) {
+                rb_json_object_free(o);
+                rc = -1;
                 break;
+            }
             *out = grown;
         }
         memset(&(*out)[n], 0, sizeof(line));
-        n++;
-        if (rb_json_object_parse(text, &(*out)[n - 1].obj, &err) < 0) {
-            bad(lineno, err.message);
-            n = -n;
-            break;
-        }
-        if (pack(&(*out)[n - 1], actor, lineno) < 0) {
-            n = -n;
+        (*out)[n++].obj = o;
+        if (pack(&(*out)[n - 1], actor, l.lineno) < 0) {
+            rc = -1;
             break;
         }
     }
-    free(text);
-    return n;
+    free(l.text);
+    return rc < 0 ? -1 - n : n;
 }
 
 static void lines_free(line *lines, long n)
@@ -300,7 +295,7 @@ int ctl_catalog_send(const rb_config *cfg, FILE *in)
     long n = read_lines(in, cfg->actor, &lines);
     int rc = n < 0 ? 2 : send_all(cfg, lines, (size_t)n);
 
-    lines_free(lines, n < 0 ? -n : n);
+    lines_free(lines, n < 0 ? -1 - n : n);
     return rc;
 }
 

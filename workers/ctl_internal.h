@@ -87,6 +87,16 @@ int ctl_produce(rd_kafka_t *rk, const ctl_message *m, ctl_delivery *d, const cha
 /* Waits up to 30 s for the delivery reports; 1 after saying why when the
  * broker refused us for good. */
 int ctl_flush(rd_kafka_t *rk, const char *command);
+/* Reading commands given as JSON lines: the next non-blank line's object
+ * (the caller's to free) and 1, 0 at the end, -1 after saying why. Free
+ * l->text when done. */
+typedef struct ctl_lines {
+    char *text;
+    size_t cap;
+    long lineno;
+} ctl_lines;
+struct rb_json_object;
+int ctl_json_line(FILE *in, ctl_lines *l, struct rb_json_object **obj, const char *command);
 /* One line of JSON for a delivered command. */
 void ctl_print_sent(const char *command_id, const char *action, const char *topic,
                     const ctl_delivery *d);

@@ -147,3 +147,20 @@ void ctl_print_sent(const char *command_id, const char *action, const char *topi
     puts(out.data ? out.data : "");
     rb_buf_fini(&out);
 }
+
+int ctl_json_line(FILE *in, ctl_lines *l, rb_json_object **obj, const char *command)
+{
+    ssize_t got;
+    rb_error err;
+
+    while ((got = getline(&l->text, &l->cap, in)) > 0) {
+        l->lineno++;
+        if (strspn(l->text, " \t\r\n") == (size_t)got)
+            continue;
+        if (rb_json_object_parse(l->text, obj, &err) == 0)
+            return 1;
+        fprintf(stderr, "rumbookctl %s: line %ld: %s\n", command, l->lineno, err.message);
+        return -1;
+    }
+    return 0;
+}

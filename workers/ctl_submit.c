@@ -373,19 +373,16 @@ static int spec_from_json(const rb_json_object *o, spec *s, long line)
     return 0;
 }
 
-/* Reads JSON lines; returns the number of specs, or -1. */
+/* Reads JSON lines; returns the number of specs, or -1 - the number read
+ * (their objects to free) when a line is bad. */
 static long read_json_lines(FILE *in, const char *actor, spec **specs, rb_json_object ***objs)
 {
-    char *line = NULL;
-    size_t cap = 0;
-    long n = 0, lineno = 0, room = 0;
-    ssize_t got;
-    rb_error err;
+    ctl_lines l = {0};
+    rb_json_object *o;
+    long n = 0, room = 0;
+    int rc;
 
-    while ((got = getline(&line, &cap, in)) > 0) {
-        lineno++;
-        if (strspn(line, " \t\r\n") == (size_t)got)
-            continue;
+    while ((rc = ctl_json_line(in, &l, &o, "submit")) > 0) {
         if (n == room) {
             room = room ? room * 2 : 256;
             *specs = realloc(*specs, (size_t)room * sizeof(**specs));
@@ -393,19 +390,14 @@ static long read_json_lines(FILE *in, const char *actor, spec **specs, rb_json_o
         }
         memset(&(*specs)[n], 0, sizeof(spec));
         (*specs)[n].actor = *actor ? actor : NULL;
-        if (rb_json_object_parse(line, &(*objs)[n], &err) < 0) {
-            fprintf(stderr, "rumbookctl submit: line %ld: %s\n", lineno, err.message);
-            n = -1 - n;
-            break;
-        }
-        n++;
-        if (spec_from_json((*objs)[n - 1], &(*specs)[n - 1], lineno) < 0) {
-            n = -1 - n;
+        (*objs)[n++] = o;
+        if (spec_from_json(o, &(*specs)[n - 1], l.lineno) < 0) {
+            rc = -1;
             break;
         }
     }
-    free(line);
-    return n;
+    free(l.text);
+    return rc < 0 ? -1 - n : n;
 }
 
 static int submit_all(const rb_config *cfg, spec *specs, size_t n)

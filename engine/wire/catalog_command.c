@@ -101,17 +101,9 @@ int rb_catalog_command_decode(rb_command *cmd, const void *payload, size_t len, 
         return rb_error_set(err, RB_EDECODE, "payload is not a rumbook.v1.CatalogCommand");
     cmd->msg = m;
     cmd->catalog = true;
-    if (!m->command_id || !rb_uuid_valid(m->command_id)) {
-        rb_command_fini(cmd);
-        return rb_error_set(err, RB_EDECODE, "command_id is missing or not a UUID");
-    }
-    rb__lowercase(m->command_id);
-    cmd->command_id = m->command_id;
-    cmd->issued_at_ms = m->has_issued_at_unix_ms ? m->issued_at_unix_ms : 0;
-    cmd->note = "";
-    cmd->message = "";
-    rb_verdict_init(&cmd->problems);
-    rb__take_actor(cmd, m->actor);
+    if (rb__take_envelope(cmd, m->command_id, m->has_issued_at_unix_ms, m->issued_at_unix_ms,
+                          m->actor, err) < 0)
+        return err->code;
     switch (m->action_case) {
     case RUMBOOK__V1__CATALOG_COMMAND__ACTION_UPSERT: take_upsert(cmd, m->upsert); break;
     case RUMBOOK__V1__CATALOG_COMMAND__ACTION_RETIRE: take_retire(cmd, m->retire); break;

@@ -312,6 +312,23 @@ void rb__take_actor(rb_command *cmd, const Rumbook__V1__Actor *a)
                        "actor.email is not an e-mail address");
 }
 
+int rb__take_envelope(rb_command *cmd, char *command_id, protobuf_c_boolean has_issued,
+                      int64_t issued_ms, const Rumbook__V1__Actor *actor, rb_error *err)
+{
+    if (!command_id || !rb_uuid_valid(command_id)) {
+        rb_command_fini(cmd);
+        return rb_error_set(err, RB_EDECODE, "command_id is missing or not a UUID");
+    }
+    rb__lowercase(command_id);
+    cmd->command_id = command_id;
+    cmd->issued_at_ms = has_issued ? issued_ms : 0;
+    cmd->note = "";
+    cmd->message = "";
+    rb_verdict_init(&cmd->problems);
+    rb__take_actor(cmd, actor);
+    return 0;
+}
+
 int rb_command_decode(rb_command *cmd, const void *payload, size_t len, rb_error *err)
 {
     Rumbook__V1__BookingCommand *m;
@@ -321,16 +338,9 @@ int rb_command_decode(rb_command *cmd, const void *payload, size_t len, rb_error
     if (!m)
         return rb_error_set(err, RB_EDECODE, "payload is not a rumbook.v1.BookingCommand");
     cmd->msg = m;
-    if (!m->command_id || !rb_uuid_valid(m->command_id)) {
-        rb_command_fini(cmd);
-        return rb_error_set(err, RB_EDECODE, "command_id is missing or not a UUID");
-    }
-    rb__lowercase(m->command_id);
-    cmd->command_id = m->command_id;
-    cmd->issued_at_ms = m->has_issued_at_unix_ms ? m->issued_at_unix_ms : 0;
-    cmd->note = "";
-    rb_verdict_init(&cmd->problems);
-    rb__take_actor(cmd, m->actor);
+    if (rb__take_envelope(cmd, m->command_id, m->has_issued_at_unix_ms, m->issued_at_unix_ms,
+                          m->actor, err) < 0)
+        return err->code;
     take_action(cmd, m);
     if (!rb_verdict_ok(&cmd->problems))
         cmd->kind = RB_CMD_INVALID;

@@ -15,5 +15,10 @@ void rb__check_id(rb_verdict *v, const char *field, const char *id);
 void rb__lowercase(char *s);
 /* The actor's role and ids into cmd, with a problem when they are bad. */
 void rb__take_actor(rb_command *cmd, const Rumbook__V1__Actor *a);
+/* What every command carries: its id (lowercased in place; without a UUID
+ * the command is a dead letter: cmd is released and RB_EDECODE returned),
+ * when it was issued, and who acts. */
+int rb__take_envelope(rb_command *cmd, char *command_id, protobuf_c_boolean has_issued,
+                      int64_t issued_ms, const Rumbook__V1__Actor *actor, rb_error *err);
 
 #endif

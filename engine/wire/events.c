@@ -34,24 +34,33 @@ static void set_time(protobuf_c_boolean *has, int64_t *field, int64_t ms)
     *field = ms;
 }
 
+/* The verdict's reasons as messages borrowing its strings; how many. */
+static size_t reasons_of(const rb_verdict *v, Rumbook__V1__Reason *reasons,
+                         Rumbook__V1__Reason **rp)
+{
+    int i, n = v ? v->nreasons : 0;
+
+    for (i = 0; i < n; i++) {
+        rumbook__v1__reason__init(&reasons[i]);
+        reasons[i].code = (char *)v->reasons[i].code;
+        reasons[i].message = (char *)v->reasons[i].message;
+        rp[i] = &reasons[i];
+    }
+    return (size_t)n;
+}
+
 int rb_decision_encode(const rb_decision *d, uint8_t **out, size_t *len)
 {
     Rumbook__V1__BookingDecision m = RUMBOOK__V1__BOOKING_DECISION__INIT;
     Rumbook__V1__Reason reasons[RB_MAX_REASONS], *rp[RB_MAX_REASONS];
     Rumbook__V1__Alternative alts[RB_MAX_ALTERNATIVES], *ap[RB_MAX_ALTERNATIVES];
-    int i, n = d->reasons ? d->reasons->nreasons : 0;
+    int i;
 
     m.command_id = (char *)d->command_id;
     m.booking_id = (char *)d->booking_id;
     m.has_status = 1;
     m.status = (Rumbook__V1__DecisionStatus)d->status;
-    for (i = 0; i < n; i++) {
-        rumbook__v1__reason__init(&reasons[i]);
-        reasons[i].code = (char *)d->reasons->reasons[i].code;
-        reasons[i].message = (char *)d->reasons->reasons[i].message;
-        rp[i] = &reasons[i];
-    }
-    m.n_reasons = (size_t)n;
+    m.n_reasons = reasons_of(d->reasons, reasons, rp);
     m.reasons = rp;
     set_time(&m.has_decided_at_unix_ms, &m.decided_at_unix_ms, d->decided_at_ms);
     m.session_id = (char *)d->session_id;
@@ -95,19 +104,12 @@ int rb_catalog_decision_encode(const rb_catalog_decision *d, uint8_t **out, size
 {
     Rumbook__V1__CatalogDecision m = RUMBOOK__V1__CATALOG_DECISION__INIT;
     Rumbook__V1__Reason reasons[RB_MAX_REASONS], *rp[RB_MAX_REASONS];
-    int i, n = d->reasons ? d->reasons->nreasons : 0;
 
     m.command_id = (char *)d->command_id;
     m.has_status = 1;
     m.status = d->applied ? RUMBOOK__V1__CATALOG_STATUS__APPLIED
                           : RUMBOOK__V1__CATALOG_STATUS__REFUSED;
-    for (i = 0; i < n; i++) {
-        rumbook__v1__reason__init(&reasons[i]);
-        reasons[i].code = (char *)d->reasons->reasons[i].code;
-        reasons[i].message = (char *)d->reasons->reasons[i].message;
-        rp[i] = &reasons[i];
-    }
-    m.n_reasons = (size_t)n;
+    m.n_reasons = reasons_of(d->reasons, reasons, rp);
     m.reasons = rp;
     set_time(&m.has_decided_at_unix_ms, &m.decided_at_unix_ms, d->decided_at_ms);
     m.kind = (char *)d->kind;
