@@ -829,6 +829,7 @@ void rb__batch_reset(batch *b)
     free(b->settled);
     free(b->wishes);
     free(b->wish_ends);
+    free(b->rounds_own);
     rb_holds_fini(&b->class_holds);
     rb_holds_fini(&b->resource_holds);
     rb_holds_fini(&b->bus_holds);

@@ -161,8 +161,9 @@ typedef struct batch {
     bool catalog;            /* the items are catalogue commands */
     const char *const *extra_sessions; /* sessions to promote in without a command */
     size_t nextra_sessions;
-    const fact_round *rounds; /* the store's, by id (bytewise) */
+    const fact_round *rounds; /* the store's, by id (bytewise), or rounds_own */
     size_t nrounds;
+    fact_round *rounds_own;  /* with the state of the rows the batch locked */
     fact_wish *wishes;       /* fetched, then new ones */
     size_t nwishes, nwishes_fetched;
     item *wish_ends;         /* a slot per fetched wish: its last decision if it ends */

@@ -388,12 +388,63 @@ static const char SQL_WISHES[] =
     " AND (class_id = ANY($1::text[]) OR command_id = ANY($2::uuid[]))"
     " ORDER BY command_id FOR UPDATE";
 
+/* The rounds the batch's wishes and withdraws are about, shared-locked
+ * before their wishes: a round's draw (which locks it for update) either
+ * waits for this batch, and then reads its wishes, or went first, and
+ * then this batch sees the round allocated. */
+static const char SQL_LOCK_ROUNDS[] =
+    "SELECT id, status = 'allocated' FROM allocation_rounds WHERE id = ANY($1::text[])"
+    " OR id IN (SELECT round_id FROM wishes WHERE command_id = ANY($2::uuid[]))"
+    " ORDER BY id FOR SHARE";
+
+/* The store's rounds as this transaction sees them: a copy of the cached
+ * ones with the locked rows' state. */
+static int lock_rounds(rb_store *st, batch *b, rb_error *err)
+{
+    fact_round *own;
+    PGresult *res;
+    size_t i;
+    int r;
+
+    if (!(res = rb__store_fetch_run(st, SQL_LOCK_ROUNDS, 2, "lock rounds", err)))
+        return err->code;
+    if (!(own = calloc(st->nrounds + 1, sizeof(*own))))
+        return rb_error_set(err, RB_ENOMEM, "out of memory");
+    memcpy(own, st->rounds, st->nrounds * sizeof(*own));
+    b->rounds_own = own;
+    for (r = 0; r < PQntuples(res); r++) {
+        for (i = 0; i < st->nrounds && strcmp(own[i].id, PQgetvalue(res, r, 0)) != 0; i++)
+            ;
+        if (i == st->nrounds) { /* created since the cache was read */
+            st->catalogue_stale = true;
+            st->settings_at_ms = 0;
+            return rb_error_set(err, RB_ERETRY, "round %s is newer than the cached catalogue",
+                                PQgetvalue(res, r, 0));
+        }
+        own[i].allocated = *PQgetvalue(res, r, 1) == 't';
+    }
+    return 0;
+}
+
 static int fetch_wishes(rb_store *st, batch *b, rb_error *err)
 {
     PGresult *res = NULL;
     size_t i, asking = 0;
-    int r;
+    int r, rc;
 
+    rb__store_begin(st, SQL_LOCK_ROUNDS, 2);
+    for (i = 0; i < b->n; i++) {
+        const item *it = &b->items[i];
+        if (!rb__item_names_facts(it))
+            continue;
+        if (it->cmd.kind == RB_CMD_WISH && ++asking)
+            rb_pgarray_text(&st->col[0], it->cmd.round_id);
+        else if (it->cmd.kind == RB_CMD_WITHDRAW && ++asking)
+            rb_pgarray_text(&st->col[1], it->cmd.waiting_id);
+    }
+    if (asking && (rc = lock_rounds(st, b, err)) < 0)
+        return rc;
+    asking = 0;
     rb__store_begin(st, SQL_WISHES, 2);
     for (i = 0; i < b->n; i++) {
         const item *it = &b->items[i];
@@ -557,7 +608,7 @@ int rb__store_fetch(rb_store *st, batch *b, rb_error *err)
         (rc = fetch_waits(st, b, err)) < 0 || (rc = fetch_wishes(st, b, err)) < 0)
         return rc;
     rb__batch_mark_settling(b);
-    b->rounds = st->rounds;
+    b->rounds = b->rounds_own ? b->rounds_own : st->rounds;
     b->nrounds = st->nrounds;
     b->bookings_cap = b->nfetched + b->n + b->npromotions;
     grown = realloc(b->bookings, (b->bookings_cap + 1) * sizeof(*b->bookings));
