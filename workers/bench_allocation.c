@@ -6,8 +6,9 @@
  * gives on the same wishes (docs/allocation.md, docs/performance.md).
  *
  * Each order runs on its own copy of one template database, so both start
- * from the same state. Wishes are made with a fixed generator: the same
- * flags give the same round. */
+ * from the same state: the draw twice with one seed (which must agree),
+ * then with --draws other seeds. Wishes are made with a fixed generator:
+ * the same flags give the same wishes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,7 @@
 
 typedef struct options {
     const char *server;
-    int schools, classes, offerings, sessions, wishes;
+    int schools, classes, offerings, sessions, wishes, draws;
 } options;
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
@@ -248,8 +249,12 @@ static void digest(PGconn *conn, char out[33])
     PQclear(res);
 }
 
-static int run(const options *o, rb_draw_kind kind, const char *db, const rb_calendar *cal,
-               int wishes, double *seconds, int placed[3], char result[33])
+/* Draws the round on a new copy of the template (reseed: with a seed of
+ * its own) and prints the figures; placed gets the placements, the first
+ * choices and the unplaced. */
+static int run(const options *o, rb_draw_kind kind, const char *db, bool reseed,
+               const rb_calendar *cal, int wishes, double *seconds, int placed[3],
+               char result[33])
 {
     char sql[256], url[512];
     rb_store_options so = {0};
@@ -267,6 +272,11 @@ static int run(const options *o, rb_draw_kind kind, const char *db, const rb_cal
         return -1;
     snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE rumbook_alloc_template", db);
     if (exec_on(o->server, "postgres", sql) < 0)
+        return -1;
+    if (reseed && exec_on(o->server, db,
+                          "UPDATE allocation_rounds SET seed = x, seed_sha256 = encode(sha256(x), 'hex')"
+                          " FROM (SELECT uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())"
+                          " AS x) s") < 0)
         return -1;
     snprintf(url, sizeof(url), "%s/%s", o->server, db);
     so.dsn = url;
@@ -315,12 +325,13 @@ static int flag(int argc, char **argv, int *i, const char *name, int *out)
 
 int main(int argc, char **argv)
 {
-    options o = {"postgresql://postgres@127.0.0.1:15432", 200, 10000, 100, 2000, 20000};
+    options o = {"postgresql://postgres@127.0.0.1:15432", 200, 10000, 100, 2000, 20000, 5};
     rb_calendar *cal;
     rb_error err;
     double draw_s, fcfs_s, again_s;
     char draw_digest[33], fcfs_digest[33], again_digest[33];
-    int i, wishes, draw[3], fcfs[3], again[3];
+    int i, wishes, draw[3], fcfs[3], again[3], lo, hi;
+    long sum;
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--pg") == 0 && i + 1 < argc)
@@ -329,13 +340,15 @@ int main(int argc, char **argv)
                  !flag(argc, argv, &i, "--classes", &o.classes) &&
                  !flag(argc, argv, &i, "--offerings", &o.offerings) &&
                  !flag(argc, argv, &i, "--sessions", &o.sessions) &&
-                 !flag(argc, argv, &i, "--wishes", &o.wishes)) {
+                 !flag(argc, argv, &i, "--wishes", &o.wishes) &&
+                 !flag(argc, argv, &i, "--draws", &o.draws)) {
             fprintf(stderr, "usage: rumbook-bench-allocation [--pg SERVER_URL] [--schools N]"
-                            " [--classes N] [--offerings N] [--sessions N] [--wishes N]\n");
+                            " [--classes N] [--offerings N] [--sessions N] [--wishes N]"
+                            " [--draws N]\n");
             return 2;
         }
     }
-    if (o.schools < 1 || o.classes < o.schools || o.offerings < 1 || o.sessions < o.offerings ||
+    if (o.draws < 1 || o.schools < 1 || o.classes < o.schools || o.offerings < 1 || o.sessions < o.offerings ||
         o.wishes < o.classes || o.wishes > 3 * o.classes) {
         fprintf(stderr, "rumbook-bench-allocation: needs classes >= schools, sessions >="
                         " offerings, classes <= wishes <= 3 x classes\n");
@@ -347,9 +360,12 @@ int main(int argc, char **argv)
         return 1;
     }
     if (prepare_template(&o, &wishes) < 0 ||
-        run(&o, RB_DRAW_ARRIVAL, "rumbook_alloc_fcfs", cal, wishes, &fcfs_s, fcfs, fcfs_digest) < 0 ||
-        run(&o, RB_DRAW_SEED, "rumbook_alloc_draw", cal, wishes, &draw_s, draw, draw_digest) < 0 ||
-        run(&o, RB_DRAW_SEED, "rumbook_alloc_again", cal, wishes, &again_s, again, again_digest) < 0) {
+        run(&o, RB_DRAW_ARRIVAL, "rumbook_alloc_fcfs", false, cal, wishes, &fcfs_s, fcfs,
+            fcfs_digest) < 0 ||
+        run(&o, RB_DRAW_SEED, "rumbook_alloc_draw", false, cal, wishes, &draw_s, draw,
+            draw_digest) < 0 ||
+        run(&o, RB_DRAW_SEED, "rumbook_alloc_again", false, cal, wishes, &again_s, again,
+            again_digest) < 0) {
         rb_calendar_free(cal);
         return 1;
     }
@@ -364,6 +380,21 @@ int main(int argc, char **argv)
         rb_calendar_free(cal);
         return 1;
     }
+    /* other seeds: how many a draw places, against first come first served */
+    lo = hi = sum = draw[0];
+    for (i = 1; i < o.draws; i++) {
+        if (run(&o, RB_DRAW_SEED, "rumbook_alloc_seed", true, cal, wishes, &again_s, again,
+                again_digest) < 0) {
+            rb_calendar_free(cal);
+            return 1;
+        }
+        sum += again[0];
+        lo = again[0] < lo ? again[0] : lo;
+        hi = again[0] > hi ? again[0] : hi;
+    }
+    printf("rumbook-bench-allocation placed over %d seeds: mean=%.1f min=%d max=%d;"
+           " arrival=%d; mean/arrival=%.4f\n",
+           o.draws, (double)sum / o.draws, lo, hi, fcfs[0], (double)sum / o.draws / fcfs[0]);
     rb_calendar_free(cal);
     exec_on(o.server, "postgres", "DROP DATABASE IF EXISTS rumbook_alloc_template WITH (FORCE)");
     return 0;
