@@ -18,6 +18,7 @@ placed=$(sed -n 's/.*order=draw .* placed=\([0-9]*\) .*/\1/p' "$work/out" | head
 [ "$placed" -le 180 ] || fail "placed $placed in 180 places"
 grep -q '^rumbook-bench-allocation draw/arrival: placed=[0-9]*/[0-9]* ' "$work/out" || fail "no comparison"
 grep -q "^rumbook-bench-allocation drawn twice: the same (" "$work/out" || fail "the same seed and wishes gave another result"
+grep -q "^rumbook-bench-allocation placed over 5 seeds: mean=[0-9.]* min=[0-9]* max=[0-9]*; arrival=[0-9]*; mean/arrival=[0-9.]*$" "$work/out" || fail "no figures over seeds"
 [ "$(psql "$RUMBOOK_TEST_PG/postgres" -qAtX -c "SELECT count(*) FROM pg_database WHERE datname LIKE 'rumbook_alloc_%'")" = 0 ] ||
   fail "databases left behind"
 echo "PASS $test_name"
