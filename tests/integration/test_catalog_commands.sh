@@ -27,7 +27,7 @@ cat >"$work/catalog.json" <<'EOF'
                "schedule":{"start":"2027-03-02T09:00","rrule":"FREQ=WEEKLY;BYDAY=TU;UNTIL=20270427"}}],
  "sessions":[
   {"id":"s-0302","offering":"o1","starts_at":"2027-03-02T09:00:00+01:00","ends_at":"2027-03-02T11:00:00+01:00","pupil_capacity":100,"class_capacity":3,"resources":["room1"]},
-  {"id":"s-0309","offering":"o1","starts_at":"2027-03-09T09:00:00+01:00","ends_at":"2027-03-09T11:00:00+01:00","pupil_capacity":100,"class_capacity":3},
+  {"id":"s-0309","offering":"o1","starts_at":"2027-03-09T09:00:00+01:00","ends_at":"2027-03-09T11:00:00+01:00","pupil_capacity":100,"class_capacity":3,"resources":["room1"]},
   {"id":"s-0316","offering":"o1","starts_at":"2027-03-16T09:00:00+01:00","ends_at":"2027-03-16T11:00:00+01:00","pupil_capacity":100,"class_capacity":3},
   {"id":"s-0323","offering":"o1","starts_at":"2027-03-23T09:00:00+01:00","ends_at":"2027-03-23T11:00:00+01:00","pupil_capacity":100,"class_capacity":2},
   {"id":"s-0330","offering":"o1","starts_at":"2027-03-30T09:00:00+02:00","ends_at":"2027-03-30T11:00:00+02:00","pupil_capacity":100,"class_capacity":1}],
@@ -103,6 +103,9 @@ decided "$mv" applied
   fail "c3 was not cancelled: $(sql "SELECT status, sequence FROM bookings WHERE id = '$bm3'")"
 [ "$(sql "SELECT to_char(starts_at AT TIME ZONE 'Europe/Copenhagen', 'HH24:MI') || ' ' || pupils_booked || '/' || classes_booked FROM sessions WHERE id = 's-0309'")" = "10:30 20/1" ] ||
   fail "the moved session: $(sql "SELECT starts_at, pupils_booked, classes_booked FROM sessions WHERE id = 's-0309'")"
+# Its room is held at the new time, and only then.
+[ "$(sql "SELECT string_agg(to_char(lower(during) AT TIME ZONE 'Europe/Copenhagen', 'HH24:MI'), ' ') FROM resource_holds WHERE session_id = 's-0309'")" = "10:30" ] ||
+  fail "the room after the move: $(sql "SELECT during FROM resource_holds WHERE session_id = 's-0309'")"
 
 # The audit of the cancelled booking names the move that cancelled it.
 "$ctl" audit --booking "$bm3" --json >"$work/audit.json" || fail "audit"
