@@ -766,6 +766,8 @@ static void promote(batch *b)
             continue;
         rb__batch_take(b, bk, &req);
         w->leaves = true;
+        if (fs->settle_by)
+            fs->settle_by->npromoted++;
         it->trip = req.trip;
         it->booking = bk;
         it->status = RB_STATUS_CONFIRMED;

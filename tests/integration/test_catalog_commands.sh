@@ -95,13 +95,21 @@ decided "$m1" confirmed
 decided "$m3" confirmed
 bm1=$(booking_of "$m1")
 bm3=$(booking_of "$m3")
+m4=$(submit_one book --session s-0309 --class c4 --pupils 20)
+decided "$m4" confirmed
+m5=$(submit_one book --session s-0309 --class c5 --pupils 20 --wait)
+decided "$m5" waitlisted
 mv=$(submit_catalog '{"action":"move_session","session":"s-0309","starts_at":"2027-03-09T10:30:00+01:00","message":"Vejret","actor":"'$staff'"}')
 decided "$mv" applied
 [ "$(sql "SELECT status || ' ' || sequence FROM bookings WHERE id = '$bm1'")" = "confirmed 1" ] ||
   fail "c1 did not move: $(sql "SELECT status, sequence FROM bookings WHERE id = '$bm1'")"
 [ "$(sql "SELECT status || ' ' || sequence FROM bookings WHERE id = '$bm3'")" = "cancelled 1" ] ||
   fail "c3 was not cancelled: $(sql "SELECT status, sequence FROM bookings WHERE id = '$bm3'")"
-[ "$(sql "SELECT to_char(starts_at AT TIME ZONE 'Europe/Copenhagen', 'HH24:MI') || ' ' || pupils_booked || '/' || classes_booked FROM sessions WHERE id = 's-0309'")" = "10:30 20/1" ] ||
+# c4 moves too; c5, waiting, gets the place c3 left, in the same transaction.
+decided "$m5" confirmed
+[ "$(sql "SELECT decided_at FROM commands WHERE command_id = '$m5'")" = \
+  "$(sql "SELECT decided_at FROM commands WHERE command_id = '$mv'")" ] || fail "not promoted with the move"
+[ "$(sql "SELECT to_char(starts_at AT TIME ZONE 'Europe/Copenhagen', 'HH24:MI') || ' ' || pupils_booked || '/' || classes_booked FROM sessions WHERE id = 's-0309'")" = "10:30 60/3" ] ||
   fail "the moved session: $(sql "SELECT starts_at, pupils_booked, classes_booked FROM sessions WHERE id = 's-0309'")"
 # Its room is held at the new time, and only then.
 [ "$(sql "SELECT string_agg(to_char(lower(during) AT TIME ZONE 'Europe/Copenhagen', 'HH24:MI'), ' ') FROM resource_holds WHERE session_id = 's-0309'")" = "10:30" ] ||
@@ -202,11 +210,11 @@ session_file s-0427 2027-04-27T09:00:00+02:00 2027-04-27T11:00:00+02:00 >"$work/
 published
 "$ctl" watch --from-beginning --timeout-ms 5000 >"$work/events" || true
 $py "$here/events.py" invitations "$work/events" >"$work/ical" || fail "python3-icalendar refused an invitation"
-"$py" - "$work/events" "$cx" "$mv" "$bm1" "$bm3" "$b1" <<'PY' || fail "the events"
+"$py" - "$work/events" "$cx" "$mv" "$bm1" "$bm3" "$b1" "$up" <<'PY' || fail "the events"
 import json, sys
 from icalendar import Calendar
 ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-cx, mv, bm1, bm3, bad = sys.argv[2:7]
+cx, mv, bm1, bm3, bad, up = sys.argv[2:8]
 def decisions(cid):
     return [e for e in ev if e.get("type") == "decision" and e["command_id"] == cid]
 def invitations(bid):
@@ -240,7 +248,8 @@ assert [(i["method"], i["sequence"]) for i in invitations(bm3)] == [("REQUEST", 
 c = [e for e in ev if e.get("type") == "catalog_decision"]
 byid = {x["command_id"]: x for x in c}
 assert byid[cx]["status"] == "applied" and byid[cx]["bookings_cancelled"] == 3 and byid[cx]["waiting_settled"] == 2, byid[cx]
-assert byid[mv]["bookings_moved"] == 1 and byid[mv]["bookings_cancelled"] == 1, byid[mv]
+assert byid[mv]["bookings_moved"] == 2 and byid[mv]["bookings_cancelled"] == 1 and byid[mv]["promoted"] == 1, byid[mv]
+assert byid[up]["status"] == "applied" and byid[up]["promoted"] == 1 and byid[up]["version"] >= 2, byid[up]
 assert byid[bad]["status"] == "refused" and byid[bad]["reasons"][0]["message"].startswith("entity.pupil_capacity"), byid[bad]
 PY
 echo "PASS $test_name"
