@@ -79,7 +79,36 @@ typedef struct draw {
     result *results;
     size_t nresults, results_cap;
     rb_allocation_stats *stats;
+    /* the decisions written, for the metrics once they are committed */
+    int statuses[RB_STATUS_RECEIVED + 1];
+    int reasons[RB_REASON_COUNT];
 } draw;
+
+/* A decision the chunk writes, into the counts. */
+static void tally(draw *d, const item *it)
+{
+    int i;
+
+    if (it->silent)
+        return;
+    d->statuses[it->status]++;
+    for (i = 0; i < it->verdict.nreasons; i++)
+        d->reasons[it->verdict.reasons[i].id]++;
+}
+
+/* After COMMIT: the draw's decisions into the store's metrics, as a
+ * batch's are. */
+static void count_committed(const draw *d)
+{
+    int i;
+
+    for (i = 0; d->st->metrics && i <= RB_STATUS_RECEIVED; i++)
+        if (d->statuses[i])
+            rb_metrics_add(d->st->metrics, RB_METRIC_DECISIONS, i, d->statuses[i]);
+    for (i = 0; d->st->metrics && i < RB_REASON_COUNT; i++)
+        if (d->reasons[i])
+            rb_metrics_add(d->st->metrics, RB_METRIC_REASONS, i, d->reasons[i]);
+}
 
 static int add_result(draw *d, const wish *w, int pass, const item *it)
 {
@@ -270,6 +299,8 @@ static int run_chunk(draw *d, wish **ws, size_t nws, int pass, bool waiting, rb_
             rb_error_set(err, rc, "out of memory");
         else
             rc = rb__store_write(st, &b, &stats, err);
+        for (k = 0; rc == 0 && k < b.n; k++)
+            tally(d, &b.items[k]);
     }
     rb__batch_reset(&b);
     rb__store_drop_results(st);
@@ -389,7 +420,7 @@ static int read_wishes(draw *d, PGresult *res, const unsigned char *seed, rb_dra
 static int allocate(rb_store *st, const char *round, rb_draw_kind kind, bool commit,
                     bool *drawn, rb_allocation_stats *stats, rb_error *err)
 {
-    draw d = {st, NULL, NULL, 0, NULL, 0, 0, stats};
+    draw d = {.st = st, .stats = stats};
     PGresult *rres = NULL, *wres = NULL;
     rb_draw_entry *order = NULL;
     const char *p[1];
@@ -451,6 +482,8 @@ static int allocate(rb_store *st, const char *round, rb_draw_kind kind, bool com
         rc = rb__pg_command(st->conn, commit ? "COMMIT" : "ROLLBACK", 0, NULL, "commit", err);
     if (rc == 0) {
         *drawn = commit;
+        if (commit)
+            count_committed(&d);
         rb_log_info("allocation round=%s wishes=%d placed=%d waitlisted=%d order=%s%s",
                     d.round_id, stats->wishes, stats->placements, stats->waitlisted,
                     kind == RB_DRAW_ARRIVAL ? "arrival" : "seed", commit ? "" : " (rolled back)");

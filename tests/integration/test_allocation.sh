@@ -178,7 +178,8 @@ kill -9 "${worker_pids[0]}"
 echo "ROLLBACK;" >&"${LOCKER[1]}"
 eval "exec ${LOCKER[1]}>&-"
 [ "$(sql "SELECT status FROM allocation_rounds WHERE id = 'autumn'")" = open ] || fail "a killed draw left its mark"
-start_worker b
+mport=$((25000 + RANDOM % 2000))
+start_worker b --metrics-listen "127.0.0.1:$mport"
 wait_until 60 "SELECT status FROM allocation_rounds WHERE id = 'autumn'" allocated
 [ "$(sql "SELECT count(*) FROM allocation_results WHERE round_id = 'autumn'")" = 6 ] ||
   fail "autumn drawn more than once: $(sql "SELECT pass, class_id, outcome FROM allocation_results WHERE round_id = 'autumn'")"
@@ -187,6 +188,12 @@ wait_until 60 "SELECT status FROM allocation_rounds WHERE id = 'autumn'" allocat
   fail "a7's two places: $(sql "SELECT pass, session_id, choice, outcome FROM allocation_results WHERE class_id = 'a7'")"
 [ "$(sql "SELECT count(DISTINCT command_id) FROM bookings WHERE class_id = 'a7' AND session_id IN ('x1', 'x3')")" = 2 ] ||
   fail "a7's bookings"
+# The draw's decisions are counted as a batch's are (worker b decided nothing else):
+# a7 twice and two of the four for x2 confirmed, the other two rejected.
+metrics=$(curl -sf "http://127.0.0.1:$mport/metrics") || fail "no metrics from worker b"
+echo "$metrics" | grep -q '^rumbook_decisions_total{status="confirmed"} 4$' &&
+  echo "$metrics" | grep -q '^rumbook_decisions_total{status="rejected"} 2$' ||
+  fail "the draw's decisions in the metrics: $(echo "$metrics" | grep '^rumbook_decisions_total')"
 [ "$(sql "SELECT count(*) FROM bookings WHERE session_id = 'x2'")" = 2 ] || fail "x2 bookings"
 [ "$(sql "SELECT count(*) FROM commands WHERE command_id IN ('${wish[k3]}','${wish[k4]}','${wish[k5]}','${wish[k6]}') AND status IN ('confirmed', 'rejected')")" = 4 ] ||
   fail "autumn's wishes"
