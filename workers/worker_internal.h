@@ -64,10 +64,11 @@ void worker_heartbeat(worker *w);
 void worker_observe(worker *w, int64_t *last);
 /* A batch of n commands committed in ms. */
 void worker_observe_batch(worker *w, size_t n, int64_t ms);
-/* The assigned partitions (at most max) and each one's lag: the end of
+/* The assigned partitions of topic (at most max) and each one's lag: the end of
  * the partition as the last fetch saw it, minus the next offset this
  * worker reads; -1 when not known yet. Returns how many. */
-int worker_partition_lags(worker *w, int32_t *partitions, int64_t *lags, int max);
+int worker_partition_lags(worker *w, const char *topic, int32_t *partitions, int64_t *lags,
+                          int max);
 /* librdkafka's statistics: whether a broker connection is up. */
 void worker_on_stats(worker *w, const char *json);
 

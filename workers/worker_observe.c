@@ -88,7 +88,8 @@ void worker_on_stats(worker *w, const char *json)
     w->kafka_up = strstr(json, "\"state\":\"UP\"") != NULL;
 }
 
-int worker_partition_lags(worker *w, int32_t *partitions, int64_t *lags, int max)
+int worker_partition_lags(worker *w, const char *topic, int32_t *partitions, int64_t *lags,
+                          int max)
 {
     rd_kafka_topic_partition_list_t *parts = NULL;
     int i, n = 0;
@@ -99,8 +100,8 @@ int worker_partition_lags(worker *w, int32_t *partitions, int64_t *lags, int max
     for (i = 0; i < parts->cnt && n < max; i++) {
         rd_kafka_topic_partition_t *p = &parts->elems[i];
         int64_t low, high;
-        if (strcmp(p->topic, w->cfg.topic_commands) != 0)
-            continue; /* the catalogue's partitions have numbers of their own */
+        if (strcmp(p->topic, topic) != 0)
+            continue; /* the other commands topic's partitions have the same numbers */
         partitions[n] = p->partition;
         lags[n] = -1;
         if (rd_kafka_get_watermark_offsets(w->consumer, p->topic, p->partition, &low, &high) ==
@@ -117,13 +118,20 @@ static void observe_partitions(worker *w)
 {
     int32_t parts[RB_METRICS_MAX_PARTITIONS];
     int64_t lags[RB_METRICS_MAX_PARTITIONS];
-    int i, n = worker_partition_lags(w, parts, lags, RB_METRICS_MAX_PARTITIONS);
+    int i, n = worker_partition_lags(w, w->cfg.topic_commands, parts, lags,
+                                     RB_METRICS_MAX_PARTITIONS);
 
     rb_metrics_clear(w->metrics, RB_METRIC_LAG);
     for (i = 0; i < n; i++)
         if (lags[i] >= 0)
             rb_metrics_set(w->metrics, RB_METRIC_LAG, parts[i], (double)lags[i]);
     rb_metrics_set(w->metrics, RB_METRIC_PARTITIONS, 0, n);
+    n = worker_partition_lags(w, w->cfg.topic_catalog_commands, parts, lags,
+                              RB_METRICS_MAX_PARTITIONS);
+    rb_metrics_clear(w->metrics, RB_METRIC_CATALOG_LAG);
+    for (i = 0; i < n; i++)
+        if (lags[i] >= 0)
+            rb_metrics_set(w->metrics, RB_METRIC_CATALOG_LAG, parts[i], (double)lags[i]);
 }
 
 void worker_observe(worker *w, int64_t *last)

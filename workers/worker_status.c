@@ -64,7 +64,8 @@ static void send_status(worker *w, bool last)
     const rb_batch_stats *t = &w->totals;
     uint8_t buf[16384];
     size_t len;
-    int i, n = last ? 0 : worker_partition_lags(w, parts, lags, RB_METRICS_MAX_PARTITIONS);
+    int i, n = last ? 0 : worker_partition_lags(w, w->cfg.topic_commands, parts, lags,
+                                                RB_METRICS_MAX_PARTITIONS);
 
     gethostname(host, sizeof(host) - 1);
     snprintf(id, sizeof(id), "%s:%d", host, (int)getpid());

@@ -69,6 +69,7 @@ until_q 30 'sum(rumbook_decisions_total{status="confirmed"})' "$confirmed"
 until_q 30 'sum(rumbook_consumer_lag_messages)' 0
 until_q 30 'max(rumbook_outbox_unsent_events)' "$(sql "SELECT count(*) FROM outbox WHERE sent_at IS NULL")"
 until_q 30 'sum(rumbook_assigned_partitions)' 6
+until_q 30 'count(rumbook_catalog_lag_messages)' 6 # the catalogue topic's partitions, apart
 until_some 30 'sum(rumbook_batch_commands_count) > 0' 
 rate=$(printf '%.0f' "$(q 'max_over_time(sum(rate(rumbook_decisions_total[5s]))[1m:1s])')")
 p99=$(printf '%.3f' "$(q 'histogram_quantile(0.99, sum by (le) (increase(rumbook_decision_latency_seconds_bucket[1m])))')")

@@ -46,6 +46,9 @@ enum rb_metric_label {
       "Messages between the committed offset and the end of each assigned partition.")        \
     X(PARTITIONS, "rumbook_assigned_partitions", "gauge", RB_LABEL_NONE,                      \
       "Partitions of the commands topic assigned to this worker.")                            \
+    X(CATALOG_LAG, "rumbook_catalog_lag_messages", "gauge", RB_LABEL_PARTITION,               \
+      "Catalogue commands between the committed offset and the end of each assigned"         \
+      " partition of the catalogue topic.")                                                   \
     X(OUTBOX_UNSENT, "rumbook_outbox_unsent_events", "gauge", RB_LABEL_NONE,                  \
       "Events committed and not yet published.")                                              \
     X(OUTBOX_AGE, "rumbook_outbox_oldest_unsent_age_seconds", "gauge", RB_LABEL_NONE,         \
