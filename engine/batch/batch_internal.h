@@ -229,8 +229,9 @@ rb_booking_request rb__batch_request(batch *b, const fact_session *fs, const fac
  * promotes waiting classes into places freed by the batch. */
 void rb__batch_decide(batch *b);
 
-/* Points each session a cancel_session or move_session applied to at that
- * command (settle_by). */
+/* Points each session an applied catalogue command changed (a session's
+ * upsert, cancel_session, move_session) at that command (settle_by): the
+ * batch settles its bookings and counts its promotions there. */
 void rb__batch_mark_settling(batch *b);
 /* The bookings of a session cancel_session or move_session (it) applied
  * to: each cancelled with session_cancelled, or decided again at the new

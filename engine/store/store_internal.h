@@ -1,7 +1,9 @@
 /* Shared by the store's files: store.c (the batch transaction),
- * store_cache.c (facts cached between batches), store_fetch.c and
+ * store_cache.c (facts cached between batches), store_portals.c (who sent
+ * it), store_catalog.c (catalogue commands), store_fetch.c and
  * store_facts.c (reads under lock), store_write.c and store_events.c (the
- * writes), store_expiry.c (waiting-list expiry). */
+ * writes), store_expiry.c (waiting-list expiry), store_allocate.c (the
+ * draws of allocation rounds). */
 #ifndef RUMBOOK_STORE_INTERNAL_H
 #define RUMBOOK_STORE_INTERNAL_H
 
