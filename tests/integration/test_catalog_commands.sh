@@ -99,6 +99,8 @@ m4=$(submit_one book --session s-0309 --class c4 --pupils 20)
 decided "$m4" confirmed
 m5=$(submit_one book --session s-0309 --class c5 --pupils 20 --wait)
 decided "$m5" waitlisted
+m6=$(submit_one book --session s-0309 --class c6 --pupils 20 --wait)
+decided "$m6" waitlisted
 mv=$(submit_catalog '{"action":"move_session","session":"s-0309","starts_at":"2027-03-09T10:30:00+01:00","message":"Vejret","actor":"'$staff'"}')
 decided "$mv" applied
 [ "$(sql "SELECT status || ' ' || sequence FROM bookings WHERE id = '$bm1'")" = "confirmed 1" ] ||
@@ -111,6 +113,9 @@ decided "$m5" confirmed
   "$(sql "SELECT decided_at FROM commands WHERE command_id = '$mv'")" ] || fail "not promoted with the move"
 [ "$(sql "SELECT to_char(starts_at AT TIME ZONE 'Europe/Copenhagen', 'HH24:MI') || ' ' || pupils_booked || '/' || classes_booked FROM sessions WHERE id = 's-0309'")" = "10:30 60/3" ] ||
   fail "the moved session: $(sql "SELECT starts_at, pupils_booked, classes_booked FROM sessions WHERE id = 's-0309'")"
+# c6 waits on, until the new time's notice (the offering has none: its start).
+[ "$(sql "SELECT to_char(expires_at AT TIME ZONE 'Europe/Copenhagen', 'HH24:MI') FROM waitlist WHERE command_id = '$m6' AND status = 'waiting'")" = 10:30 ] ||
+  fail "the waiting entry after the move: $(sql "SELECT status, expires_at FROM waitlist WHERE command_id = '$m6'")"
 # Its room is held at the new time, and only then.
 [ "$(sql "SELECT string_agg(to_char(lower(during) AT TIME ZONE 'Europe/Copenhagen', 'HH24:MI'), ' ') FROM resource_holds WHERE session_id = 's-0309'")" = "10:30" ] ||
   fail "the room after the move: $(sql "SELECT during FROM resource_holds WHERE session_id = 's-0309'")"
