@@ -297,28 +297,6 @@ static char *catalogue(const options *o)
     return b.data;
 }
 
-int bench_sql_on(const char *server, const char *db, const char *sql)
-{
-    char url[512];
-    PGconn *conn;
-    PGresult *res;
-    rb_error err;
-    int ok;
-
-    snprintf(url, sizeof(url), "%s/%s", server, db);
-    if (rb_pg_connect(url, &conn, &err) < 0) {
-        fprintf(stderr, "rumbook-bench: %s\n", err.message);
-        return -1;
-    }
-    res = PQexec(conn, sql);
-    ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
-    if (!ok)
-        fprintf(stderr, "rumbook-bench: %s: %s", sql, PQerrorMessage(conn));
-    PQclear(res);
-    PQfinish(conn);
-    return ok ? 0 : -1;
-}
-
 /* Bookings made before the benchmark, on archive sessions of their own
  * (1,000 classes each), so the tables and indexes have their size. */
 static const char SQL_EXISTING[] =

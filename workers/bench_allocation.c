@@ -16,6 +16,7 @@
 
 #include <libpq-fe.h>
 
+#include "bench_internal.h"
 #include "rumbook/buf.h"
 #include "rumbook/calendar.h"
 #include "rumbook/import.h"
@@ -49,24 +50,6 @@ static int64_t now_us(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int exec_on(const char *server, const char *db, const char *sql)
-{
-    char url[512];
-    PGconn *conn;
-    PGresult *res;
-    int ok;
-
-    snprintf(url, sizeof(url), "%s/%s", server, db);
-    conn = PQconnectdb(url);
-    res = PQexec(conn, sql);
-    ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
-    if (!ok)
-        fprintf(stderr, "rumbook-bench-allocation: %s: %s", db, PQerrorMessage(conn));
-    PQclear(res);
-    PQfinish(conn);
-    return ok ? 0 : -1;
 }
 
 /* Sessions on school days 09:00-11:00 from March 2027, a few a day per
@@ -185,8 +168,8 @@ static int prepare_template(const options *o, int *wishes)
     rb_error err;
     int applied, rc;
 
-    if (exec_on(o->server, "postgres", "DROP DATABASE IF EXISTS rumbook_alloc_template WITH (FORCE)") < 0 ||
-        exec_on(o->server, "postgres", "CREATE DATABASE rumbook_alloc_template") < 0)
+    if (bench_sql_on(o->server, "postgres", "DROP DATABASE IF EXISTS rumbook_alloc_template WITH (FORCE)") < 0 ||
+        bench_sql_on(o->server, "postgres", "CREATE DATABASE rumbook_alloc_template") < 0)
         return -1;
     snprintf(url, sizeof(url), "%s/rumbook_alloc_template", o->server);
     if (rb_pg_connect(url, &conn, &err) < 0 || rb_migrate(conn, rb_migrations_dir(), &applied, &err) < 0) {
@@ -268,12 +251,12 @@ static int run(const options *o, rb_draw_kind kind, const char *db, bool reseed,
     int rc, k;
 
     snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", db);
-    if (exec_on(o->server, "postgres", sql) < 0)
+    if (bench_sql_on(o->server, "postgres", sql) < 0)
         return -1;
     snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE rumbook_alloc_template", db);
-    if (exec_on(o->server, "postgres", sql) < 0)
+    if (bench_sql_on(o->server, "postgres", sql) < 0)
         return -1;
-    if (reseed && exec_on(o->server, db,
+    if (reseed && bench_sql_on(o->server, db,
                           "UPDATE allocation_rounds SET seed = x, seed_sha256 = encode(sha256(x), 'hex')"
                           " FROM (SELECT uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())"
                           " AS x) s") < 0)
@@ -311,7 +294,7 @@ static int run(const options *o, rb_draw_kind kind, const char *db, bool reseed,
     placed[1] = s.placed[1];
     placed[2] = s.placed[0];
     snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", db);
-    exec_on(o->server, "postgres", sql);
+    bench_sql_on(o->server, "postgres", sql);
     return 0;
 }
 
@@ -396,6 +379,6 @@ int main(int argc, char **argv)
            " arrival=%d; mean/arrival=%.4f\n",
            o.draws, (double)sum / o.draws, lo, hi, fcfs[0], (double)sum / o.draws / fcfs[0]);
     rb_calendar_free(cal);
-    exec_on(o.server, "postgres", "DROP DATABASE IF EXISTS rumbook_alloc_template WITH (FORCE)");
+    bench_sql_on(o.server, "postgres", "DROP DATABASE IF EXISTS rumbook_alloc_template WITH (FORCE)");
     return 0;
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "ctl_internal.h"
 #include "rumbook/allocation.h"
 #include "rumbook/buf.h"
@@ -146,7 +148,7 @@ static int replay(PGconn *conn, const char *id)
     unsigned char seed[RB_SEED_LEN];
     char hash[RB_DRAW_KEY_LEN];
     rb_draw_entry *e = NULL;
-    size_t i, n;
+    size_t n;
     int r, rc = 1, mismatches = 0;
 
     if (!round)
@@ -155,8 +157,11 @@ static int replay(PGconn *conn, const char *id)
         fprintf(stderr, "rumbookctl allocation: round \"%s\" has not been drawn\n", id);
         goto out;
     }
-    for (i = 0; i < RB_SEED_LEN; i++)
-        sscanf(PQgetvalue(round, 0, 3) + 2 * i, "%2hhx", &seed[i]);
+    if (sodium_hex2bin(seed, sizeof(seed), PQgetvalue(round, 0, 3), 2 * RB_SEED_LEN, NULL, &n,
+                       NULL) != 0 || n != RB_SEED_LEN) {
+        fprintf(stderr, "rumbookctl allocation: round \"%s\": its seed is not 32 bytes\n", id);
+        goto out;
+    }
     rb_seed_hash(seed, hash);
     if (strcmp(hash, PQgetvalue(round, 0, 2)) != 0) {
         printf("the seed does not hash to the published %s\n", PQgetvalue(round, 0, 2));

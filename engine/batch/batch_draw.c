@@ -7,24 +7,12 @@
 
 #include "rumbook/allocation.h"
 
-static void hex(const unsigned char *h, char out[RB_DRAW_KEY_LEN])
-{
-    static const char digits[] = "0123456789abcdef";
-    int i;
-
-    for (i = 0; i < 32; i++) {
-        out[2 * i] = digits[h[i] >> 4];
-        out[2 * i + 1] = digits[h[i] & 15];
-    }
-    out[64] = '\0';
-}
-
 void rb_seed_hash(const unsigned char seed[RB_SEED_LEN], char out[RB_DRAW_KEY_LEN])
 {
     unsigned char h[crypto_hash_sha256_BYTES];
 
     crypto_hash_sha256(h, seed, RB_SEED_LEN);
-    hex(h, out);
+    sodium_bin2hex(out, RB_DRAW_KEY_LEN, h, sizeof(h));
 }
 
 /* hex SHA-256 of seed || text */
@@ -37,7 +25,7 @@ static void keyed(const unsigned char *seed, const char *text, char out[RB_DRAW_
     crypto_hash_sha256_update(&st, seed, RB_SEED_LEN);
     crypto_hash_sha256_update(&st, (const unsigned char *)text, strlen(text));
     crypto_hash_sha256_final(&st, h);
-    hex(h, out);
+    sodium_bin2hex(out, RB_DRAW_KEY_LEN, h, sizeof(h));
 }
 
 void rb_draw_keys(const unsigned char seed[RB_SEED_LEN], rb_draw_entry *e, size_t n)

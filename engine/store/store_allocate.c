@@ -21,6 +21,7 @@
 #include "pg/pg_internal.h"
 #include "rumbook/allocation.h"
 #include "rumbook/log.h"
+#include "rumbook/uuid.h"
 #include "store/store_internal.h"
 
 #define CHUNK_WISHES 250 /* a chunk's items stay a few MB however large the round */
@@ -38,7 +39,7 @@ static const char SQL_WISHES[] =
     "SELECT command_id::text, class_id, school_id, array_to_string(sessions, chr(31)), pupils,"
     " travel_mode, wants, wait, note, actor_email, actor_name, " SQL_MS("received_at")
     " FROM wishes WHERE round_id = $1 AND status = 'received'";
-static const char SQL_DONE[] =
+static const char SQL_CLOSE_WISHES[] =
     "UPDATE wishes SET status = 'allocated' WHERE round_id = $1 AND status = 'received'";
 static const char SQL_RESULTS[] =
     "INSERT INTO allocation_results (round_id, position, pass, command_id, class_id, school_id,"
@@ -149,10 +150,7 @@ static void derived_id(const wish *w, int pass, char out[RB_UUID_LEN])
     crypto_hash_sha256(h, (const unsigned char *)text, strlen(text));
     h[6] = (unsigned char)((h[6] & 0x0f) | 0x80); /* version 8: custom */
     h[8] = (unsigned char)((h[8] & 0x3f) | 0x80);
-    snprintf(out, RB_UUID_LEN,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", h[0], h[1],
-             h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13], h[14],
-             h[15]);
+    rb_uuid_format(h, out);
 }
 
 static bool holds(const wish *w, const char *session_id)
@@ -476,7 +474,7 @@ static int allocate(rb_store *st, const char *round, rb_draw_kind kind, bool com
     if (rc == 0)
         rc = run_pass(&d, order, 1, true, err);
     if (rc == 0 && (rc = write_results(&d, err)) == 0 &&
-        (rc = rb__pg_command(st->conn, SQL_DONE, 1, p, "close the wishes", err)) == 0 &&
+        (rc = rb__pg_command(st->conn, SQL_CLOSE_WISHES, 1, p, "close the wishes", err)) == 0 &&
         (rc = rb__pg_command(st->conn, "NOTIFY rumbook_facts", 0, NULL, "notify", err)) == 0 &&
         (rc = rb__pg_command(st->conn, "NOTIFY rumbook_outbox", 0, NULL, "notify", err)) == 0)
         rc = rb__pg_command(st->conn, commit ? "COMMIT" : "ROLLBACK", 0, NULL, "commit", err);
@@ -510,6 +508,18 @@ int rb_store_allocate(rb_store *st, const char *round, rb_draw_kind kind, bool c
     return allocate(st, round, kind, commit, drawn, stats, err);
 }
 
+/* Whether the cached rounds (read again after every catalogue change)
+ * have one whose window closed: most of the time none, and no query. */
+static bool any_due(const rb_store *st, int64_t now_ms)
+{
+    size_t i;
+
+    for (i = 0; i < st->nrounds; i++)
+        if (!st->rounds[i].allocated && st->rounds[i].closes_ms <= now_ms)
+            return true;
+    return false;
+}
+
 int rb_store_allocate_due(rb_store *st, int *drawn, rb_error *err)
 {
     rb_allocation_stats stats;
@@ -517,6 +527,11 @@ int rb_store_allocate_due(rb_store *st, int *drawn, rb_error *err)
     int rc;
 
     *drawn = 0;
+    rb__store_poll_facts(st);
+    if (st->catalogue_stale && (rc = rb__store_read_catalogue(st, err)) < 0)
+        return rc;
+    if (!any_due(st, rb__store_now_ms()))
+        return 0;
     do {
         if ((rc = allocate(st, NULL, RB_DRAW_SEED, true, &one, &stats, err)) < 0)
             return rc;

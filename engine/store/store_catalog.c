@@ -15,9 +15,6 @@
 #include "rumbook/localtime.h"
 #include "store/store_internal.h"
 
-static const char SQL_DONE[] =
-    "SELECT command_id::text FROM commands WHERE command_id = ANY($1::uuid[])";
-
 static const char SQL_UPSERT[] =
     "SELECT rb__entity_id($1, $2::jsonb), rb_catalog_upsert($1, $2::jsonb, $3::int, $4, $5)";
 static const char SQL_RETIRE[] = "SELECT $2, rb_catalog_retire($1, $2, $3::int, $4, $5)";
@@ -227,11 +224,11 @@ static int mark_duplicates(rb_store *st, batch *b, rb_error *err)
     size_t i, j;
     int r;
 
-    rb__store_begin(st, SQL_DONE, 1);
+    rb__store_begin(st, rb__sql_decided, 1);
     for (i = 0; i < b->n; i++)
         if (b->items[i].decode_rc == 0)
             rb_pgarray_text(&st->col[0], b->items[i].cmd.command_id);
-    if (!(res = rb__store_run(st, SQL_DONE, st->col, 1, PGRES_TUPLES_OK,
+    if (!(res = rb__store_run(st, rb__sql_decided, st->col, 1, PGRES_TUPLES_OK,
                               "read decided commands", err)))
         return err->code;
     for (i = 0; i < b->n; i++) {

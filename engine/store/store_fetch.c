@@ -82,7 +82,7 @@ static const char SQL_WAITS[] =
 static const char SQL_CLASSES[] = CLASS_COLUMNS " WHERE c.id = ANY($1::text[])";
 const char rb__sql_classes_all[] = CLASS_COLUMNS " ORDER BY c.id COLLATE \"C\"";
 
-static const char SQL_DONE[] =
+const char rb__sql_decided[] =
     "SELECT command_id::text FROM commands WHERE command_id = ANY($1::uuid[])";
 
 PGresult *rb__store_fetch_run(rb_store *st, const char *sql, int ncols, const char *what,
@@ -426,43 +426,55 @@ static int lock_rounds(rb_store *st, batch *b, rb_error *err)
     return 0;
 }
 
+/* Wishes and withdraws (which may name a wish) look at live wishes. */
+static bool asks_about_wishes(const item *it)
+{
+    return rb__item_names_facts(it) &&
+           (it->cmd.kind == RB_CMD_WISH || it->cmd.kind == RB_CMD_WITHDRAW);
+}
+
+/* sql's $1: each wish's round (rounds) or class; $2: what each withdraw
+ * names. */
+static void wish_params(rb_store *st, const batch *b, const char *sql, bool rounds)
+{
+    size_t i;
+
+    rb__store_begin(st, sql, 2);
+    for (i = 0; i < b->n; i++) {
+        const rb_command *c = &b->items[i].cmd;
+        if (!asks_about_wishes(&b->items[i]))
+            continue;
+        if (c->kind == RB_CMD_WISH)
+            rb_pgarray_text(&st->col[0], rounds ? c->round_id : c->class_id);
+        else
+            rb_pgarray_text(&st->col[1], c->waiting_id);
+    }
+}
+
+/* The batch's rounds (locked) and live wishes; nothing for a batch with
+ * no wish or withdraw, as most are. */
 static int fetch_wishes(rb_store *st, batch *b, rb_error *err)
 {
-    PGresult *res = NULL;
+    PGresult *res;
     size_t i, asking = 0;
     int r, rc;
 
-    rb__store_begin(st, SQL_LOCK_ROUNDS, 2);
-    for (i = 0; i < b->n; i++) {
-        const item *it = &b->items[i];
-        if (!rb__item_names_facts(it))
-            continue;
-        if (it->cmd.kind == RB_CMD_WISH && ++asking)
-            rb_pgarray_text(&st->col[0], it->cmd.round_id);
-        else if (it->cmd.kind == RB_CMD_WITHDRAW && ++asking)
-            rb_pgarray_text(&st->col[1], it->cmd.waiting_id);
-    }
-    if (asking && (rc = lock_rounds(st, b, err)) < 0)
+    for (i = 0; i < b->n; i++)
+        asking += asks_about_wishes(&b->items[i]);
+    if (!asking)
+        return 0;
+    wish_params(st, b, SQL_LOCK_ROUNDS, true);
+    if ((rc = lock_rounds(st, b, err)) < 0)
         return rc;
-    asking = 0;
-    rb__store_begin(st, SQL_WISHES, 2);
-    for (i = 0; i < b->n; i++) {
-        const item *it = &b->items[i];
-        if (!rb__item_names_facts(it))
-            continue;
-        if (it->cmd.kind == RB_CMD_WISH && ++asking)
-            rb_pgarray_text(&st->col[0], it->cmd.class_id);
-        else if (it->cmd.kind == RB_CMD_WITHDRAW && ++asking)
-            rb_pgarray_text(&st->col[1], it->cmd.waiting_id);
-    }
-    if (asking && !(res = rb__store_fetch_run(st, SQL_WISHES, 2, "lock wishes", err)))
+    wish_params(st, b, SQL_WISHES, false);
+    if (!(res = rb__store_fetch_run(st, SQL_WISHES, 2, "lock wishes", err)))
         return err->code;
-    b->nwishes = b->nwishes_fetched = res ? (size_t)PQntuples(res) : 0;
+    b->nwishes = b->nwishes_fetched = (size_t)PQntuples(res);
     b->wishes = calloc(b->nwishes + b->n + 1, sizeof(*b->wishes));
     b->wish_ends = calloc(b->nwishes + 1, sizeof(*b->wish_ends));
     if (!b->wishes || !b->wish_ends)
         return rb_error_set(err, RB_ENOMEM, "out of memory");
-    for (r = 0; res && r < PQntuples(res); r++) {
+    for (r = 0; r < PQntuples(res); r++) {
         fact_wish *w = &b->wishes[r];
         item *last = &b->wish_ends[r];
         w->command_id = PQgetvalue(res, r, 0);
@@ -565,11 +577,11 @@ static int fetch_done(rb_store *st, batch *b, rb_error *err)
     size_t i, longest_session = 0, longest_class = 0;
     int r;
 
-    rb__store_begin(st, SQL_DONE, 1);
+    rb__store_begin(st, rb__sql_decided, 1);
     for (i = 0; i < b->n; i++)
         if (b->items[i].decode_rc == 0 && !b->items[i].drawn)
             rb_pgarray_text(&st->col[0], b->items[i].cmd.command_id);
-    if (!(done = rb__store_fetch_run(st, SQL_DONE, 1, "read decided commands", err)))
+    if (!(done = rb__store_fetch_run(st, rb__sql_decided, 1, "read decided commands", err)))
         return err->code;
     if (rb__strset_init(&b->done, (size_t)PQntuples(done) + b->n) < 0)
         return rb_error_set(err, RB_ENOMEM, "out of memory");

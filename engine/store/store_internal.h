@@ -119,6 +119,8 @@ void rb__store_forget_portals(rb_store *st);
  * nothing), and names the sessions they changed for the batch to read and
  * settle. */
 int rb__store_apply_catalog(rb_store *st, batch *b, rb_error *err);
+/* The ids among $1 that were decided before. */
+extern const char rb__sql_decided[];
 /* Locks and reads what the commands name: bookings, sessions and their
  * resources, waiting lists, classes, decided commands, held pairs. */
 int rb__store_fetch(rb_store *st, batch *b, rb_error *err);

@@ -341,25 +341,27 @@ static int write_sessions(rb_store *st, batch *b, rb_error *err)
 /* The next offset of every partition the batch came from. */
 static int write_offsets(rb_store *st, batch *b, rb_error *err)
 {
-    size_t i, j;
+    size_t i, j, n = 0;
 
     rb__store_begin(st, SQL_OFFSETS, 3);
-    if (b->n && !b->items[0].m)
-        return 0; /* a draw's: no message behind it */
     for (i = 0; i < b->n; i++) {
         const rb_message *m = b->items[i].m;
-        int64_t next = m->offset + 1;
         bool last = true;
+        if (!m)
+            continue; /* a draw's: no message behind it */
         for (j = i + 1; j < b->n && last; j++)
-            if (b->items[j].m->partition == m->partition &&
+            if (b->items[j].m && b->items[j].m->partition == m->partition &&
                 strcmp(b->items[j].m->topic, m->topic) == 0)
                 last = b->items[j].m->offset < m->offset;
         if (!last)
             continue;
         rb_pgarray_text(&st->col[0], m->topic);
         rb_pgarray_int(&st->col[1], m->partition);
-        rb_pgarray_int(&st->col[2], next);
+        rb_pgarray_int(&st->col[2], m->offset + 1);
+        n++;
     }
+    if (!n)
+        return 0;
     rb_pgarray_scalar(&st->col[3], st->group);
     return rb__store_queue_columns(st, SQL_OFFSETS, st->col, 4, "store offsets", err);
 }

@@ -28,6 +28,14 @@ static int random16(uint8_t out[16])
     return RB_OK;
 }
 
+void rb_uuid_format(const uint8_t b[16], char out[RB_UUID_LEN])
+{
+    snprintf(out, RB_UUID_LEN,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+             b[12], b[13], b[14], b[15]);
+}
+
 int rb_uuid_new(char out[RB_UUID_LEN])
 {
     uint8_t b[16];
@@ -36,10 +44,7 @@ int rb_uuid_new(char out[RB_UUID_LEN])
         return RB_EIO;
     b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    snprintf(out, RB_UUID_LEN,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-             b[12], b[13], b[14], b[15]);
+    rb_uuid_format(b, out);
     return RB_OK;
 }
 

@@ -2,6 +2,7 @@
  * stays JSON: PostgreSQL validates it with the catalogue import's own
  * functions (migrations/003, 023), so the file and the stream cannot come
  * to disagree about what an entity is. */
+#include <stdio.h>
 #include <string.h>
 
 #include "rumbook/uuid.h"
@@ -59,24 +60,28 @@ static void take_retire(rb_command *cmd, const Rumbook__V1__RetireEntity *r)
         rb_verdict_add(&cmd->problems, RB_REASON_MISSING_FIELD, "retire.version is required");
 }
 
-static void take_cancel(rb_command *cmd, const Rumbook__V1__CancelSession *c)
+/* What cancel_session and move_session (action) both carry. */
+static void take_session(rb_command *cmd, enum rb_command_kind kind, const char *action,
+                         char *session_id, protobuf_c_boolean has_version, uint32_t version,
+                         const char *message)
 {
-    cmd->kind = RB_CMD_CANCEL_SESSION;
+    char field[40];
+
+    cmd->kind = kind;
     cmd->entity_kind = "session";
-    cmd->entity_id = cmd->session_id = c->session_id;
-    rb__check_id(&cmd->problems, "cancel_session.session_id", c->session_id);
-    take_version(cmd, c->has_version, c->version, "cancel_session.version");
-    check_message(cmd, c->message, "cancel_session.message");
+    cmd->entity_id = cmd->session_id = session_id;
+    snprintf(field, sizeof(field), "%s.session_id", action);
+    rb__check_id(&cmd->problems, field, session_id);
+    snprintf(field, sizeof(field), "%s.version", action);
+    take_version(cmd, has_version, version, field);
+    snprintf(field, sizeof(field), "%s.message", action);
+    check_message(cmd, message, field);
 }
 
 static void take_move(rb_command *cmd, const Rumbook__V1__MoveSession *m)
 {
-    cmd->kind = RB_CMD_MOVE_SESSION;
-    cmd->entity_kind = "session";
-    cmd->entity_id = cmd->session_id = m->session_id;
-    rb__check_id(&cmd->problems, "move_session.session_id", m->session_id);
-    take_version(cmd, m->has_version, m->version, "move_session.version");
-    check_message(cmd, m->message, "move_session.message");
+    take_session(cmd, RB_CMD_MOVE_SESSION, "move_session", m->session_id, m->has_version,
+                 m->version, m->message);
     cmd->starts_at_ms = m->has_starts_at_unix_ms ? m->starts_at_unix_ms : 0;
     cmd->ends_at_ms = m->has_ends_at_unix_ms ? m->ends_at_unix_ms : 0;
     /* after 2200 it is microseconds, not milliseconds (seconds are 1970: the past) */
@@ -108,7 +113,9 @@ int rb_catalog_command_decode(rb_command *cmd, const void *payload, size_t len, 
     case RUMBOOK__V1__CATALOG_COMMAND__ACTION_UPSERT: take_upsert(cmd, m->upsert); break;
     case RUMBOOK__V1__CATALOG_COMMAND__ACTION_RETIRE: take_retire(cmd, m->retire); break;
     case RUMBOOK__V1__CATALOG_COMMAND__ACTION_CANCEL_SESSION:
-        take_cancel(cmd, m->cancel_session);
+        take_session(cmd, RB_CMD_CANCEL_SESSION, "cancel_session", m->cancel_session->session_id,
+                     m->cancel_session->has_version, m->cancel_session->version,
+                     m->cancel_session->message);
         break;
     case RUMBOOK__V1__CATALOG_COMMAND__ACTION_MOVE_SESSION: take_move(cmd, m->move_session); break;
     default:
